@@ -1,0 +1,54 @@
+import { expect, type Page } from '@playwright/test';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const samples = join(process.cwd(), 'resources', 'samples');
+export const standardModel = join(samples, 'fmnist-cnn-standard.onnx');
+export const robustModel = join(samples, 'fmnist-cnn-robust.onnx');
+export const idxImages = join(samples, 'fmnist-test-1000-images-idx3-ubyte.gz');
+export const idxLabels = join(samples, 'fmnist-test-1000-labels-idx1-ubyte.gz');
+
+export function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join('e2e', 'screenshots', `${name}.png`), fullPage: true });
+}
+
+/** Fires the same drag events a user's drop fires, with real File objects built in the page. */
+export async function dropFile(page: Page, path: string, mime = 'application/octet-stream'): Promise<void> {
+  const bytes = [...readFileSync(path)];
+  const name = path.split('/').pop()!;
+  const transfer = await page.evaluateHandle(
+    ({ bytes, name, mime }) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(bytes)], name, { type: mime }));
+      return dt;
+    },
+    { bytes, name, mime },
+  );
+  for (const type of ['dragenter', 'dragover', 'drop']) {
+    await page.dispatchEvent('body', type, { dataTransfer: transfer });
+  }
+}
+
+export async function expectModelDetail(page: Page, path: string): Promise<void> {
+  const detail = page.getByTestId('model-detail');
+  await expect(detail).toBeVisible();
+  await expect(page.getByTestId('model-sha256')).toContainText(sha256(path));
+  await expect(page.getByTestId('model-inputs')).toContainText('input');
+  await expect(page.getByTestId('model-inputs')).toContainText('28');
+  await expect(page.getByTestId('model-outputs')).toContainText('10');
+  await expect(page.getByTestId('model-ops')).toContainText('Conv');
+  await expect(page.getByTestId('model-ops')).toContainText('Gemm');
+}
+
+export async function expectSampleDataset(page: Page): Promise<void> {
+  await expect(page.getByTestId('dataset-detail')).toBeVisible();
+  await expect(page.getByTestId('dataset-count')).toContainText('1,000');
+  await expect(page.getByTestId('dataset-shape')).toContainText('28');
+  await expect(page.getByTestId('dataset-class-counts')).toContainText('100');
+  await expect(page.getByTestId('thumbnail').first()).toBeVisible();
+}

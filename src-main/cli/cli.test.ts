@@ -1,0 +1,81 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classifierGraph, encode, model } from '../engine/onnx/fixtures/models.js';
+import { idxFile, ramp } from '../engine/data/test-fixtures.js';
+
+/** Runs the real command line in its own process, as `npm run brink --` does. */
+function brink(...args: string[]) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src-main/cli/brink.ts', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, BRINK_HOME: mkdtempSync(join(tmpdir(), 'brink-cli-home-')) },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function workspace() {
+  const dir = mkdtempSync(join(tmpdir(), 'brink-cli-'));
+  const path = (name: string) => join(dir, name);
+  writeFileSync(path('net.onnx'), encode(model(classifierGraph())));
+  writeFileSync(path('labels.txt'), Array.from({ length: 10 }, (_, i) => `c${i}`).join('\n'));
+  writeFileSync(path('set-images-idx3-ubyte'), idxFile([4, 4, 4], ramp(64)));
+  writeFileSync(path('set-labels-idx1-ubyte'), idxFile([4], Uint8Array.from([0, 1, 2, 3])));
+  return path;
+}
+
+describe('brink CLI', () => {
+  it('creates a project, adds a model and a dataset, and lists them, printing one JSON object with --json', () => {
+    const path = workspace();
+    const project = path('audit.brink');
+    expect(brink('project', 'create', project, '--json')).toMatchObject({ code: 0 });
+
+    const addModel = brink('model', 'add', project, path('net.onnx'), '--name', 'Net', '--mean', '0.5', '--std', '0.25', '--labels', path('labels.txt'), '--json');
+    expect(addModel.code).toBe(0);
+    const { id: modelId } = JSON.parse(addModel.stdout) as { id: string };
+    expect(modelId).toMatch(/^m-[0-9a-f]+$/);
+    expect(addModel.stdout.trim().split('\n')).toHaveLength(1);
+
+    const addData = brink('dataset', 'add', project, path('set-images-idx3-ubyte'), '--limit', '3', '--json');
+    expect(addData.code).toBe(0);
+    expect(JSON.parse(addData.stdout)).toEqual({ id: expect.stringMatching(/^d-/) });
+
+    const models = JSON.parse(brink('model', 'list', project, '--json').stdout) as { models: { id: string; name: string; labels: string[]; preprocessing: { std: number[] } }[] };
+    expect(models.models).toEqual([expect.objectContaining({ id: modelId, name: 'Net', labels: expect.arrayContaining(['c0', 'c9']), preprocessing: expect.objectContaining({ std: [0.25] }) })]);
+    const datasets = JSON.parse(brink('dataset', 'list', project, '--json').stdout) as { datasets: { count: number; shape: number[] }[] };
+    expect(datasets.datasets).toEqual([expect.objectContaining({ count: 3, shape: [1, 4, 4] })]);
+
+    const human = brink('model', 'list', project);
+    expect(human.stdout).toContain('Net');
+    expect(human.stdout).toContain('Conv');
+  });
+
+  it.each([
+    ['a missing project file', (p: (n: string) => string) => ['model', 'list', p('nope.brink')], /nope\.brink: no such project file/],
+    ['a PNG named .onnx', (p: (n: string) => string) => {
+      writeFileSync(p('pic.onnx'), Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'));
+      return ['model', 'add', p('audit.brink'), p('pic.onnx')];
+    }, /pic\.onnx: this is a PNG image/],
+    ['labels that do not match the classes', (p: (n: string) => string) => {
+      writeFileSync(p('two.txt'), 'a\nb\n');
+      return ['model', 'add', p('audit.brink'), p('net.onnx'), '--labels', p('two.txt')];
+    }, /two\.txt: 2 labels, but the model has 10 classes/],
+    ['a bad --mean', (p: (n: string) => string) => ['model', 'add', p('audit.brink'), p('net.onnx'), '--mean', 'a,b', '--std', '1,1'], /--mean/],
+    ['a bad --limit', (p: (n: string) => string) => ['dataset', 'add', p('audit.brink'), p('set-images-idx3-ubyte'), '--limit', '-3'], /limit/],
+    ['an unknown command', () => ['frobnicate'], /unknown command/],
+  ])('fails on %s with exit 1 and one line on stderr, no stack trace', (_what, args, message) => {
+    const path = workspace();
+    brink('project', 'create', path('audit.brink'));
+    const result = brink(...args(path));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    if (args(path)[1] === 'add') {
+      const listed = JSON.parse(brink('model', 'list', path('audit.brink'), '--json').stdout) as { models: unknown[] };
+      expect(listed.models).toHaveLength(0);
+    }
+  });
+});

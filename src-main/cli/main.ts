@@ -1,0 +1,182 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isUserFacing, messageOf, UserError } from '../errors.js';
+import { appVersion, defaultUserDataDir, rendererDir, samplesDir } from '../paths.js';
+import { importDataset } from '../service/dataset-import.js';
+import { importModel } from '../service/model-import.js';
+import { BrinkService } from '../service/service.js';
+import { ProjectStore } from '../store/project-store.js';
+import { webHost } from '../web/web-host.js';
+import { startWebServer } from '../web/server.js';
+import { describeDataset, describeModel } from './format.js';
+
+interface Output {
+  json: boolean;
+}
+
+function numberList(value: string): number[] {
+  const numbers = value.split(',').map((part) => Number(part.trim()));
+  if (numbers.length === 0 || numbers.some((n) => !Number.isFinite(n))) {
+    throw new InvalidArgumentError(`expected numbers separated by commas, e.g. 0.5,0.5,0.5`);
+  }
+  return numbers;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+function print(out: Output, json: unknown, text: string): void {
+  process.stdout.write(out.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
+}
+
+function withProject<T>(file: string, fn: (store: ProjectStore) => Promise<T>): Promise<T> {
+  const store = ProjectStore.open(resolve(file));
+  return fn(store).finally(() => store.close());
+}
+
+export function buildProgram(): Command {
+  const program = new Command('brink')
+    .description('Audit the adversarial robustness of ONNX image classifiers')
+    .version(appVersion)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `brink: ${s.slice(7)}` : s) });
+
+  const project = program.command('project').description('create Brink project files');
+  project
+    .command('create <file>')
+    .description('create a new, empty project file')
+    .option('--name <name>', 'project name (default: the file name)')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: { name?: string } & Output) => {
+      const path = resolve(file);
+      const store = ProjectStore.create(path, opts.name ?? file.replace(/^.*[\\/]/, '').replace(/\.brink$/, ''));
+      const info = store.info();
+      store.close();
+      print(opts, { path: info.path, name: info.name }, `Created project ${info.name} at ${info.path}`);
+    });
+
+  const model = program.command('model').description('models in a project');
+  model
+    .command('add <file> <model>')
+    .description('import an ONNX model into the project')
+    .option('--name <name>', 'display name (default: the file name)')
+    .option('--mean <list>', 'per-channel mean of the model’s normalisation, e.g. 0.485,0.456,0.406', numberList)
+    .option('--std <list>', 'per-channel std of the model’s normalisation', numberList)
+    .option('--range <lo,hi>', 'input value range the model expects before normalisation (default 0,1)', numberList)
+    .option('--labels <file>', 'class labels, one per line')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, modelPath: string, opts: { name?: string; mean?: number[]; std?: number[]; range?: number[]; labels?: string } & Output) => {
+      if (opts.range && opts.range.length !== 2) throw new UserError('--range takes two numbers, e.g. 0,255');
+      if ((opts.mean && !opts.std) || (opts.std && !opts.mean)) throw new UserError('give --mean and --std together');
+      await withProject(file, async (store) => {
+        const added = await importModel(store, resolve(modelPath), {
+          name: opts.name,
+          mean: opts.mean,
+          std: opts.std,
+          valueRange: opts.range as [number, number] | undefined,
+          labelsPath: opts.labels ? resolve(opts.labels) : undefined,
+        });
+        print(opts, { id: added.id }, `Added model\n${describeModel(added)}`);
+      });
+    });
+  model
+    .command('list <file>')
+    .description('list the models in a project')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: Output) => {
+      await withProject(file, async (store) => {
+        const models = store.models.list().map((m) => store.models.get(m.id));
+        print(opts, { models }, models.length ? models.map(describeModel).join('\n\n') : 'No models.');
+      });
+    });
+
+  const dataset = program.command('dataset').description('datasets in a project');
+  dataset
+    .command('add <file> <path>')
+    .description('import a dataset: IDX (MNIST format), CIFAR binary, .npy/.npz, or a folder of class folders')
+    .option('--name <name>', 'display name')
+    .option('--limit <n>', 'import only the first N samples', positiveInt)
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, path: string, opts: { name?: string; limit?: number } & Output) => {
+      await withProject(file, async (store) => {
+        const added = await importDataset(store, resolve(path), { name: opts.name, limit: opts.limit });
+        print(opts, { id: added.id }, `Added dataset\n${describeDataset(added)}`);
+      });
+    });
+  dataset
+    .command('list <file>')
+    .description('list the datasets in a project')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: Output) => {
+      await withProject(file, async (store) => {
+        const datasets = store.datasets.list().map((d) => store.datasets.get(d.id));
+        print(opts, { datasets }, datasets.length ? datasets.map(describeDataset).join('\n\n') : 'No datasets.');
+      });
+    });
+
+  program
+    .command('serve')
+    .description('serve the Brink interface to a browser on this machine (127.0.0.1 only)')
+    .option('--port <port>', 'port (default: a free one)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number');
+      return n;
+    })
+    .option('--project <file>', 'open this project')
+    .option('--sample', 'open the bundled sample project')
+    .option('--projects-dir <dir>', 'where new projects are created (default: the current folder)')
+    .option('--json', 'print one JSON object with the URL')
+    .action(async (opts: { port?: number; project?: string; sample?: boolean; projectsDir?: string } & Output) => {
+      await serve(opts);
+    });
+
+  return program;
+}
+
+async function serve(opts: { port?: number; project?: string; sample?: boolean; projectsDir?: string } & Output): Promise<void> {
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    throw new UserError('the interface is not built yet: run `npm run build` first, or start with `npm run serve`');
+  }
+  const stagingDir = mkdtempSync(join(tmpdir(), 'brink-uploads-'));
+  const userDataDir = defaultUserDataDir();
+  const service = new BrinkService({
+    host: webHost({ userDataDir, projectsDir: resolve(opts.projectsDir ?? '.'), stagingDir }),
+    samplesDir,
+    version: appVersion,
+  });
+  if (opts.project) service.openProject(resolve(opts.project));
+  else if (opts.sample) await service.call('project.openSample', {});
+  const server = await startWebServer({
+    service,
+    rendererDir,
+    stagingDir,
+    port: opts.port ?? 0,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  print(opts, { url: server.url, port: server.port }, `Brink is serving on ${server.url}\nPress Ctrl+C to stop.`);
+  const stop = async () => {
+    await server.close();
+    service.dispose();
+    rmSync(stagingDir, { recursive: true, force: true });
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    process.stderr.write(`brink: ${messageOf(error)}\n`);
+    if (!isUserFacing(error) && process.env.BRINK_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    return 1;
+  }
+}

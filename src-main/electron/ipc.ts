@@ -1,0 +1,37 @@
+import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import { eventNames, type WireError } from '../../src-preload/contract.js';
+import { isUserFacing, messageOf } from '../errors.js';
+import type { BrinkService } from '../service/service.js';
+
+export type IpcReply = { ok: true; result: unknown } | { ok: false; error: WireError };
+
+/**
+ * The whole contract over one channel, VS Code style: the service validates arguments
+ * against the contract; here we only make sure the call comes from our own window and page.
+ */
+export function wireIpc(service: BrinkService, window: () => BrowserWindow | null, trustedOrigin: () => string): void {
+  ipcMain.handle('brink:call', async (event: IpcMainInvokeEvent, method: unknown, args: unknown): Promise<IpcReply> => {
+    if (!fromTrustedFrame(event, window(), trustedOrigin())) {
+      return { ok: false, error: { kind: 'contract', message: 'call refused: unknown sender' } };
+    }
+    try {
+      return { ok: true, result: await service.call(method, args) };
+    } catch (error) {
+      if (!isUserFacing(error)) console.error(`brink: ${String(method)} failed`, error);
+      return { ok: false, error: { kind: isUserFacing(error) ? 'user' : 'internal', message: messageOf(error) } };
+    }
+  });
+  for (const name of eventNames) {
+    service.events.on(name, (payload) => window()?.webContents.send('brink:event', name, payload));
+  }
+}
+
+function fromTrustedFrame(event: IpcMainInvokeEvent, win: BrowserWindow | null, origin: string): boolean {
+  const frame = event.senderFrame;
+  if (!win || event.sender !== win.webContents || !frame || frame.parent !== null) return false;
+  try {
+    return new URL(frame.url).origin === origin;
+  } catch {
+    return false;
+  }
+}

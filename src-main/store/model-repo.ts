@@ -1,0 +1,127 @@
+import type { ModelDetail, ModelSummary, Preprocessing } from '../../src-preload/contract.js';
+import type { ModelInfo } from '../engine/onnx/inspect.js';
+import { UserError } from '../errors.js';
+import type { Sqlite } from './sqlite.js';
+
+export interface NewModel {
+  id: string;
+  name: string;
+  fileName: string;
+  sha256: string;
+  info: ModelInfo;
+  preprocessing: Preprocessing;
+  labels: string[] | null;
+  bytes: Uint8Array;
+}
+
+interface ModelRow {
+  id: string;
+  name: string;
+  file_name: string;
+  sha256: string;
+  byte_size: number;
+  info_json: string;
+  preprocessing_json: string;
+  labels_json: string | null;
+  created_at: string;
+}
+
+export class ModelRepo {
+  constructor(private readonly db: Sqlite) {}
+
+  insert(model: NewModel): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO models (id, name, file_name, sha256, byte_size, info_json, preprocessing_json, labels_json, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          model.id,
+          model.name,
+          model.fileName,
+          model.sha256,
+          model.bytes.byteLength,
+          JSON.stringify(model.info),
+          JSON.stringify(model.preprocessing),
+          model.labels ? JSON.stringify(model.labels) : null,
+          new Date().toISOString(),
+        );
+      this.db.prepare('INSERT INTO model_files (model_id, bytes) VALUES (?, ?)').run(model.id, Buffer.from(model.bytes.buffer, model.bytes.byteOffset, model.bytes.byteLength));
+    })();
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM models').get() as { n: number }).n;
+  }
+
+  list(): ModelSummary[] {
+    return (this.db.prepare('SELECT * FROM models ORDER BY created_at, id').all() as ModelRow[]).map((row) => summary(row));
+  }
+
+  get(id: string): ModelDetail {
+    const row = this.db.prepare('SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
+    if (!row) throw new UserError(`no model ${id} in this project`);
+    return detail(row);
+  }
+
+  findBySha256(sha256: string): ModelSummary | null {
+    const row = this.db.prepare('SELECT * FROM models WHERE sha256 = ? LIMIT 1').get(sha256) as ModelRow | undefined;
+    return row ? summary(row) : null;
+  }
+
+  bytes(id: string): Buffer {
+    const row = this.db.prepare('SELECT bytes FROM model_files WHERE model_id = ?').get(id) as { bytes: Buffer } | undefined;
+    if (!row) throw new UserError(`no model ${id} in this project`);
+    return row.bytes;
+  }
+
+  update(id: string, changes: { name?: string; preprocessing?: Preprocessing; labels?: string[] | null }): void {
+    this.get(id);
+    this.db.transaction(() => {
+      if (changes.name !== undefined) this.db.prepare('UPDATE models SET name = ? WHERE id = ?').run(changes.name, id);
+      if (changes.preprocessing !== undefined)
+        this.db.prepare('UPDATE models SET preprocessing_json = ? WHERE id = ?').run(JSON.stringify(changes.preprocessing), id);
+      if (changes.labels !== undefined)
+        this.db.prepare('UPDATE models SET labels_json = ? WHERE id = ?').run(changes.labels ? JSON.stringify(changes.labels) : null, id);
+    })();
+  }
+
+  remove(id: string): void {
+    const result = this.db.prepare('DELETE FROM models WHERE id = ?').run(id);
+    if (result.changes === 0) throw new UserError(`no model ${id} in this project`);
+  }
+}
+
+function summary(row: ModelRow): ModelSummary {
+  const info = JSON.parse(row.info_json) as ModelInfo;
+  const outShape = info.outputs[0]?.shape ?? null;
+  const classes = outShape?.[outShape.length - 1];
+  return {
+    id: row.id,
+    name: row.name,
+    fileName: row.file_name,
+    byteSize: row.byte_size,
+    inputShape: info.inputs[0]?.shape ?? null,
+    classCount: typeof classes === 'number' ? classes : null,
+    createdAt: row.created_at,
+  };
+}
+
+function detail(row: ModelRow): ModelDetail {
+  const info = JSON.parse(row.info_json) as ModelInfo;
+  return {
+    ...summary(row),
+    sha256: row.sha256,
+    irVersion: info.irVersion,
+    opsets: info.opsets,
+    producer: info.producer,
+    inputs: info.inputs,
+    outputs: info.outputs,
+    opHistogram: info.opHistogram,
+    nodeCount: info.nodeCount,
+    parameterCount: info.parameterCount,
+    preprocessing: JSON.parse(row.preprocessing_json) as Preprocessing,
+    labels: row.labels_json ? (JSON.parse(row.labels_json) as string[]) : null,
+  };
+}

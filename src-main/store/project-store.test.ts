@@ -1,0 +1,131 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ModelInfo } from '../engine/onnx/inspect.js';
+import { migrations } from './migrations.js';
+import { newId, ProjectStore } from './project-store.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'brink-store-'));
+
+const info: ModelInfo = {
+  irVersion: 8,
+  opsets: [{ domain: 'ai.onnx', version: 13 }],
+  producer: 'test',
+  graphName: 'g',
+  inputs: [{ name: 'input', elemType: 'float32', shape: ['batch', 1, 28, 28] }],
+  outputs: [{ name: 'logits', elemType: 'float32', shape: ['batch', 10] }],
+  opHistogram: { Gemm: 1 },
+  nodeCount: 1,
+  parameterCount: 7850,
+  initializerBytes: 31400,
+  externalData: false,
+};
+
+function addModel(store: ProjectStore, bytes = new Uint8Array([1, 2, 3])): string {
+  const id = newId('m');
+  store.models.insert({
+    id,
+    name: 'net',
+    fileName: 'net.onnx',
+    sha256: 'ab'.repeat(32),
+    info,
+    preprocessing: { valueRange: [0, 1], mean: [0.5], std: [0.25] },
+    labels: null,
+    bytes,
+  });
+  return id;
+}
+
+describe('ProjectStore', () => {
+  it('creates a WAL project with foreign keys at the latest schema, and reopens it', () => {
+    const path = join(dir(), 'a.brink');
+    const store = ProjectStore.create(path, 'Audit A');
+    expect(store.info()).toMatchObject({ path, name: 'Audit A', modelCount: 0, datasetCount: 0 });
+    store.close();
+    const db = new Database(path);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    db.close();
+    const reopened = ProjectStore.open(path);
+    expect(reopened.info().name).toBe('Audit A');
+    expect(reopened.integrityCheck()).toBe('ok');
+    reopened.close();
+  });
+
+  it('refuses to overwrite an existing file', () => {
+    const path = join(dir(), 'a.brink');
+    writeFileSync(path, 'hello');
+    expect(() => ProjectStore.create(path, 'x')).toThrow(/already exists/);
+  });
+
+  it('says a random file or a foreign SQLite database is not a Brink project', () => {
+    const d = dir();
+    writeFileSync(join(d, 'notes.brink'), 'definitely not sqlite, just some text that is long enough'.repeat(20));
+    expect(() => ProjectStore.open(join(d, 'notes.brink'))).toThrow(/notes.brink is not a Brink project/);
+    const foreign = new Database(join(d, 'other.brink'));
+    foreign.exec('CREATE TABLE t (x)');
+    foreign.close();
+    expect(() => ProjectStore.open(join(d, 'other.brink'))).toThrow(/other.brink is not a Brink project/);
+    expect(() => ProjectStore.open(join(d, 'missing.brink'))).toThrow(/no such project file/);
+  });
+
+  it('refuses a project written by a newer schema instead of corrupting it', () => {
+    const path = join(dir(), 'future.brink');
+    ProjectStore.create(path, 'future').close();
+    const db = new Database(path);
+    db.pragma(`user_version = ${migrations.length + 1}`);
+    db.close();
+    expect(() => ProjectStore.open(path)).toThrow(/newer Brink/);
+  });
+
+  it('keeps model bytes, updates settings, and removing a model removes its bytes', () => {
+    const store = ProjectStore.create(join(dir(), 'm.brink'), 'm');
+    const id = addModel(store, new Uint8Array([9, 8, 7, 6]));
+    expect([...store.models.bytes(id)]).toEqual([9, 8, 7, 6]);
+    expect(store.models.list()[0]).toMatchObject({ id, classCount: 10, inputShape: ['batch', 1, 28, 28] });
+    store.models.update(id, { name: 'renamed', labels: ['a', 'b'] });
+    expect(store.models.get(id)).toMatchObject({ name: 'renamed', labels: ['a', 'b'], parameterCount: 7850 });
+    store.models.remove(id);
+    expect(store.models.count()).toBe(0);
+    expect(() => store.models.bytes(id)).toThrow(/no model/);
+    store.close();
+  });
+
+  it('stores samples in chunks and reads any range across chunk boundaries exactly', () => {
+    const store = ProjectStore.create(join(dir(), 'd.brink'), 'd');
+    const shape: [number, number, number] = [1, 512, 512]; // 16 samples per 4 MiB chunk
+    const count = 40;
+    const per = 512 * 512;
+    const data = new Uint8Array(count * per);
+    for (let i = 0; i < count; i++) data.fill(i, i * per, (i + 1) * per);
+    const labels = Int32Array.from({ length: count }, (_, i) => i % 3);
+    const id = newId('d');
+    store.datasets.insert({
+      id,
+      name: 'big',
+      format: 'npy',
+      sourceName: 'x.npy',
+      sha256: '00',
+      shape,
+      dtype: 'uint8',
+      classNames: null,
+      classCounts: [14, 13, 13],
+      skipped: [],
+      data,
+      labels,
+    });
+    const block = store.datasets.read(id, 10, 20);
+    expect(block.count).toBe(20);
+    for (let i = 0; i < 20; i++) {
+      expect(block.data[i * per]).toBe(10 + i);
+      expect(block.data[(i + 1) * per - 1]).toBe(10 + i);
+      expect(block.labels[i]).toBe((10 + i) % 3);
+    }
+    expect(store.datasets.read(id, 35, 100).count).toBe(5);
+    store.datasets.remove(id);
+    expect(store.datasets.count()).toBe(0);
+    store.close();
+  });
+});

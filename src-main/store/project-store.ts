@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { ProjectInfo } from '../../src-preload/contract.js';
+import { UserError } from '../errors.js';
+import { DatasetRepo } from './dataset-repo.js';
+import { migrations } from './migrations.js';
+import { ModelRepo } from './model-repo.js';
+import { openSqlite, type Sqlite } from './sqlite.js';
+
+const APPLICATION_ID = 0x42524e4b; // 'BRNK': marks the file as a Brink project for `file` and for us
+
+export function newId(prefix: 'm' | 'd' | 'r'): string {
+  return `${prefix}-${randomBytes(6).toString('hex')}`;
+}
+
+/** One project: one SQLite file, opened with WAL and foreign keys, migrated on open. */
+export class ProjectStore {
+  readonly models: ModelRepo;
+  readonly datasets: DatasetRepo;
+
+  private constructor(
+    readonly path: string,
+    private readonly db: Sqlite,
+  ) {
+    this.models = new ModelRepo(db);
+    this.datasets = new DatasetRepo(db);
+  }
+
+  static create(path: string, name: string): ProjectStore {
+    if (existsSync(path)) throw new UserError(`${basename(path)} already exists; choose another name`);
+    const db = openSqlite(path, { mustExist: false });
+    try {
+      configure(db);
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+      migrate(db);
+      const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+      db.transaction(() => {
+        insert.run('name', name);
+        insert.run('created_at', new Date().toISOString());
+      })();
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new ProjectStore(path, db);
+  }
+
+  static open(path: string): ProjectStore {
+    if (!existsSync(path)) throw new UserError(`${basename(path)}: no such project file`);
+    let db: Sqlite;
+    try {
+      db = openSqlite(path, { mustExist: true });
+      configure(db);
+    } catch (error) {
+      throw notAProject(path, error);
+    }
+    try {
+      const appId = db.pragma('application_id', { simple: true }) as number;
+      if (appId !== APPLICATION_ID) throw new UserError(`${basename(path)} is not a Brink project`);
+      migrate(db);
+    } catch (error) {
+      db.close();
+      throw notAProject(path, error);
+    }
+    return new ProjectStore(path, db);
+  }
+
+  info(): ProjectInfo {
+    const meta = Object.fromEntries(
+      (this.db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]),
+    );
+    return {
+      path: this.path,
+      name: meta.name ?? basename(this.path),
+      createdAt: meta.created_at ?? '',
+      modelCount: this.models.count(),
+      datasetCount: this.datasets.count(),
+    };
+  }
+
+  rename(name: string): void {
+    this.db.prepare("UPDATE meta SET value = ? WHERE key = 'name'").run(name);
+  }
+
+  integrityCheck(): string {
+    return this.db.pragma('integrity_check', { simple: true }) as string;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function configure(db: Sqlite): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+}
+
+function migrate(db: Sqlite): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > migrations.length) {
+    throw new UserError(`this project was written by a newer Brink (schema ${version}); update Brink to open it`);
+  }
+  for (let v = version; v < migrations.length; v++) {
+    db.transaction(() => {
+      db.exec(migrations[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+function notAProject(path: string, error: unknown): Error {
+  if (error instanceof UserError) return error;
+  const code = (error as { code?: string }).code;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return new UserError(`${basename(path)} is not a Brink project`);
+  return error as Error;
+}

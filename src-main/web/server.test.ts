@@ -1,0 +1,134 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { BrinkService } from '../service/service.js';
+import { samplesDir } from '../paths.js';
+import { safeRelativePath, startWebServer, type RunningServer } from './server.js';
+import { webHost } from './web-host.js';
+
+function http(port: number, path: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer } = {}) {
+  return new Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: init.method ?? 'GET', headers: init.headers }, (res) => {
+      let body = '';
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+function socket(server: RunningServer, options: { origin?: string; token?: string } = {}) {
+  const origin = options.origin ?? `http://127.0.0.1:${server.port}`;
+  return new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${options.token ?? server.token}`, { origin });
+}
+
+function opened(ws: WebSocket): Promise<boolean> {
+  return new Promise((resolve) => {
+    ws.once('open', () => resolve(true));
+    ws.once('error', () => resolve(false));
+  });
+}
+
+function rpc(ws: WebSocket, id: number, method: string, args: unknown = {}) {
+  return new Promise<{ result?: unknown; error?: { message: string } }>((resolve) => {
+    const onMessage = (data: WebSocket.RawData) => {
+      const message = JSON.parse(String(data)) as { type: string; id?: number; result?: unknown; error?: { message: string } };
+      if (message.id === id) {
+        ws.off('message', onMessage);
+        resolve(message);
+      }
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify({ type: 'call', id, method, args }));
+  });
+}
+
+describe('brink serve', () => {
+  let server: RunningServer;
+  let root: string;
+  let service: BrinkService;
+
+  beforeEach(async () => {
+    root = mkdtempSync(join(tmpdir(), 'brink-web-'));
+    const rendererDir = join(root, 'renderer');
+    mkdirSync(rendererDir);
+    writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Brink</title>');
+    writeFileSync(join(root, 'secret.txt'), 'do not serve me');
+    const stagingDir = join(root, 'staging');
+    service = new BrinkService({
+      host: webHost({ userDataDir: join(root, 'home'), projectsDir: join(root, 'projects'), stagingDir }),
+      samplesDir,
+      version: 'test',
+    });
+    server = await startWebServer({ service, rendererDir, stagingDir, port: 0 });
+  });
+  afterEach(async () => {
+    await server.close();
+    service.dispose();
+  });
+
+  it('listens on loopback with a long random token in the URL', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{48}$/);
+  });
+
+  it('serves the renderer with a strict CSP, and nothing outside it', async () => {
+    const page = await http(server.port, '/', { headers: { host: `127.0.0.1:${server.port}` } });
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/%00']) {
+      expect((await http(server.port, path, { headers: { host: `127.0.0.1:${server.port}` } })).status).toBe(404);
+    }
+  });
+
+  it('refuses requests whose Host is not loopback (DNS rebinding)', async () => {
+    expect((await http(server.port, '/', { headers: { host: `evil.example:${server.port}` } })).status).toBe(421);
+  });
+
+  it('refuses WebSocket connections with a wrong token or a foreign Origin', async () => {
+    expect(await opened(socket(server, { token: 'f'.repeat(48) }))).toBe(false);
+    expect(await opened(socket(server, { origin: 'http://evil.example' }))).toBe(false);
+    const ws = socket(server);
+    expect(await opened(ws)).toBe(true);
+    ws.close();
+  });
+
+  it('carries calls, contract errors and events over the socket', async () => {
+    const ws = socket(server);
+    await opened(ws);
+    const events: string[] = [];
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { type: string; event?: string };
+      if (message.type === 'event') events.push(message.event!);
+    });
+    expect((await rpc(ws, 1, 'app.info')).result).toMatchObject({ host: 'web', version: 'test' });
+    expect((await rpc(ws, 2, 'model.get', { id: 'nope' })).error?.message).toMatch(/not a Brink id/);
+    expect((await rpc(ws, 3, 'project.create', { name: 'Over the wire' })).result).toMatchObject({ name: 'Over the wire' });
+    expect(events).toContain('project.changed');
+    ws.close();
+  });
+
+  it('accepts uploads only with the token and a same-origin request, and never outside the staging folder', async () => {
+    const headers = (extra: Record<string, string>) => ({
+      host: `127.0.0.1:${server.port}`,
+      origin: `http://127.0.0.1:${server.port}`,
+      'x-brink-token': server.token,
+      'x-brink-upload': 'abcdefgh12345678',
+      'x-brink-path': 'data/x.npy',
+      ...extra,
+    });
+    const body = Buffer.from('hello');
+    expect((await http(server.port, '/upload', { method: 'POST', headers: headers({}), body })).status).toBe(200);
+    expect((await http(server.port, '/upload', { method: 'POST', headers: headers({ 'x-brink-token': 'wrong' }), body })).status).toBe(403);
+    expect((await http(server.port, '/upload', { method: 'POST', headers: headers({ origin: 'http://evil.example' }), body })).status).toBe(403);
+    expect((await http(server.port, '/upload', { method: 'POST', headers: headers({ 'x-brink-path': '..%2F..%2Fescape.txt' }), body })).status).toBe(400);
+  });
+
+  it('splits upload paths safely', () => {
+    expect(safeRelativePath('mnist/train/a.png')).toEqual(['mnist', 'train', 'a.png']);
+    for (const bad of ['', '../x', 'a/../../x', '/abs', 'a//b', 'c:\\x', 'a\\b', 'a/./b']) expect(safeRelativePath(bad)).toBeNull();
+  });
+});

@@ -1,0 +1,179 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { eventNames, type WireError } from '../../src-preload/contract.js';
+import { isUserFacing, messageOf } from '../errors.js';
+import type { BrinkService } from '../service/service.js';
+import { staticFile } from './static-files.js';
+
+export interface WebServerOptions {
+  service: BrinkService;
+  rendererDir: string;
+  stagingDir: string;
+  port: number;
+  /** Fixed only by tests; otherwise random per launch. */
+  token?: string;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const MAX_UPLOAD_BYTES = 2 ** 31 - 1;
+
+/** `brink serve`: the renderer and the contract over HTTP + WebSocket on loopback only. */
+export async function startWebServer(options: WebServerOptions): Promise<RunningServer> {
+  const token = options.token ?? randomBytes(24).toString('hex');
+  const log = options.log ?? (() => {});
+  let port = 0;
+
+  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  const hostOk = (req: IncomingMessage) => allowedHosts().has(req.headers.host ?? '');
+  const originOk = (req: IncomingMessage) => allowedOrigins().has(req.headers.origin ?? '');
+  const tokenOk = (candidate: string | null | undefined) => {
+    if (!candidate) return false;
+    const a = Buffer.from(candidate);
+    const b = Buffer.from(token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
+
+  const http = createServer((req, res) => {
+    handleHttp(req, res).catch((error) => {
+      log(`http error: ${messageOf(error)}`);
+      if (!res.headersSent) send(res, 500, 'internal error');
+    });
+  });
+
+  async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // DNS rebinding: a page on another name that resolves to 127.0.0.1 must not reach us.
+    if (!hostOk(req)) return send(res, 421, 'wrong host');
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    if (req.method === 'POST' && url.pathname === '/upload') return upload(req, res);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
+    const file = await staticFile(options.rendererDir, url.pathname);
+    if (!file) return send(res, 404, 'not found');
+    res.writeHead(200, {
+      'content-type': file.type,
+      'content-security-policy': contentSecurityPolicy(port),
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+    });
+    res.end(req.method === 'HEAD' ? undefined : file.body);
+  }
+
+  async function upload(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!originOk(req) || !tokenOk(header(req, 'x-brink-token'))) return send(res, 403, 'forbidden');
+    const uploadId = header(req, 'x-brink-upload') ?? '';
+    const relative = safeRelativePath(decodeURIComponentSafe(header(req, 'x-brink-path') ?? ''));
+    if (!/^[A-Za-z0-9_-]{8,64}$/.test(uploadId) || !relative) return send(res, 400, 'bad upload');
+    if (Number(req.headers['content-length'] ?? 0) > MAX_UPLOAD_BYTES) return send(res, 413, 'file too large');
+    const target = join(options.stagingDir, uploadId, ...relative);
+    await mkdir(dirname(target), { recursive: true });
+    await pipeline(req, createWriteStream(target));
+    send(res, 200, 'ok');
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 << 20 });
+  http.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    if (!hostOk(req) || !originOk(req) || url.pathname !== '/api' || !tokenOk(url.searchParams.get('token'))) {
+      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => connect(ws));
+  });
+
+  function connect(ws: WebSocket): void {
+    const unsubscribe = eventNames.map((event) =>
+      options.service.events.on(event, (payload) => ws.send(JSON.stringify({ type: 'event', event, payload }))),
+    );
+    ws.on('close', () => unsubscribe.forEach((off) => off()));
+    ws.on('message', (data) => {
+      let message: { id?: unknown; method?: unknown; args?: unknown };
+      try {
+        message = JSON.parse(String(data));
+      } catch {
+        return;
+      }
+      const id = message.id;
+      if (typeof id !== 'number') return;
+      options.service
+        .call(message.method, message.args)
+        .then((result) => ws.send(JSON.stringify({ type: 'result', id, result })))
+        .catch((error: unknown) => {
+          if (!isUserFacing(error)) log(`call ${String(message.method)} failed: ${(error as Error)?.stack ?? String(error)}`);
+          const wire: WireError = { kind: isUserFacing(error) ? 'user' : 'internal', message: messageOf(error) };
+          ws.send(JSON.stringify({ type: 'error', id, error: wire }));
+        });
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  port = (http.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+export function contentSecurityPolicy(port: number): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+function send(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(text);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function decodeURIComponentSafe(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return '';
+  }
+}
+
+/** Splits an uploaded file's relative path, refusing anything that could leave the staging folder. */
+export function safeRelativePath(path: string): string[] | null {
+  const parts = path.split('/');
+  if (parts.length === 0 || parts.length > 16) return null;
+  for (const part of parts) {
+    if (!part || part === '.' || part === '..' || /[\\:\0]/.test(part) || part.length > 255) return null;
+  }
+  return parts;
+}

@@ -1,0 +1,216 @@
+/**
+ * The Brink API contract: the single source of truth for every call the renderer can make,
+ * its argument validator, its result type, and the events the host pushes.
+ *
+ * One service implements it (src-main/service); three transports carry it: Electron IPC,
+ * the WebSocket of `brink serve`, and the CLI. Arguments are validated here at every
+ * transport boundary, so the service never sees unchecked input.
+ */
+import { z } from 'zod';
+
+// ---------- shared value types ----------
+
+export type Dim = number | string;
+
+export interface TensorSpec {
+  name: string;
+  elemType: string;
+  shape: Dim[] | null;
+}
+
+export interface ProjectInfo {
+  path: string;
+  name: string;
+  createdAt: string;
+  modelCount: number;
+  datasetCount: number;
+}
+
+export interface RecentProject {
+  path: string;
+  name: string;
+  openedAt: string;
+  exists: boolean;
+}
+
+/** How raw [0,1] pixels become the model's input: x * (range[1]-range[0]) + range[0], then (x - mean) / std per channel. */
+export interface Preprocessing {
+  valueRange: [number, number];
+  mean: number[];
+  std: number[];
+}
+
+export interface ModelSummary {
+  id: string;
+  name: string;
+  fileName: string;
+  byteSize: number;
+  inputShape: Dim[] | null;
+  classCount: number | null;
+  createdAt: string;
+}
+
+export interface ModelDetail extends ModelSummary {
+  sha256: string;
+  irVersion: number;
+  opsets: { domain: string; version: number }[];
+  producer: string;
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+  opHistogram: Record<string, number>;
+  nodeCount: number;
+  parameterCount: number;
+  preprocessing: Preprocessing;
+  labels: string[] | null;
+}
+
+export type DatasetFormat = 'idx' | 'cifar10' | 'cifar100' | 'npy' | 'npz' | 'image-folder';
+
+export interface DatasetSummary {
+  id: string;
+  name: string;
+  format: DatasetFormat;
+  count: number;
+  shape: [number, number, number];
+  createdAt: string;
+}
+
+export interface DatasetDetail extends DatasetSummary {
+  sourceName: string;
+  sha256: string;
+  dtype: 'uint8' | 'float32';
+  classNames: string[] | null;
+  classCounts: number[];
+  skipped: { file: string; reason: string }[];
+}
+
+export interface Thumbnail {
+  index: number;
+  label: number;
+  /** A data: URL of a PNG. */
+  src: string;
+}
+
+export interface AppInfo {
+  version: string;
+  host: 'electron' | 'web';
+  /** Whether the bundled sample project can be opened. */
+  sampleAvailable: boolean;
+}
+
+// ---------- import sources ----------
+
+/**
+ * Where imported files come from. The renderer never names arbitrary paths: in Electron the
+ * preload turns dropped or picked File objects into paths (main re-checks them); in the browser
+ * the files are uploaded first and referred to by the upload id.
+ */
+const importSource = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('paths'), paths: z.array(z.string().min(1).max(4096)).min(1).max(100_000) }),
+  z.object({ kind: z.literal('upload'), uploadId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/) }),
+]);
+export type ImportSource = z.infer<typeof importSource>;
+
+// ---------- calls ----------
+
+const id = z.string().regex(/^[a-z]-[0-9a-f]{8,32}$/, 'not a Brink id');
+const name = z.string().trim().min(1, 'a name cannot be empty').max(200, 'names are at most 200 characters');
+const finite = z.number().finite();
+const preprocessing = z.object({
+  valueRange: z.tuple([finite, finite]).refine(([lo, hi]) => hi > lo, 'value range must be increasing'),
+  mean: z.array(finite).min(1).max(4),
+  std: z.array(finite.positive('std must be positive')).min(1).max(4),
+});
+
+const none = z.object({}).strict();
+
+/** Curried so that the result type is named and the argument type is inferred from its validator. */
+function call<R>() {
+  return <A extends z.ZodType>(args: A) => ({ args, result: undefined as unknown as R });
+}
+
+export const calls = {
+  'app.info': call<AppInfo>()(none),
+
+  'project.current': call<ProjectInfo | null>()(none),
+  /** Null when the user cancels the save dialog. */
+  'project.create': call<ProjectInfo | null>()(z.object({ name }).strict()),
+  'project.openDialog': call<ProjectInfo | null>()(none),
+  'project.openRecent': call<ProjectInfo>()(z.object({ path: z.string().min(1).max(4096) }).strict()),
+  'project.openSample': call<ProjectInfo>()(none),
+  'project.recent': call<RecentProject[]>()(none),
+  'project.rename': call<ProjectInfo>()(z.object({ name }).strict()),
+  'project.close': call<null>()(none),
+
+  'model.list': call<ModelSummary[]>()(none),
+  'model.get': call<ModelDetail>()(z.object({ id }).strict()),
+  'model.import': call<ModelDetail>()(z.object({ source: importSource, name: name.optional() }).strict()),
+  'model.update': call<ModelDetail>()(z.object({ id, name: name.optional(), preprocessing: preprocessing.optional() }).strict()),
+  'model.setLabels': call<ModelDetail>()(z.object({ id, source: importSource }).strict()),
+  'model.remove': call<null>()(z.object({ id }).strict()),
+
+  'dataset.list': call<DatasetSummary[]>()(none),
+  'dataset.get': call<DatasetDetail>()(z.object({ id }).strict()),
+  'dataset.import': call<DatasetDetail>()(
+    z.object({ source: importSource, name: name.optional(), limit: z.number().int().positive().optional() }).strict(),
+  ),
+  'dataset.thumbnails': call<Thumbnail[]>()(
+    z.object({ id, offset: z.number().int().nonnegative(), count: z.number().int().min(1).max(256) }).strict(),
+  ),
+  'dataset.remove': call<null>()(z.object({ id }).strict()),
+};
+
+export type CallName = keyof typeof calls;
+export type CallArgs<K extends CallName> = z.input<(typeof calls)[K]['args']>;
+export type CallResult<K extends CallName> = (typeof calls)[K]['result'];
+/** Arguments after validation (defaults applied, strings trimmed). */
+export type ValidArgs<K extends CallName> = z.output<(typeof calls)[K]['args']>;
+
+export function isCallName(value: unknown): value is CallName {
+  return typeof value === 'string' && Object.hasOwn(calls, value);
+}
+
+/** Validates a call's name and arguments; throws a ContractError with a one-line reason. */
+export function parseCall<K extends CallName>(method: unknown, args: unknown): { method: K; args: ValidArgs<K> } {
+  if (!isCallName(method)) throw new ContractError(`unknown call ${JSON.stringify(method)}`);
+  const parsed = calls[method].args.safeParse(args ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new ContractError(`${method}: ${where}${issue.message}`);
+  }
+  return { method: method as K, args: parsed.data as ValidArgs<K> };
+}
+
+export class ContractError extends Error {
+  override name = 'ContractError';
+}
+
+// ---------- events ----------
+
+export interface Events {
+  'project.changed': ProjectInfo | null;
+  'models.changed': null;
+  'datasets.changed': null;
+}
+export type EventName = keyof Events;
+export const eventNames: EventName[] = ['project.changed', 'models.changed', 'datasets.changed'];
+
+// ---------- the object the renderer sees as window.brink ----------
+
+export interface BrinkApi {
+  invoke<K extends CallName>(method: K, args: CallArgs<K>): Promise<CallResult<K>>;
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+  /**
+   * Turns files the user dropped or picked into an import source: in Electron their paths
+   * (read by the preload, never by page script), in the browser an upload.
+   * `relativePaths` keeps folder structure for folder uploads.
+   */
+  stageFiles(files: File[]): Promise<ImportSource>;
+}
+
+/** An error as it crosses a transport: a message a user can read, and a kind for tests and logs. */
+export interface WireError {
+  kind: 'user' | 'contract' | 'internal';
+  message: string;
+}
