@@ -1,0 +1,95 @@
+// A pair of .npy files, images and labels, as people save them with np.save.
+import { open as openFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { formatError } from './errors.js';
+import { extensionOf, findFile, readFolder, readFully } from './files.js';
+import { checkComplete, hasNpyMagic, npyDataOffset, NPY_PREFIX_SIZE, parseNpyHeader, type NpyHeader } from './npy-array.js';
+import { decodeImages, decodeLabels, imageBytes, labelBytes, planSamples } from './numpy-samples.js';
+import type { DatasetSamples, FolderEntry, Probe, ReadOptions } from './types.js';
+
+/** Suffix pairs tried in order: `<stem>x.npy`/`<stem>y.npy` (which covers `<stem>_x`) and `<stem>images`/`<stem>labels`. */
+const SUFFIXES: [string, string][] = [
+  ['x', 'y'],
+  ['images', 'labels'],
+];
+
+export function match(probe: Probe): boolean {
+  if (probe.stat.isDirectory()) return findFile(probe.entries, 'x.npy') !== null && findFile(probe.entries, 'y.npy') !== null;
+  return extensionOf(probe.name) === '.npy' || hasNpyMagic(probe.head);
+}
+
+export async function open(probe: Probe, options: ReadOptions): Promise<DatasetSamples> {
+  const { xPath, yPath } = probe.stat.isDirectory()
+    ? {
+        xPath: join(probe.path, findFile(probe.entries, 'x.npy') as string),
+        yPath: join(probe.path, findFile(probe.entries, 'y.npy') as string),
+      }
+    : pairFor(probe.path, await readFolder(dirname(probe.path)));
+  const where = { x: basename(xPath), y: basename(yPath) };
+  const [x, y] = await Promise.all([readHeader(xPath), readHeader(yPath)]);
+  const plan = planSamples(x, y, where, options.limit);
+  const [xBytes, yBytes] = await Promise.all([
+    readData(xPath, x, imageBytes(plan)),
+    readData(yPath, y, labelBytes(plan)),
+  ]);
+  return {
+    format: 'npy',
+    count: plan.count,
+    shape: plan.shape,
+    dtype: plan.x.dtype.kind === 'u' ? 'uint8' : 'float32',
+    data: decodeImages(plan, xBytes),
+    labels: decodeLabels(plan, yBytes, where.y),
+    classNames: null,
+    sourceFiles: [xPath, yPath],
+    skipped: [],
+  };
+}
+
+/** Given either file of a pair, finds the other one beside it. */
+function pairFor(path: string, siblings: FolderEntry[]): { xPath: string; yPath: string } {
+  const name = basename(path);
+  const stem = extensionOf(name) === '.npy' ? name.slice(0, -'.npy'.length) : '';
+  const tried: string[] = [];
+  for (const [xSuffix, ySuffix] of SUFFIXES) {
+    for (const [own, other, isX] of [[xSuffix, ySuffix, true], [ySuffix, xSuffix, false]] as const) {
+      if (!stem.toLowerCase().endsWith(own)) continue;
+      const wanted = `${stem.slice(0, stem.length - own.length)}${other}.npy`;
+      const found = findFile(siblings, wanted);
+      tried.push(wanted);
+      if (found === null) continue;
+      const partner = join(dirname(path), found);
+      return isX ? { xPath: path, yPath: partner } : { xPath: partner, yPath: path };
+    }
+  }
+  if (tried.length > 0) throw formatError(path, `the other array of the pair is not beside it (looked for ${tried.join(', ')})`);
+  const names = '<stem>x.npy/<stem>y.npy, <stem>_x.npy/<stem>_y.npy or <stem>images.npy/<stem>labels.npy';
+  throw formatError(path, `cannot tell images from labels: name the files ${names}`);
+}
+
+async function readHeader(path: string): Promise<NpyHeader> {
+  const handle = await openFile(path, 'r');
+  try {
+    const prefix = new Uint8Array(NPY_PREFIX_SIZE);
+    const header = new Uint8Array(npyDataOffset(prefix.subarray(0, await readFully(handle, prefix, 0)), basename(path)));
+    const parsed = parseNpyHeader(header.subarray(0, await readFully(handle, header, 0)), basename(path));
+    const { size } = await handle.stat();
+    checkComplete(parsed, size - parsed.dataOffset, basename(path));
+    return parsed;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads only the bytes the kept samples need, which is what makes `limit` cheap on a large x.npy. */
+async function readData(path: string, header: NpyHeader, length: number): Promise<Uint8Array> {
+  const handle = await openFile(path, 'r');
+  try {
+    const bytes = new Uint8Array(length);
+    if ((await readFully(handle, bytes, header.dataOffset)) < length) {
+      throw formatError(path, 'truncated: the file shrank while it was being read');
+    }
+    return bytes;
+  } finally {
+    await handle.close();
+  }
+}
