@@ -204,7 +204,7 @@ export interface BrinkApi {
   /**
    * Turns files the user dropped or picked into an import source: in Electron their paths
    * (read by the preload, never by page script), in the browser an upload.
-   * `relativePaths` keeps folder structure for folder uploads.
+   * Folder picks keep their structure (File.webkitRelativePath).
    */
   stageFiles(files: File[]): Promise<ImportSource>;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { basename, extname } from 'node:path';
+import { basename, isAbsolute, join, relative } from 'node:path';
 import type { DatasetDetail } from '../../src-preload/contract.js';
 import { readDataset, type DatasetSamples } from '../engine/data/index.js';
 import { UserError } from '../errors.js';
@@ -8,6 +8,8 @@ import { newId, type ProjectStore } from '../store/project-store.js';
 export interface DatasetImportOptions {
   name?: string;
   limit?: number;
+  /** What the user picked, when `path` is a staging copy of it. */
+  sourceName?: string;
 }
 
 /** Decodes a dataset completely before writing, so that a bad file leaves the project untouched. */
@@ -15,26 +17,43 @@ export async function importDataset(store: ProjectStore, path: string, options: 
   const samples = await readDataset(path, { limit: options.limit });
   if (samples.count === 0) throw new UserError(`${basename(path)}: no samples to import`);
   const id = newId('d');
+  const sourceName = options.sourceName ?? basename(path);
   store.datasets.insert({
     id,
-    name: options.name ?? defaultName(path),
+    name: options.name ?? defaultName(sourceName),
     format: samples.format,
-    sourceName: basename(path),
+    sourceName,
     sha256: sha256Of(samples),
     shape: samples.shape,
     dtype: samples.dtype,
     classNames: samples.classNames,
     classCounts: classCounts(samples),
-    skipped: samples.skipped,
+    skipped: samples.skipped.map((s) => ({ ...s, file: relativeTo(path, s.file) })),
     data: samples.data,
     labels: samples.labels,
   });
   return store.datasets.get(id);
 }
 
-function defaultName(path: string): string {
-  const stem = basename(path, extname(path)).replace(/\.(gz)$/, '');
-  return stem.replace(/-?(images-)?idx[0-9]-ubyte$/, '') || stem;
+/** `fmnist-test-1000-images-idx3-ubyte.gz` -> `fmnist-test-1000`; `pets` -> `pets`. */
+function defaultName(sourceName: string): string {
+  const stem = sourceName.replace(/\.gz$/, '').replace(/\.(npz|npy|bin)$/, '');
+  return stem.replace(/[-_.]?(images[-_.]?)?idx[0-9][-_.]ubyte$/, '').replace(/[-_.]+$/, '') || stem;
+}
+
+/** Several picked files are named by what their names share: `cifar_x.npy` + `cifar_y.npy` -> `cifar_`. */
+export function commonSourceName(paths: string[]): string {
+  const names = paths.map((p) => basename(p));
+  if (names.length === 1) return names[0];
+  let prefix = names[0];
+  for (const name of names) while (!name.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix.replace(/[-_.]*(images|labels)?[-_.]*$/, '') || names[0];
+}
+
+/** Skipped files are shown relative to the dataset, never with a temporary staging path. */
+function relativeTo(root: string, file: string): string {
+  const rel = relative(root, file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? join(basename(root), rel) : basename(file);
 }
 
 /** The hash of what was decoded (shape, pixels, labels), so that the same samples hash alike whatever their file format. */

@@ -69,7 +69,7 @@ describe('BrinkService', () => {
     const images = file('imgs-images-idx3-ubyte', idxFile([6, 4, 4], ramp(96)));
     const labels = file('imgs-labels-idx1-ubyte', idxFile([6], Uint8Array.from([0, 1, 1, 2, 2, 2])));
     const d = await call<DatasetDetail>('dataset.import', { source: paths(images, labels) });
-    expect(d).toMatchObject({ format: 'idx', count: 6, shape: [1, 4, 4], dtype: 'uint8', classCounts: [1, 2, 3] });
+    expect(d).toMatchObject({ name: 'imgs', format: 'idx', count: 6, shape: [1, 4, 4], dtype: 'uint8', classCounts: [1, 2, 3] });
     const thumbs = await call<{ index: number; label: number; src: string }[]>('dataset.thumbnails', { id: d.id, offset: 4, count: 10 });
     expect(thumbs.map((t) => [t.index, t.label])).toEqual([
       [4, 2],
@@ -87,7 +87,7 @@ describe('BrinkService', () => {
     expect(d.count).toBe(2);
     expect(d.classNames).toEqual(['cat', 'dog']);
     expect(d.skipped).toHaveLength(1);
-    expect(d.skipped[0].file).toContain('broken.jpg');
+    expect(d.skipped[0].file).toBe(join('pets', 'dog', 'broken.jpg'));
   });
 
   const badInputs: [string, () => ImportSource, 'model' | 'dataset', RegExp][] = [

@@ -4,7 +4,7 @@ import type { CallName, CallResult, ProjectInfo, ValidArgs } from '../../src-pre
 import { parseCall } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
 import { ProjectStore } from '../store/project-store.js';
-import { importDataset } from './dataset-import.js';
+import { commonSourceName, importDataset } from './dataset-import.js';
 import { withOnePath } from './files.js';
 import { EventHub } from './events.js';
 import type { Host } from './host.js';
@@ -152,7 +152,8 @@ export class BrinkService {
       'dataset.import': async ({ source, name, limit }) => {
         const store = this.requireProject();
         const paths = await host.resolveSource(source);
-        const dataset = await withOnePath(paths, (path) => importDataset(store, path, { name, limit }));
+        const sourceName = commonSourceName(paths);
+        const dataset = await withOnePath(paths, (path) => importDataset(store, path, { name, limit, sourceName }));
         this.changed('datasets.changed');
         return dataset;
       },

@@ -29,8 +29,7 @@ export function webHost(options: { userDataDir: string; projectsDir: string; sta
       const dir = join(options.stagingDir, source.uploadId);
       const entries = await readdir(dir).catch(() => null);
       if (!entries || entries.length === 0) throw new UserError('that upload is empty or has expired; add the files again');
-      // One uploaded file or folder is the dataset itself; several loose files (an IDX pair) form a folder.
-      return [entries.length === 1 ? join(dir, entries[0]) : dir];
+      return entries.sort().map((entry) => join(dir, entry));
     },
   };
 }

@@ -1,0 +1,90 @@
+// Execution-provider choice (DESIGN.md section 4): `auto` tries cuda, webgpu, cpu in that order
+// and records why each one it passed over failed; an explicit device never falls back.
+import ort from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
+import { cudaLibraryProblem, missingCudaLibrary, readableReason } from './reasons.js';
+import { probeWebgpu, WEBGPU_PROBE_TIMEOUT_MS } from './webgpu-probe.js';
+
+export type Device = 'auto' | 'cuda' | 'webgpu' | 'cpu';
+export type Provider = Exclude<Device, 'auto'>;
+
+export const DEVICES: readonly Device[] = ['auto', 'cuda', 'webgpu', 'cpu'];
+export const AUTO_ORDER: readonly Provider[] = ['cuda', 'webgpu', 'cpu'];
+
+export interface ProviderAttempt {
+  provider: Provider;
+  ok: boolean;
+  /** One readable line, present when the attempt failed. */
+  reason?: string;
+}
+
+export interface CreateSessionOptions {
+  device: Device;
+  /** Threads onnxruntime uses inside one operator; 0 or absent lets it choose (one per core). */
+  intraOpThreads?: number;
+  /** How long the WebGPU probe may take before WebGPU counts as unavailable. */
+  webgpuProbeTimeoutMs?: number;
+}
+
+export interface RuntimeSession {
+  session: InferenceSession;
+  provider: Provider;
+  /** Every provider tried, in order; the last one is the one that ran (ok: true). */
+  attempts: ProviderAttempt[];
+}
+
+/** The device asked for cannot run the model; the message is one line naming both. */
+export class RuntimeProviderError extends Error {
+  constructor(
+    readonly device: Device,
+    readonly reason: string,
+    readonly attempts: ProviderAttempt[],
+  ) {
+    super(`cannot run on ${device}: ${reason}`);
+    this.name = 'RuntimeProviderError';
+  }
+}
+
+export async function createSession(modelBytes: Uint8Array, options: CreateSessionOptions): Promise<RuntimeSession> {
+  const { device, intraOpThreads } = options;
+  if (!DEVICES.includes(device)) {
+    throw new RuntimeProviderError(device, `unknown device '${String(device)}' (use ${DEVICES.join(', ')})`, []);
+  }
+  if (intraOpThreads !== undefined && !(Number.isSafeInteger(intraOpThreads) && intraOpThreads >= 0)) {
+    throw new RangeError(`intra-op threads must be a whole number >= 0 (0 lets onnxruntime choose), got ${intraOpThreads}`);
+  }
+  const attempts: ProviderAttempt[] = [];
+  for (const provider of device === 'auto' ? AUTO_ORDER : [device]) {
+    try {
+      const session = await openOn(provider, modelBytes, options);
+      attempts.push({ provider, ok: true });
+      return { session, provider, attempts };
+    } catch (error) {
+      attempts.push({ provider, ok: false, reason: explainFailure(provider, error) });
+    }
+  }
+  const last = attempts[attempts.length - 1];
+  throw new RuntimeProviderError(device === 'auto' ? last.provider : device, last.reason ?? 'unknown error', attempts);
+}
+
+async function openOn(provider: Provider, modelBytes: Uint8Array, options: CreateSessionOptions): Promise<InferenceSession> {
+  // Asking onnxruntime for a provider library it does not have only adds a native error to stderr.
+  const missing = provider === 'cuda' ? missingCudaLibrary() : null;
+  if (missing !== null) throw new Error(missing);
+  if (provider === 'webgpu') {
+    const probe = await probeWebgpu(options.webgpuProbeTimeoutMs ?? WEBGPU_PROBE_TIMEOUT_MS);
+    if (!probe.ok) throw new Error(probe.reason);
+  }
+  const sessionOptions: InferenceSession.SessionOptions = {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+  };
+  return ort.InferenceSession.create(modelBytes, sessionOptions);
+}
+
+function explainFailure(provider: Provider, error: unknown): string {
+  const reason = readableReason(error);
+  if (provider === 'cuda' && /failed to load shared library/i.test(reason)) return cudaLibraryProblem() ?? reason;
+  return reason;
+}

@@ -1,0 +1,77 @@
+import type { ImportSource } from '../../src-preload/contract';
+import { api } from '../lib/api';
+import { plural } from '../lib/format';
+import { handleError } from './handle-error';
+import { navigation } from './navigation.svelte';
+import { toasts } from './toasts.svelte';
+
+export type Picker = 'model' | 'dataset-files' | 'dataset-folder';
+
+const isModelFile = (file: File) => file.name.toLowerCase().endsWith('.onnx');
+
+/** Imports models, datasets and label files from picked or dropped files, one import at a time. */
+class Importer {
+  /** What is being imported ('Importing model…'), or null when idle. */
+  activity = $state<string | null>(null);
+  #pickers = new Map<Picker, HTMLInputElement>();
+
+  /** Lets the project shell's hidden file inputs be opened from any page; returns the unregister. */
+  registerPicker(picker: Picker, input: HTMLInputElement): () => void {
+    this.#pickers.set(picker, input);
+    return () => this.#pickers.delete(picker);
+  }
+
+  choose(picker: Picker): void {
+    this.#pickers.get(picker)?.click();
+  }
+
+  async importModel(file: File): Promise<void> {
+    await this.#run('Importing model…', 'Could not import the model', async () => {
+      const model = await api.invoke('model.import', { source: await api.stageFiles([file]) });
+      navigation.go({ page: 'model', id: model.id });
+      toasts.success(`Imported model “${model.name}”`);
+    });
+  }
+
+  /** All the files together are one dataset (an IDX pair, a folder's images, one .npz). */
+  async importDataset(files: File[]): Promise<void> {
+    if (files.length === 0) return;
+    await this.#run('Importing dataset…', 'Could not import the dataset', async () => {
+      const dataset = await api.invoke('dataset.import', { source: await api.stageFiles(files) });
+      navigation.go({ page: 'dataset', id: dataset.id });
+      const skipped = dataset.skipped.length ? `; ${plural(dataset.skipped.length, 'file')} skipped` : '';
+      toasts.success(`Imported dataset “${dataset.name}” (${plural(dataset.count, 'sample')}${skipped})`);
+    });
+  }
+
+  /** A drop: each .onnx file is a model, everything else together is one dataset. */
+  async importDropped(files: File[]): Promise<void> {
+    for (const file of files.filter(isModelFile)) await this.importModel(file);
+    await this.importDataset(files.filter((file) => !isModelFile(file)));
+  }
+
+  async loadLabels(modelId: string, file: File): Promise<void> {
+    await this.#run('Loading class labels…', 'Could not load the labels', async () => {
+      const source: ImportSource = await api.stageFiles([file]);
+      const model = await api.invoke('model.setLabels', { id: modelId, source });
+      toasts.success(`Loaded ${plural(model.labels?.length ?? 0, 'class label')}`);
+    });
+  }
+
+  async #run(activity: string, failure: string, work: () => Promise<void>): Promise<void> {
+    if (this.activity) {
+      toasts.error('another import is still running; try again when it has finished', failure);
+      return;
+    }
+    this.activity = activity;
+    try {
+      await work();
+    } catch (error) {
+      handleError(error, failure);
+    } finally {
+      this.activity = null;
+    }
+  }
+}
+
+export const importer = new Importer();
