@@ -6,7 +6,7 @@ export default defineConfig({
   main: {
     build: {
       externalizeDeps: true,
-      rollupOptions: { input: { index: resolve('src-main/electron/main.ts') } },
+      rollupOptions: { input: { index: resolve('src-main/electron/main.ts'), worker: resolve('src-main/worker/entry.ts') } },
     },
   },
   preload: {

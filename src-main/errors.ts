@@ -7,7 +7,15 @@ export class UserError extends Error {
 }
 
 /** Errors from engine modules and the contract are also user-facing by construction. */
-const userFacingNames = new Set(['UserError', 'ContractError', 'DatasetFormatError', 'OnnxFormatError', 'LabelsFormatError']);
+const userFacingNames = new Set([
+  'UserError',
+  'ContractError',
+  'DatasetFormatError',
+  'OnnxFormatError',
+  'LabelsFormatError',
+  'RuntimeProviderError',
+  'BatchRunError',
+]);
 
 export function isUserFacing(error: unknown): error is Error {
   return error instanceof Error && (error instanceof UserError || userFacingNames.has(error.name) || userFacingNames.has(error.constructor.name));

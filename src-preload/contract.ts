@@ -98,6 +98,104 @@ export interface AppInfo {
   sampleAvailable: boolean;
 }
 
+// ---------- audit runs ----------
+
+export type Device = 'auto' | 'cuda' | 'webgpu' | 'cpu';
+export type RunStatus = 'queued' | 'running' | 'paused' | 'interrupted' | 'failed' | 'done' | 'cancelled';
+export type Subset = { mode: 'all' } | { mode: 'first'; count: number } | { mode: 'random'; count: number; seed: number };
+
+export interface RunConfig {
+  modelId: string;
+  datasetId: string;
+  subset: Subset;
+  batchSize: number;
+  device: Device;
+}
+
+export interface ProviderAttempt {
+  provider: string;
+  ok: boolean;
+  reason?: string;
+}
+
+export interface RunSummary {
+  id: string;
+  kind: 'forward-margins';
+  modelId: string;
+  modelName: string;
+  datasetId: string;
+  datasetName: string;
+  status: RunStatus;
+  sampleCount: number;
+  doneCount: number;
+  provider: string | null;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Time spent running, summed over pauses and resumes. */
+  activeMs: number;
+}
+
+export interface FiveNumbers {
+  min: number;
+  q1: number;
+  median: number;
+  q3: number;
+  max: number;
+}
+
+export interface Equidistance {
+  /** ||w_i - w_j||_1 over all class pairs (the dual norm for l_inf margins). */
+  linf: FiveNumbers;
+  /** ||w_i - w_j||_2 over all class pairs. */
+  l2: FiveNumbers;
+  pairs: number;
+}
+
+export interface RunResults {
+  evaluated: number;
+  correct: number;
+  accuracy: number;
+  logitMargin: FiveNumbers & { mean: number };
+  histogram: { edges: number[]; counts: number[] };
+  /** Null when the model has no detected linear head. */
+  equidistance: Equidistance | null;
+}
+
+export interface RunDetail extends RunSummary {
+  config: RunConfig;
+  providerAttempts: ProviderAttempt[];
+  appVersion: string;
+  results: RunResults | null;
+  log: { at: string; line: string }[];
+}
+
+export interface RunProgress {
+  runId: string;
+  status: RunStatus;
+  done: number;
+  total: number;
+  samplesPerSecond: number | null;
+  etaSeconds: number | null;
+  provider: string | null;
+  stage: string;
+}
+
+export interface RunSampleRow {
+  position: number;
+  index: number;
+  label: number;
+  pred: number;
+  correct: boolean;
+  logitMargin: number;
+  featureMarginLinf: number | null;
+  featureMarginL2: number | null;
+}
+
+export const sampleSortKeys = ['position', 'index', 'label', 'pred', 'correct', 'logitMargin', 'featureMarginLinf', 'featureMarginL2'] as const;
+export type SampleSortKey = (typeof sampleSortKeys)[number];
+
 // ---------- import sources ----------
 
 /**
@@ -123,6 +221,21 @@ const preprocessing = z.object({
 });
 
 const none = z.object({}).strict();
+
+const runConfig = z
+  .object({
+    modelId: id,
+    datasetId: id,
+    subset: z.discriminatedUnion('mode', [
+      z.object({ mode: z.literal('all') }),
+      z.object({ mode: z.literal('first'), count: z.number().int().positive() }),
+      z.object({ mode: z.literal('random'), count: z.number().int().positive(), seed: z.number().int().nonnegative().max(2 ** 32 - 1) }),
+    ]),
+    batchSize: z.number().int().min(1, 'batch size must be at least 1').max(4096, 'batch size is at most 4096'),
+    device: z.enum(['auto', 'cuda', 'webgpu', 'cpu']),
+  })
+  .strict();
+
 
 /** Curried so that the result type is named and the argument type is inferred from its validator. */
 function call<R>() {
@@ -158,6 +271,27 @@ export const calls = {
     z.object({ id, offset: z.number().int().nonnegative(), count: z.number().int().min(1).max(256) }).strict(),
   ),
   'dataset.remove': call<null>()(z.object({ id }).strict()),
+
+  /** Problems that would stop a run (shape, channels, classes); empty when it can start. */
+  'run.check': call<string[]>()(runConfig),
+  'run.start': call<RunSummary>()(runConfig),
+  'run.list': call<RunSummary[]>()(none),
+  'run.get': call<RunDetail>()(z.object({ id }).strict()),
+  'run.samples': call<{ total: number; rows: RunSampleRow[] }>()(
+    z
+      .object({
+        id,
+        offset: z.number().int().nonnegative(),
+        limit: z.number().int().min(1).max(1000),
+        sort: z.enum(sampleSortKeys).optional(),
+        descending: z.boolean().optional(),
+      })
+      .strict(),
+  ),
+  'run.cancel': call<RunSummary>()(z.object({ id }).strict()),
+  'run.pause': call<RunSummary>()(z.object({ id }).strict()),
+  'run.resume': call<RunSummary>()(z.object({ id }).strict()),
+  'run.remove': call<null>()(z.object({ id }).strict()),
 };
 
 export type CallName = keyof typeof calls;
@@ -192,9 +326,12 @@ export interface Events {
   'project.changed': ProjectInfo | null;
   'models.changed': null;
   'datasets.changed': null;
+  'runs.changed': null;
+  'run.progress': RunProgress;
+  'run.log': { runId: string; at: string; line: string };
 }
 export type EventName = keyof Events;
-export const eventNames: EventName[] = ['project.changed', 'models.changed', 'datasets.changed'];
+export const eventNames: EventName[] = ['project.changed', 'models.changed', 'datasets.changed', 'runs.changed', 'run.progress', 'run.log'];
 
 // ---------- the object the renderer sees as window.brink ----------
 

@@ -4,12 +4,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isUserFacing, messageOf, UserError } from '../errors.js';
 import { appVersion, defaultUserDataDir, rendererDir, samplesDir } from '../paths.js';
+import { nodeSpawner } from '../jobs/node-spawner.js';
 import { importDataset } from '../service/dataset-import.js';
 import { importModel } from '../service/model-import.js';
 import { BrinkService } from '../service/service.js';
 import { ProjectStore } from '../store/project-store.js';
 import { webHost } from '../web/web-host.js';
 import { startWebServer } from '../web/server.js';
+import { audit, describeRun, resume, type AuditOptions } from './audit.js';
+import { exportRun } from './export-run.js';
 import { describeDataset, describeModel } from './format.js';
 
 interface Output {
@@ -22,6 +25,12 @@ function numberList(value: string): number[] {
     throw new InvalidArgumentError(`expected numbers separated by commas, e.g. 0.5,0.5,0.5`);
   }
   return numbers;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0');
+  return n;
 }
 
 function positiveInt(value: string): number {
@@ -119,6 +128,51 @@ export function buildProgram(): Command {
       });
     });
 
+  const devices = ['auto', 'cpu', 'cuda', 'webgpu'];
+  program
+    .command('audit <file>')
+    .description('run an audit job: predictions, logit margins and feature margins for a model on a dataset')
+    .requiredOption('--model <id>', 'model id (see `model list`)')
+    .requiredOption('--dataset <id>', 'dataset id (see `dataset list`)')
+    .option('--limit <n>', 'only the first N samples', positiveInt)
+    .option('--random <n>', 'a random subset of N samples', positiveInt)
+    .option('--seed <s>', 'seed of the random subset (default 0)', nonNegativeInt)
+    .option('--batch <b>', 'batch size (default 128)', positiveInt)
+    .option('--device <device>', `execution provider: ${devices.join('|')} (default auto)`, (v) => {
+      if (!devices.includes(v)) throw new InvalidArgumentError(`expected one of ${devices.join(', ')}`);
+      return v;
+    })
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: AuditOptions) => audit(file, opts));
+  program
+    .command('resume <file>')
+    .description('continue a paused, interrupted or failed run from its last committed batch')
+    .requiredOption('--run <id>', 'run id (see `runs`)')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: { run: string; json?: boolean }) => resume(file, opts));
+  program
+    .command('runs <file>')
+    .description('list the audit runs in a project')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: Output) => {
+      await withProject(file, async (store) => {
+        const runs = store.runs.list();
+        print(opts, { runs }, runs.length ? runs.map((r) => describeRun(store.runs.get(r.id))).join('\n') : 'No runs.');
+      });
+    });
+  program
+    .command('export <file>')
+    .description('write a run\'s per-sample results to a .csv or .json file')
+    .requiredOption('--run <id>', 'run id')
+    .requiredOption('--out <file>', 'output file (.csv or .json)')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: { run: string; out: string } & Output) => {
+      await withProject(file, async (store) => {
+        const rows = await exportRun(store, opts.run, resolve(opts.out));
+        print(opts, { out: resolve(opts.out), rows }, `Wrote ${rows} samples to ${resolve(opts.out)}`);
+      });
+    });
+
   program
     .command('serve')
     .description('serve the Brink interface to a browser on this machine (127.0.0.1 only)')
@@ -148,8 +202,9 @@ async function serve(opts: { port?: number; project?: string; sample?: boolean; 
     host: webHost({ userDataDir, projectsDir: resolve(opts.projectsDir ?? '.'), stagingDir }),
     samplesDir,
     version: appVersion,
+    spawner: nodeSpawner(),
   });
-  if (opts.project) service.openProject(resolve(opts.project));
+  if (opts.project) await service.openProject(resolve(opts.project));
   else if (opts.sample) await service.call('project.openSample', {});
   const server = await startWebServer({
     service,
@@ -161,7 +216,7 @@ async function serve(opts: { port?: number; project?: string; sample?: boolean; 
   print(opts, { url: server.url, port: server.port }, `Brink is serving on ${server.url}\nPress Ctrl+C to stop.`);
   const stop = async () => {
     await server.close();
-    service.dispose();
+    await service.dispose();
     rmSync(stagingDir, { recursive: true, force: true });
     process.exit(0);
   };

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { BrinkService } from '../service/service.js';
 import { electronHost } from './electron-host.js';
 import { wireIpc } from './ipc.js';
+import { utilitySpawner } from './utility-spawner.js';
 import { APP_ORIGIN, denyAllPermissions, lockDown, registerAppScheme, serveRenderer } from './security.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -21,6 +22,7 @@ const service = new BrinkService({
   host: electronHost({ userDataDir: app.getPath('userData'), documentsDir: app.getPath('documents'), window: () => mainWindow }),
   samplesDir,
   version: app.getVersion(),
+  spawner: utilitySpawner(join(here, 'worker.js')),
 });
 
 function createWindow(): void {
@@ -81,4 +83,11 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
 
-app.on('will-quit', () => service.dispose());
+let quitting = false;
+app.on('before-quit', (event) => {
+  if (quitting) return;
+  // Pause running jobs cleanly (their last batch committed) before the app goes.
+  event.preventDefault();
+  quitting = true;
+  void service.dispose().finally(() => app.quit());
+});

@@ -8,6 +8,7 @@ import { idxFile, npyFile, putImage, ramp } from '../engine/data/test-fixtures.j
 import { classifierGraph, encode, model } from '../engine/onnx/fixtures/models.js';
 import { samplesDir } from '../paths.js';
 import type { Host } from './host.js';
+import { nodeSpawner } from '../jobs/node-spawner.js';
 import { BrinkService } from './service.js';
 
 function testHost(root: string): Host {
@@ -29,7 +30,7 @@ describe('BrinkService', () => {
 
   beforeEach(async () => {
     root = mkdtempSync(join(tmpdir(), 'brink-service-'));
-    service = new BrinkService({ host: testHost(root), samplesDir, version: '0.0.0-test' });
+    service = new BrinkService({ host: testHost(root), samplesDir, version: '0.0.0-test', spawner: nodeSpawner() });
     await call('project.create', { name: 'Audit' });
   });
 

@@ -1,9 +1,13 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CallName, CallResult, ProjectInfo, ValidArgs } from '../../src-preload/contract.js';
+import type { CallName, CallResult, ProjectInfo, RunConfig, RunSummary, ValidArgs } from '../../src-preload/contract.js';
 import { parseCall } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
-import { ProjectStore } from '../store/project-store.js';
+import { subsetIndices } from '../jobs/subset.js';
+import type { Spawner } from '../jobs/protocol.js';
+import { JobSupervisor } from '../jobs/supervisor.js';
+import { newId, ProjectStore } from '../store/project-store.js';
+import { runProblems } from './run-check.js';
 import { commonSourceName, importDataset } from './dataset-import.js';
 import { withOnePath } from './files.js';
 import { EventHub } from './events.js';
@@ -19,12 +23,16 @@ export interface ServiceOptions {
   host: Host;
   samplesDir: string;
   version: string;
+  /** Starts job processes: utilityProcess in Electron, child_process elsewhere. */
+  spawner: Spawner;
+  intraOpThreads?: number;
 }
 
 /** The one implementation of the contract. Transports call `call()` with untrusted input. */
 export class BrinkService {
   readonly events = new EventHub();
   private project: ProjectStore | null = null;
+  private supervisor: JobSupervisor | null = null;
   private readonly recent: RecentProjects;
   private readonly handlers: Handlers;
 
@@ -40,15 +48,20 @@ export class BrinkService {
     return handler(parsed.args);
   }
 
-  openProject(path: string): ProjectInfo {
+  async openProject(path: string): Promise<ProjectInfo> {
     const store = ProjectStore.open(path);
-    this.setProject(store);
+    await this.setProject(store);
     return store.info();
   }
 
-  dispose(): void {
-    this.project?.close();
-    this.project = null;
+  /** The open project's job supervisor, for hosts that wait on runs (the CLI). */
+  jobs(): JobSupervisor {
+    this.requireProject();
+    return this.supervisor!;
+  }
+
+  async dispose(): Promise<void> {
+    await this.setProject(null);
   }
 
   private requireProject(): ProjectStore {
@@ -56,9 +69,26 @@ export class BrinkService {
     return this.project;
   }
 
-  private setProject(store: ProjectStore | null): void {
+  private async setProject(store: ProjectStore | null): Promise<void> {
+    await this.supervisor?.shutdown();
     this.project?.close();
     this.project = store;
+    this.supervisor = null;
+    if (store) {
+      // Runs left 'running' belong to a process that is gone.
+      store.runs.markOrphansInterrupted();
+      this.supervisor = new JobSupervisor(
+        store,
+        this.options.spawner,
+        {
+          progress: (progress) => this.events.emit('run.progress', progress),
+          log: (entry) => this.events.emit('run.log', entry),
+          changed: () => this.events.emit('runs.changed', null),
+        },
+        { graceMs: 5000, intraOpThreads: this.options.intraOpThreads },
+      );
+      this.supervisor.pump();
+    }
     const info = store?.info() ?? null;
     if (info) this.recent.touch(info.path, info.name);
     this.events.emit('project.changed', info);
@@ -77,7 +107,7 @@ export class BrinkService {
       'project.create': async ({ name }) => {
         const path = await host.chooseNewProjectPath(name);
         if (!path) return null;
-        this.setProject(ProjectStore.create(path, name));
+        await this.setProject(ProjectStore.create(path, name));
         return this.requireProject().info();
       },
       'project.openDialog': async () => {
@@ -108,7 +138,7 @@ export class BrinkService {
         return info;
       },
       'project.close': async () => {
-        this.setProject(null);
+        await this.setProject(null);
         return null;
       },
 
@@ -163,7 +193,55 @@ export class BrinkService {
         this.changed('datasets.changed');
         return null;
       },
+
+      'run.check': async (config) => this.checkRun(config),
+      'run.start': async (config) => this.startRun(config),
+      'run.list': async () => this.requireProject().runs.list(),
+      'run.get': async ({ id }) => this.requireProject().runs.get(id),
+      'run.samples': async ({ id, ...page }) => this.requireProject().runs.samples(id, page),
+      'run.cancel': async ({ id }) => this.stopRun(id, 'cancelled'),
+      'run.pause': async ({ id }) => this.stopRun(id, 'paused'),
+      'run.resume': async ({ id }) => {
+        const store = this.requireProject();
+        const status = store.runs.summary(id).status;
+        if (status === 'done' || status === 'running' || status === 'queued') throw new UserError(`the run is ${status}; only paused, interrupted, failed or cancelled runs resume`);
+        this.jobs().resume(id);
+        return store.runs.summary(id);
+      },
+      'run.remove': async ({ id }) => {
+        const store = this.requireProject();
+        if (this.jobs().isActive(id)) throw new UserError('the run is in progress; cancel it first');
+        store.runs.remove(id);
+        this.events.emit('runs.changed', null);
+        return null;
+      },
     };
+  }
+
+  /** Problems that would stop the run; empty when it can start. */
+  checkRun(config: RunConfig): string[] {
+    const store = this.requireProject();
+    return runProblems(store.models.get(config.modelId), store.datasets.get(config.datasetId), config);
+  }
+
+  startRun(config: RunConfig): RunSummary {
+    const store = this.requireProject();
+    const problems = this.checkRun(config);
+    if (problems.length) throw new UserError(problems[0]);
+    const id = newId('r');
+    const count = subsetIndices(config.subset, store.datasets.get(config.datasetId).count).length;
+    store.runs.create({ id, config, sampleCount: count, appVersion: this.options.version });
+    this.events.emit('runs.changed', null);
+    this.jobs().pump();
+    return store.runs.summary(id);
+  }
+
+  private stopRun(id: string, as: 'paused' | 'cancelled'): RunSummary {
+    const store = this.requireProject();
+    const status = store.runs.summary(id).status;
+    if (status !== 'running' && status !== 'queued') throw new UserError(`the run is ${status}; there is nothing to ${as === 'paused' ? 'pause' : 'cancel'}`);
+    this.jobs().stop(id, as);
+    return store.runs.summary(id);
   }
 
   private changed(event: 'models.changed' | 'datasets.changed'): void {

@@ -143,6 +143,21 @@ export class DatasetRepo {
     return { offset, count: n, shape: dataset.shape, dtype: dataset.dtype, data, labels };
   }
 
+  /** The stored chunk that holds sample `index`, for readers that stream in index order. */
+  chunkContaining(id: string, index: number): { firstIndex: number; count: number; pixels: Uint8Array | Float32Array; labels: Int32Array } {
+    const dtype = this.get(id).dtype;
+    const row = this.db
+      .prepare('SELECT first_index, count, pixels, labels FROM dataset_chunks WHERE dataset_id = ? AND first_index <= ? AND first_index + count > ?')
+      .get(id, index, index) as ChunkRow | undefined;
+    if (!row) throw new UserError(`dataset ${id} has no sample ${index}`);
+    return {
+      firstIndex: row.first_index,
+      count: row.count,
+      pixels: dtype === 'uint8' ? new Uint8Array(copyOf(row.pixels)) : new Float32Array(copyOf(row.pixels)),
+      labels: new Int32Array(copyOf(row.labels)),
+    };
+  }
+
   remove(id: string): void {
     const result = this.db.prepare('DELETE FROM datasets WHERE id = ?').run(id);
     if (result.changes === 0) throw new UserError(`no dataset ${id} in this project`);

@@ -55,4 +55,47 @@ export const migrations: string[] = [
     PRIMARY KEY (dataset_id, chunk)
   ) STRICT;
   `,
+  `
+  CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    dataset_id TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    config_json TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'paused', 'interrupted', 'failed', 'done', 'cancelled')),
+    sample_count INTEGER NOT NULL,
+    provider TEXT,
+    provider_attempts_json TEXT,
+    error TEXT,
+    summary_json TEXT,
+    app_version TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    -- Time actually spent running, summed over resumes.
+    active_ms INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+
+  -- One row per evaluated sample, written batch by batch in one transaction each.
+  CREATE TABLE run_samples (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    sample_index INTEGER NOT NULL,
+    label INTEGER NOT NULL,
+    pred INTEGER NOT NULL,
+    correct INTEGER NOT NULL,
+    logits BLOB NOT NULL,
+    logit_margin REAL NOT NULL,
+    feature_margin_linf REAL,
+    feature_margin_l2 REAL,
+    PRIMARY KEY (run_id, position)
+  ) STRICT;
+
+  CREATE TABLE run_log (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    at TEXT NOT NULL,
+    line TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX run_log_by_run ON run_log(run_id);
+  `,
 ];

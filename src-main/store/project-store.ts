@@ -6,6 +6,7 @@ import { UserError } from '../errors.js';
 import { DatasetRepo } from './dataset-repo.js';
 import { migrations } from './migrations.js';
 import { ModelRepo } from './model-repo.js';
+import { RunRepo } from './run-repo.js';
 import { openSqlite, type Sqlite } from './sqlite.js';
 
 const APPLICATION_ID = 0x42524e4b; // 'BRNK': marks the file as a Brink project for `file` and for us
@@ -18,6 +19,7 @@ export function newId(prefix: 'm' | 'd' | 'r'): string {
 export class ProjectStore {
   readonly models: ModelRepo;
   readonly datasets: DatasetRepo;
+  readonly runs: RunRepo;
 
   private constructor(
     readonly path: string,
@@ -25,6 +27,7 @@ export class ProjectStore {
   ) {
     this.models = new ModelRepo(db);
     this.datasets = new DatasetRepo(db);
+    this.runs = new RunRepo(db);
   }
 
   static create(path: string, name: string): ProjectStore {

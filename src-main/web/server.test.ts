@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { nodeSpawner } from '../jobs/node-spawner.js';
 import { BrinkService } from '../service/service.js';
 import { samplesDir } from '../paths.js';
 import { safeRelativePath, startWebServer, type RunningServer } from './server.js';
@@ -63,6 +64,7 @@ describe('brink serve', () => {
       host: webHost({ userDataDir: join(root, 'home'), projectsDir: join(root, 'projects'), stagingDir }),
       samplesDir,
       version: 'test',
+      spawner: nodeSpawner(),
     });
     server = await startWebServer({ service, rendererDir, stagingDir, port: 0 });
   });

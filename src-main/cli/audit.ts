@@ -1,0 +1,112 @@
+import { resolve } from 'node:path';
+import type { Device, RunConfig, RunSummary, Subset } from '../../src-preload/contract.js';
+import { UserError } from '../errors.js';
+import { nodeSpawner } from '../jobs/node-spawner.js';
+import { appVersion, defaultUserDataDir, samplesDir } from '../paths.js';
+import type { Host } from '../service/host.js';
+import { BrinkService } from '../service/service.js';
+import { progressBar } from './progress-bar.js';
+
+/** The CLI has no dialogs and takes paths from its arguments. */
+function cliHost(): Host {
+  const refuse = async (): Promise<never> => {
+    throw new UserError('the command line takes paths as arguments');
+  };
+  return {
+    kind: 'web',
+    userDataDir: defaultUserDataDir(),
+    chooseNewProjectPath: refuse,
+    chooseProjectToOpen: refuse,
+    resolveSource: async (source) => (source.kind === 'paths' ? source.paths : refuse()),
+  };
+}
+
+export interface AuditOptions {
+  model: string;
+  dataset: string;
+  limit?: number;
+  random?: number;
+  seed?: number;
+  batch?: number;
+  device?: Device;
+  json?: boolean;
+}
+
+/** Runs a job in a worker process as the GUI does, with progress on stderr; resolves to the final run. */
+async function runToEnd(service: BrinkService, runId: string, onStarted: () => void): Promise<RunSummary> {
+  const bar = progressBar();
+  const off = service.events.on('run.progress', (p) => p.runId === runId && bar.update(p));
+  const jobs = service.jobs();
+  const interrupt = () => {
+    process.stderr.write('\nbrink: pausing after the current batch (Ctrl+C again to stop at once)\n');
+    jobs.stop(runId, 'paused');
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  onStarted();
+  await jobs.waitFor(runId);
+  process.off('SIGINT', interrupt);
+  off();
+  bar.end();
+  return service.call('run.get', { id: runId }) as Promise<RunSummary>;
+}
+
+function outcome(run: RunSummary, file: string): void {
+  if (run.status === 'done') return;
+  if (run.status === 'paused' || run.status === 'interrupted') {
+    throw new UserError(`run ${run.id} ${run.status} at ${run.doneCount}/${run.sampleCount}; continue with \`brink resume ${file} --run ${run.id}\``);
+  }
+  throw new UserError(`run ${run.id} ${run.status}: ${run.error ?? 'no reason recorded'}`);
+}
+
+async function withService<T>(file: string, fn: (service: BrinkService) => Promise<T>): Promise<T> {
+  const service = new BrinkService({ host: cliHost(), samplesDir, version: appVersion, spawner: nodeSpawner() });
+  try {
+    await service.openProject(resolve(file));
+    return await fn(service);
+  } finally {
+    await service.dispose();
+  }
+}
+
+export async function audit(file: string, opts: AuditOptions): Promise<void> {
+  if (opts.limit !== undefined && opts.random !== undefined) throw new UserError('give --limit or --random, not both');
+  const subset: Subset =
+    opts.random !== undefined ? { mode: 'random', count: opts.random, seed: opts.seed ?? 0 } : opts.limit !== undefined ? { mode: 'first', count: opts.limit } : { mode: 'all' };
+  const config: RunConfig = { modelId: opts.model, datasetId: opts.dataset, subset, batchSize: opts.batch ?? 128, device: opts.device ?? 'auto' };
+  await withService(file, async (service) => {
+    const started = (await service.call('run.start', config)) as RunSummary;
+    const run = await runToEnd(service, started.id, () => {
+      if (!opts.json) process.stderr.write(`run ${started.id}: ${started.sampleCount} samples of ${started.datasetName} through ${started.modelName}\n`);
+    });
+    if (opts.json) process.stdout.write(`${JSON.stringify({ run: run.id })}\n`);
+    outcome(run, file);
+    if (!opts.json) process.stdout.write(`${describeRun(await service.call('run.get', { id: run.id }))}\n`);
+  });
+}
+
+export async function resume(file: string, opts: { run: string; json?: boolean }): Promise<void> {
+  await withService(file, async (service) => {
+    await service.call('run.resume', { id: opts.run });
+    const run = await runToEnd(service, opts.run, () => {});
+    if (opts.json) process.stdout.write(`${JSON.stringify({ run: run.id })}\n`);
+    outcome(run, file);
+    if (!opts.json) process.stdout.write(`${describeRun(await service.call('run.get', { id: run.id }))}\n`);
+  });
+}
+
+export function describeRun(detail: unknown): string {
+  const run = detail as import('../../src-preload/contract.js').RunDetail;
+  const lines = [`${run.id}  ${run.status}  ${run.modelName} on ${run.datasetName}  ${run.doneCount}/${run.sampleCount} samples  ${run.provider ?? ''}`.trimEnd()];
+  if (run.results) {
+    const r = run.results;
+    lines.push(`  accuracy ${(r.accuracy * 100).toFixed(1)}% (${r.correct}/${r.evaluated})`);
+    lines.push(`  logit margin: min ${r.logitMargin.min.toFixed(4)}, median ${r.logitMargin.median.toFixed(4)}, max ${r.logitMargin.max.toFixed(4)}`);
+    if (r.equidistance) {
+      const e = r.equidistance;
+      lines.push(`  head equidistance (||w_i - w_j||_2 over ${e.pairs} pairs): min ${e.l2.min.toFixed(3)}, median ${e.l2.median.toFixed(3)}, max ${e.l2.max.toFixed(3)}`);
+    }
+  }
+  if (run.error) lines.push(`  ${run.error}`);
+  return lines.join('\n');
+}

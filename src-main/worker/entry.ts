@@ -1,0 +1,60 @@
+/**
+ * The job process. Started by the supervisor (Electron utilityProcess in the app,
+ * child_process.fork elsewhere); receives one job, runs it, reports, exits.
+ */
+import { messageOf } from '../errors.js';
+import type { FromWorker, StartJob, ToWorker } from '../jobs/protocol.js';
+import { ProjectStore } from '../store/project-store.js';
+import { forwardMargins } from './forward-margins.js';
+
+interface ParentPort {
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+
+function send(message: FromWorker): void {
+  if (parentPort) parentPort.postMessage(message);
+  else process.send?.(message);
+}
+
+function onMessage(listener: (message: ToWorker) => void): void {
+  if (parentPort) parentPort.on('message', (event) => listener(event.data as ToWorker));
+  else process.on('message', (message) => listener(message as ToWorker));
+}
+
+let stopRequested = false;
+let started = false;
+
+onMessage((message) => {
+  if (message.type === 'stop') stopRequested = true;
+  else if (message.type === 'start' && !started) {
+    started = true;
+    void run(message);
+  }
+});
+
+async function run(job: StartJob): Promise<void> {
+  let store: ProjectStore | null = null;
+  try {
+    store = ProjectStore.open(job.projectPath);
+    const opened = store;
+    const outcome = await forwardMargins({
+      store: opened,
+      runId: job.runId,
+      intraOpThreads: job.intraOpThreads,
+      stopRequested: () => stopRequested,
+      progress: (done, total, stage, provider) => send({ type: 'progress', done, total, stage, provider }),
+      log: (line) => send({ type: 'log', ...opened.runs.log(job.runId, line) }),
+    });
+    send({ type: 'finished', outcome });
+  } catch (error) {
+    if (process.env.BRINK_DEBUG) console.error(error);
+    send({ type: 'failed', message: messageOf(error) });
+  } finally {
+    store?.close();
+  }
+  // Let the last message flush before leaving; the supervisor reads the exit as the end of the job.
+  setTimeout(() => process.exit(0), 50);
+}

@@ -1,0 +1,37 @@
+import type { DatasetRepo } from '../store/dataset-repo.js';
+
+/**
+ * Reads samples by ascending dataset index, holding one stored chunk at a time: memory stays
+ * flat however large the dataset, and each chunk is read once per run.
+ */
+export class SampleStream {
+  private chunk: ReturnType<DatasetRepo['chunkContaining']> | null = null;
+  readonly perSample: number;
+
+  constructor(
+    private readonly datasets: DatasetRepo,
+    private readonly datasetId: string,
+    shape: [number, number, number],
+  ) {
+    this.perSample = shape[0] * shape[1] * shape[2];
+  }
+
+  /** Pixels scaled to [0,1] as float32 NCHW, and labels, for the given indices. */
+  take(indices: ArrayLike<number>): { x: Float32Array; labels: Int32Array } {
+    const x = new Float32Array(indices.length * this.perSample);
+    const labels = new Int32Array(indices.length);
+    for (let k = 0; k < indices.length; k++) {
+      const index = indices[k];
+      if (!this.chunk || index < this.chunk.firstIndex || index >= this.chunk.firstIndex + this.chunk.count) {
+        this.chunk = this.datasets.chunkContaining(this.datasetId, index);
+      }
+      const at = (index - this.chunk.firstIndex) * this.perSample;
+      const source = this.chunk.pixels;
+      // Division, not multiplication by 1/255, to match torchvision's ToTensor bit for bit.
+      const scale = source instanceof Uint8Array ? 255 : 1;
+      for (let p = 0; p < this.perSample; p++) x[k * this.perSample + p] = source[at + p] / scale;
+      labels[k] = this.chunk.labels[index - this.chunk.firstIndex];
+    }
+    return { x, labels };
+  }
+}
