@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -77,5 +77,46 @@ describe('brink CLI', () => {
       const listed = JSON.parse(brink('model', 'list', path('audit.brink'), '--json').stdout) as { models: unknown[] };
       expect(listed.models).toHaveLength(0);
     }
+  });
+
+  it('audits a model on a dataset in a worker, lists the run, and exports CSV and JSON with the documented columns', () => {
+    const path = workspace();
+    const project = path('audit.brink');
+    brink('project', 'create', project);
+    const sample = (name: string) => join('resources', 'samples', name);
+    const { id: modelId } = JSON.parse(
+      brink('model', 'add', project, sample('fmnist-cnn-robust.onnx'), '--mean', '0.286', '--std', '0.353', '--json').stdout,
+    ) as { id: string };
+    const { id: datasetId } = JSON.parse(brink('dataset', 'add', project, sample('fmnist-test-1000-images-idx3-ubyte.gz'), '--json').stdout) as { id: string };
+
+    const audit = brink('audit', project, '--model', modelId, '--dataset', datasetId, '--random', '200', '--seed', '3', '--batch', '32', '--device', 'cpu', '--json');
+    expect(audit.code).toBe(0);
+    expect(audit.stdout.trim().split('\n')).toHaveLength(1);
+    const { run } = JSON.parse(audit.stdout) as { run: string };
+    expect(run).toMatch(/^r-/);
+    expect(audit.stderr).toContain('200/200');
+
+    const runs = JSON.parse(brink('runs', project, '--json').stdout) as { runs: { id: string; status: string; doneCount: number }[] };
+    expect(runs.runs).toEqual([expect.objectContaining({ id: run, status: 'done', doneCount: 200 })]);
+
+    expect(brink('export', project, '--run', run, '--out', path('out.csv')).code).toBe(0);
+    const csv = readFileSync(path('out.csv'), 'utf8').trim().split('\n');
+    expect(csv[0].split(',').slice(0, 7)).toEqual(['index', 'label', 'pred', 'correct', 'logit_margin', 'feature_margin_linf', 'feature_margin_l2']);
+    expect(csv).toHaveLength(201);
+    const indices = csv.slice(1).map((line) => Number(line.split(',')[0]));
+    expect(indices).toEqual([...indices].sort((a, b) => a - b));
+    expect(new Set(indices).size).toBe(200);
+
+    expect(brink('export', project, '--run', run, '--out', path('out.json')).code).toBe(0);
+    const json = JSON.parse(readFileSync(path('out.json'), 'utf8')) as { run: { id: string }; summary: { accuracy: number; equidistance: unknown }; samples: Record<string, unknown>[] };
+    expect(json.run.id).toBe(run);
+    expect(json.summary.accuracy).toBeGreaterThan(0.7);
+    expect(json.summary.equidistance).not.toBeNull();
+    expect(json.samples).toHaveLength(200);
+    expect(Object.keys(json.samples[0]).slice(0, 7)).toEqual(['index', 'label', 'pred', 'correct', 'logit_margin', 'feature_margin_linf', 'feature_margin_l2']);
+
+    const bad = brink('audit', project, '--model', modelId, '--dataset', 'd-000000000000');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe('brink: no dataset d-000000000000 in this project');
   });
 });
