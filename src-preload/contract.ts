@@ -62,6 +62,19 @@ export interface ModelDetail extends ModelSummary {
   parameterCount: number;
   preprocessing: Preprocessing;
   labels: string[] | null;
+  /** Null only while a model imported by an older Brink waits to be analysed. */
+  analysis: ModelAnalysis | null;
+}
+
+export interface ModelAnalysis {
+  /** Whether every op between the input and the logits has a gradient rule (attacks need it). */
+  differentiable: boolean;
+  /** Op types without a gradient rule, with the nodes that use them. */
+  unsupported: { op: string; nodes: string[] }[];
+  /** The linear layer that produces the logits, when there is one. */
+  head: { classes: number; features: number; featuresTensor: string; nodes: string[] } | null;
+  /** Why no head was found. */
+  headReason: string | null;
 }
 
 export type DatasetFormat = 'idx' | 'cifar10' | 'cifar100' | 'npy' | 'npz' | 'image-folder';

@@ -27,8 +27,19 @@ export function describeModel(m: ModelDetail): string {
     `  outputs: ${m.outputs.map((t) => `${t.name} ${t.elemType}${shape(t.shape)}`).join(', ')}`,
     `  opset ${m.opsets.map((o) => `${o.domain} ${o.version}`).join(', ')}; ${m.nodeCount} nodes; ${m.parameterCount.toLocaleString('en-US')} parameters`,
     `  ops: ${ops}`,
+    `  ${describeAnalysis(m)}`,
     `  sha256 ${m.sha256}`,
   ].join('\n');
+}
+
+function describeAnalysis(m: ModelDetail): string {
+  const a = m.analysis;
+  if (!a) return 'not analysed yet';
+  const gradients = a.differentiable
+    ? 'differentiable'
+    : `not differentiable (no gradient rule for ${a.unsupported.map((u) => `${u.op}: ${u.nodes.join(', ')}`).join('; ')})`;
+  const head = a.head ? `linear head ${a.head.features} -> ${a.head.classes} (features: ${a.head.featuresTensor})` : `no linear head (${a.headReason})`;
+  return `${gradients}; ${head}`;
 }
 
 export function describeDataset(d: DatasetDetail): string {

@@ -7,6 +7,7 @@ import { appVersion, defaultUserDataDir, rendererDir, samplesDir } from '../path
 import { nodeSpawner } from '../jobs/node-spawner.js';
 import { importDataset } from '../service/dataset-import.js';
 import { importModel } from '../service/model-import.js';
+import { openProjectFile } from '../service/open-project.js';
 import { BrinkService } from '../service/service.js';
 import { ProjectStore } from '../store/project-store.js';
 import { webHost } from '../web/web-host.js';
@@ -44,7 +45,7 @@ function print(out: Output, json: unknown, text: string): void {
 }
 
 function withProject<T>(file: string, fn: (store: ProjectStore) => Promise<T>): Promise<T> {
-  const store = ProjectStore.open(resolve(file));
+  const store = openProjectFile(resolve(file));
   return fn(store).finally(() => store.close());
 }
 

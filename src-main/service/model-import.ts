@@ -7,6 +7,7 @@ import { parseLabelsFile } from '../engine/onnx/labels.js';
 import { UserError } from '../errors.js';
 import { newId, type ProjectStore } from '../store/project-store.js';
 import { requireFile } from './files.js';
+import { analyzeModel } from './model-analysis.js';
 
 export interface ModelImportOptions {
   name?: string;
@@ -38,6 +39,7 @@ export async function importModel(store: ProjectStore, path: string, options: Mo
     info,
     preprocessing,
     labels,
+    analysis: analyzeModel(bytes, fileName),
     bytes,
   });
   return store.models.get(id);

@@ -5,7 +5,7 @@ import { zipSync } from 'fflate';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { DatasetDetail, ImportSource, ModelDetail, ProjectInfo } from '../../src-preload/contract.js';
 import { idxFile, npyFile, putImage, ramp } from '../engine/data/test-fixtures.js';
-import { classifierGraph, encode, model } from '../engine/onnx/fixtures/models.js';
+import { classifierGraph, encode, model, node, valueInfo } from '../engine/onnx/fixtures/models.js';
 import { samplesDir } from '../paths.js';
 import type { Host } from './host.js';
 import { nodeSpawner } from '../jobs/node-spawner.js';
@@ -55,6 +55,19 @@ describe('BrinkService', () => {
     expect(updated.preprocessing.std).toEqual([0.2]);
     await expect(call('model.update', { id: m.id, preprocessing: { valueRange: [0, 1], mean: [0.5, 0.5], std: [0.2] } })).rejects.toThrow(/mean has 2 values but std has 1/);
     await expect(call('model.update', { id: m.id, preprocessing: { valueRange: [0, 1], mean: [0.5], std: [0] } })).rejects.toThrow(/positive/);
+  });
+
+  it('records at import which ops have no gradient rule, so the model is marked not differentiable', async () => {
+    const graph = {
+      name: 'g',
+      node: [node('Mystery', ['input'], ['logits'], [], 'com.example')],
+      input: [valueInfo('input', ['batch', 1, 28, 28])],
+      output: [valueInfo('logits', ['batch', 10])],
+    };
+    const bytes = encode(model(graph, { opsetImport: [{ domain: '', version: 13 }, { domain: 'com.example', version: 1 }] }));
+    const m = await call<ModelDetail>('model.import', { source: paths(file('mystery.onnx', bytes)) });
+    expect(m.analysis).toMatchObject({ differentiable: false, unsupported: [{ op: 'com.example::Mystery', nodes: ['Mystery_logits'] }], head: null });
+    expect(m.analysis?.headReason).toBeTruthy();
   });
 
   it('sets labels from a file and refuses a label count that does not match the classes', async () => {
@@ -153,5 +166,11 @@ describe('BrinkService', () => {
     const detail = await call<ModelDetail>('model.get', { id: models[0].id });
     expect(detail.labels).toHaveLength(10);
     expect(detail.preprocessing.std[0]).toBeCloseTo(0.353, 3);
+    expect(detail.analysis).toEqual({
+      differentiable: true,
+      unsupported: [],
+      head: { classes: 10, features: 64, featuresTensor: expect.any(String), nodes: [expect.any(String)] },
+      headReason: null,
+    });
   }, 60_000);
 });

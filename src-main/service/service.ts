@@ -12,6 +12,7 @@ import { commonSourceName, importDataset } from './dataset-import.js';
 import { withOnePath } from './files.js';
 import { EventHub } from './events.js';
 import type { Host } from './host.js';
+import { openProjectFile } from './open-project.js';
 import { checkLabelCount, checkPreprocessing, importModel, readLabels } from './model-import.js';
 import { RecentProjects } from './recent.js';
 import { buildSampleProject, sampleAvailable } from './sample-project.js';
@@ -49,7 +50,7 @@ export class BrinkService {
   }
 
   async openProject(path: string): Promise<ProjectInfo> {
-    const store = ProjectStore.open(path);
+    const store = openProjectFile(path);
     await this.setProject(store);
     return store.info();
   }
@@ -75,7 +76,7 @@ export class BrinkService {
     this.project = store;
     this.supervisor = null;
     if (store) {
-      // Runs left 'running' belong to a process that is gone.
+      // This host runs the project's jobs: runs left 'running' belong to a process that is gone.
       store.runs.markOrphansInterrupted();
       this.supervisor = new JobSupervisor(
         store,

@@ -98,4 +98,8 @@ export const migrations: string[] = [
   ) STRICT;
   CREATE INDEX run_log_by_run ON run_log(run_id);
   `,
+  `
+  -- What Brink found in the graph at import: differentiability report and linear head.
+  ALTER TABLE models ADD COLUMN analysis_json TEXT;
+  `,
 ];

@@ -1,4 +1,4 @@
-import type { ModelDetail, ModelSummary, Preprocessing } from '../../src-preload/contract.js';
+import type { ModelAnalysis, ModelDetail, ModelSummary, Preprocessing } from '../../src-preload/contract.js';
 import type { ModelInfo } from '../engine/onnx/inspect.js';
 import { UserError } from '../errors.js';
 import type { Sqlite } from './sqlite.js';
@@ -11,6 +11,7 @@ export interface NewModel {
   info: ModelInfo;
   preprocessing: Preprocessing;
   labels: string[] | null;
+  analysis: ModelAnalysis;
   bytes: Uint8Array;
 }
 
@@ -23,6 +24,7 @@ interface ModelRow {
   info_json: string;
   preprocessing_json: string;
   labels_json: string | null;
+  analysis_json: string | null;
   created_at: string;
 }
 
@@ -33,8 +35,8 @@ export class ModelRepo {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO models (id, name, file_name, sha256, byte_size, info_json, preprocessing_json, labels_json, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO models (id, name, file_name, sha256, byte_size, info_json, preprocessing_json, labels_json, analysis_json, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           model.id,
@@ -45,6 +47,7 @@ export class ModelRepo {
           JSON.stringify(model.info),
           JSON.stringify(model.preprocessing),
           model.labels ? JSON.stringify(model.labels) : null,
+          JSON.stringify(model.analysis),
           new Date().toISOString(),
         );
       this.db.prepare('INSERT INTO model_files (model_id, bytes) VALUES (?, ?)').run(model.id, Buffer.from(model.bytes.buffer, model.bytes.byteOffset, model.bytes.byteLength));
@@ -87,6 +90,15 @@ export class ModelRepo {
     })();
   }
 
+  /** Models imported before analysis existed. */
+  unanalysed(): string[] {
+    return this.db.prepare('SELECT id FROM models WHERE analysis_json IS NULL').pluck().all() as string[];
+  }
+
+  setAnalysis(id: string, analysis: ModelAnalysis): void {
+    this.db.prepare('UPDATE models SET analysis_json = ? WHERE id = ?').run(JSON.stringify(analysis), id);
+  }
+
   remove(id: string): void {
     const result = this.db.prepare('DELETE FROM models WHERE id = ?').run(id);
     if (result.changes === 0) throw new UserError(`no model ${id} in this project`);
@@ -123,5 +135,6 @@ function detail(row: ModelRow): ModelDetail {
     parameterCount: info.parameterCount,
     preprocessing: JSON.parse(row.preprocessing_json) as Preprocessing,
     labels: row.labels_json ? (JSON.parse(row.labels_json) as string[]) : null,
+    analysis: row.analysis_json ? (JSON.parse(row.analysis_json) as ModelAnalysis) : null,
   };
 }

@@ -33,6 +33,7 @@ function addModel(store: ProjectStore, bytes = new Uint8Array([1, 2, 3])): strin
     info,
     preprocessing: { valueRange: [0, 1], mean: [0.5], std: [0.25] },
     labels: null,
+    analysis: { differentiable: true, unsupported: [], head: null, headReason: 'test' },
     bytes,
   });
   return id;

@@ -38,6 +38,14 @@ describe('NumPy .npy pair reader', () => {
     expect(Array.from(samples.labels)).toEqual([1, 0]);
   });
 
+  it('reads a folder holding just one named pair, as an upload of the two files gives', async () => {
+    await put(join(dir(), 'up', 'fmnist_x.npy'), npyFile('|u1', [3, 2, 2], ramp(12)));
+    await put(join(dir(), 'up', 'fmnist_y.npy'), npyFile('|u1', [3], Uint8Array.from([2, 0, 1])));
+    const samples = await readDataset(join(dir(), 'up'));
+    expect(samples).toMatchObject({ format: 'npy', count: 3, shape: [1, 2, 2] });
+    expect(Array.from(samples.labels)).toEqual([2, 0, 1]);
+  });
+
   it('keeps float32 images as stored', async () => {
     const values = Float32Array.of(0, 0.25, 0.5, 1);
     await put(join(dir(), 'x.npy'), npyFile('<f4', [1, 1, 2, 2], bytesOf(values)));

@@ -14,16 +14,27 @@ const SUFFIXES: [string, string][] = [
 ];
 
 export function match(probe: Probe): boolean {
-  if (probe.stat.isDirectory()) return findFile(probe.entries, 'x.npy') !== null && findFile(probe.entries, 'y.npy') !== null;
+  if (probe.stat.isDirectory()) return folderPair(probe) !== null;
   return extensionOf(probe.name) === '.npy' || hasNpyMagic(probe.head);
+}
+
+/** A folder is a pair when it holds x.npy and y.npy, or exactly two .npy files named as a pair (an upload of the two). */
+function folderPair(probe: Probe): { xPath: string; yPath: string } | null {
+  const x = findFile(probe.entries, 'x.npy');
+  const y = findFile(probe.entries, 'y.npy');
+  if (x !== null && y !== null) return { xPath: join(probe.path, x), yPath: join(probe.path, y) };
+  const arrays = probe.entries.filter((entry) => extensionOf(entry.name) === '.npy');
+  if (arrays.length !== 2) return null;
+  try {
+    return pairFor(join(probe.path, arrays[0].name), probe.entries);
+  } catch {
+    return null;
+  }
 }
 
 export async function open(probe: Probe, options: ReadOptions): Promise<DatasetSamples> {
   const { xPath, yPath } = probe.stat.isDirectory()
-    ? {
-        xPath: join(probe.path, findFile(probe.entries, 'x.npy') as string),
-        yPath: join(probe.path, findFile(probe.entries, 'y.npy') as string),
-      }
+    ? (folderPair(probe) as { xPath: string; yPath: string })
     : pairFor(probe.path, await readFolder(dirname(probe.path)));
   const where = { x: basename(xPath), y: basename(yPath) };
   const [x, y] = await Promise.all([readHeader(xPath), readHeader(yPath)]);

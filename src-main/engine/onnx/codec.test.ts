@@ -191,6 +191,12 @@ describe('readModel / writeModel', () => {
     expect(() => readModel(bytes, 'bad.onnx')).toThrow(OnnxFormatError);
   });
 
+  it('reads attributes written before IR 2, which had no type field', () => {
+    const legacy = node('MaxPool', ['input'], ['p'], [{ name: 'kernel_shape', ints: [2, 2] }, { name: 'alpha', f: 0.5 }, { name: 'mode', s: new TextEncoder().encode('max') }]);
+    const m = readModel(encode(model({ ...classifierGraph(), node: [legacy, ...classifierGraph().node!] })));
+    expect(m.graph.nodes[0].attributes).toEqual([attr.ints('kernel_shape', [2, 2]), attr.float('alpha', 0.5), attr.string('mode', 'max')]);
+  });
+
   it('reads value infos of non-tensor types and keeps their types when renamed', () => {
     const seq: pb.IValueInfoProto = { name: 'seq', type: { sequenceType: { elemType: { tensorType: { elemType: 1 } } } } };
     const m = readModel(encode(model({ ...classifierGraph(), valueInfo: [seq, valueInfo('relu', ['batch', 4, 26, 26])] })));

@@ -34,7 +34,8 @@ const ATTRIBUTE_OTHER_FIELDS = new Set([1, 20]);
 const TENSOR_BASE = [1, 2, 8, 9, 13, 14];
 const EXTERNAL = 1; // TensorProto.DataLocation.EXTERNAL
 
-const ATTR_TYPES = ['undefined', 'float', 'int', 'string', 'tensor', 'graph', 'floats', 'ints', 'strings'] as const;
+// AttributeProto.AttributeType codes Brink models (9 TENSORS and 11+ are kept as 'other').
+const ATTR_TYPES: Partial<Record<number, Attribute['type']>> = { 1: 'float', 2: 'int', 3: 'string', 4: 'tensor', 5: 'graph', 6: 'floats', 7: 'ints', 8: 'strings', 10: 'graphs' };
 const ATTR_CODE: Record<string, number> = { float: 1, int: 2, string: 3, tensor: 4, graph: 5, floats: 6, ints: 7, strings: 8, graphs: 10 };
 
 // ---- reading ------------------------------------------------------------------------------------
@@ -121,9 +122,9 @@ function readAttribute(bytes: Uint8Array): Attribute {
   const all = (n: number) => fields.filter((f) => f.number === n);
   const name = text(last(1)?.value ?? new Uint8Array());
   const typeField = last(20);
+  const code = typeField ? int64(typeField.value) : 0;
   // Before IR 2 there was no `type`; the field that is set says what the attribute is.
-  const code = typeField ? int64(typeField.value) : [2, 3, 4, 5, 6, 7, 8, 9].map((n) => [n, last(n)] as const).find(([, f]) => f)?.[0] ?? 0;
-  const type = typeField ? ATTR_TYPES[code] ?? (code === 10 ? 'graphs' : undefined) : legacyType(code);
+  const type = typeField ? ATTR_TYPES[code] : LEGACY_TYPES.find(([field]) => last(field))?.[1];
   let a: Attribute;
   switch (type) {
     case 'float': a = { name, type, value: floats32(last(2) ?? emptyField(2))[0] ?? 0 }; break;
@@ -140,9 +141,9 @@ function readAttribute(bytes: Uint8Array): Attribute {
   return remember(a, bytes, a.type === 'other' ? ATTRIBUTE_OTHER_FIELDS : ATTRIBUTE_FIELDS, attributePrint);
 }
 
-function legacyType(field: number): Attribute['type'] | undefined {
-  return ({ 2: 'float', 3: 'int', 4: 'string', 5: 'tensor', 6: 'graph', 7: 'floats', 8: 'ints', 9: 'strings', 11: 'graphs' } as const)[field];
-}
+const LEGACY_TYPES: [number, Attribute['type']][] = [
+  [2, 'float'], [3, 'int'], [4, 'string'], [5, 'tensor'], [6, 'graph'], [7, 'floats'], [8, 'ints'], [9, 'strings'], [11, 'graphs'],
+];
 
 const emptyField = (number: number): Field => ({ number, wire: 2, bytes: new Uint8Array(), value: new Uint8Array() });
 
@@ -357,7 +358,8 @@ function encodeAttribute(a: Attribute, w: Writer): void {
     case 'graphs': a.value.forEach((v) => w.bytes(11, v)); break;
     case 'other': if (!origins.has(a)) throw new Error(`attribute '${a.name}' of type ${a.value} can only be copied from a model, not built`);
   }
-  w.varint(20, a.type === 'other' ? a.value : ATTR_CODE[a.type]);
+  if (a.type !== 'other') w.varint(20, ATTR_CODE[a.type]);
+  else if (a.value !== 0) w.varint(20, a.value);
 }
 
 function encodeTensor(t: Tensor, w: Writer): void {

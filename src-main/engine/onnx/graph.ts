@@ -7,6 +7,7 @@
  * the fields the IR does not model (doc strings, metadata, newer fields) kept as they were.
  */
 import { oneLine } from './errors.js';
+import { floatTensor, int64Tensor } from './tensor.js';
 import { readFields, text, type Field } from './wire.js';
 
 /** A dimension: a size, a symbolic name such as 'batch', or '?' when the model does not say. */
@@ -266,12 +267,12 @@ export function constantTensor(graph: Graph, name: string): Tensor | null {
   const f = node.attributes.find((a) => a.name === 'value_float' || a.name === 'value_floats');
   if (f && (f.type === 'float' || f.type === 'floats')) {
     const values = f.type === 'float' ? [f.value] : f.value;
-    return { name, dataType: DataType.FLOAT, dims: f.type === 'float' ? [] : [values.length], data: new Uint8Array(Float32Array.from(values).buffer), external: null };
+    return floatTensor(name, f.type === 'float' ? [] : [values.length], values);
   }
   const i = node.attributes.find((a) => a.name === 'value_int' || a.name === 'value_ints');
   if (i && (i.type === 'int' || i.type === 'ints')) {
     const values = i.type === 'int' ? [i.value] : i.value;
-    return { name, dataType: DataType.INT64, dims: i.type === 'int' ? [] : [values.length], data: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer), external: null };
+    return int64Tensor(name, i.type === 'int' ? [] : [values.length], values);
   }
   return null;
 }
@@ -288,7 +289,7 @@ export function implicitInputs(node: Node): string[] {
     if (a.type === 'graph') found.push(...freeValues(a.value, 0));
     else if (a.type === 'graphs') for (const g of a.value) found.push(...freeValues(g, 0));
   }
-  return found;
+  return [...new Set(found)];
 }
 
 function freeValues(graphBytes: Uint8Array, depth: number): string[] {

@@ -3,7 +3,7 @@
  * nodes), completed by one probe run that exposes every intermediate tensor as an output.
  */
 import { cloneModel, writeModel } from './codec.js';
-import { constantTensor, type Dim, type OnnxModel } from './graph.js';
+import { constantTensor, feedInputs, type Dim, type OnnxModel } from './graph.js';
 
 /** value name -> shape; a string dimension is symbolic ('batch') or unknown ('?'). */
 export type ShapeMap = Map<string, Dim[]>;
@@ -36,12 +36,11 @@ export async function probeShapes<F>(model: OnnxModel, run: ModelRunner<F>, feed
   const probe = cloneModel(model);
   const g = probe.graph;
   const listed = new Set(g.outputs.map((o) => o.name));
-  for (const n of g.nodes) {
-    for (const o of n.outputs) {
-      if (!o || listed.has(o)) continue;
-      listed.add(o);
-      g.outputs.push({ name: o, elemType: 0, shape: null });
-    }
+  // onnxruntime accepts a graph input listed as an output too: that is how the fed shapes come back.
+  for (const name of [...feedInputs(g).map((v) => v.name), ...g.nodes.flatMap((n) => n.outputs)]) {
+    if (!name || listed.has(name)) continue;
+    listed.add(name);
+    g.outputs.push({ name, elemType: 0, shape: null });
   }
   const results = await run(writeModel(probe), feeds);
   const shapes: ShapeMap = new Map();

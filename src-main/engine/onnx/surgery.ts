@@ -138,9 +138,8 @@ export function detectLinearHead(model: OnnxModel, logits = model.graph.outputs[
   const g = model.graph;
   if (!logits) return { head: null, reason: 'the model has no outputs' };
   const made = producers(g);
-  let name = logits;
-  let node = made.get(name);
-  while (node && isDefaultDomain(node.domain) && node.opType === 'Identity') node = made.get((name = node.inputs[0]));
+  let node = made.get(logits);
+  while (node && isDefaultDomain(node.domain) && node.opType === 'Identity') node = made.get(node.inputs[0]);
   if (!node) return { head: null, reason: `the output '${logits}' is not computed by a node` };
   if (!isDefaultDomain(node.domain)) return { head: null, reason: `the output '${logits}' comes from ${describeNode(node)}, not a Gemm or MatMul` };
   if (node.opType === 'Gemm') return gemmHead(model, node);

@@ -12,7 +12,16 @@ export function floatTensor(name: string, dims: number[], values: ArrayLike<numb
 
 export function int64Tensor(name: string, dims: number[], values: readonly number[]): Tensor {
   if (values.length !== elementCount(dims)) throw new Error(`tensor '${name}': ${values.length} values for shape [${dims}]`);
-  return { name, dataType: DataType.INT64, dims, data: new Uint8Array(BigInt64Array.from(values, (v) => BigInt(v)).buffer), external: null };
+  return { name, dataType: DataType.INT64, dims, data: new Uint8Array(BigInt64Array.from(values, toInt64).buffer), external: null };
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** A number as int64, clamped: 2^63 (how INT64_MAX reads as a number) becomes INT64_MAX again. */
+function toInt64(v: number): bigint {
+  if (!Number.isFinite(v)) return v > 0 ? INT64_MAX : -INT64_MAX - 1n;
+  const b = BigInt(Math.trunc(v));
+  return b > INT64_MAX ? INT64_MAX : b < -INT64_MAX - 1n ? -INT64_MAX - 1n : b;
 }
 
 function view(t: Tensor): DataView {

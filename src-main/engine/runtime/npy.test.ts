@@ -64,3 +64,16 @@ describe('.npy arrays', () => {
     expect(() => encodeNpy({ data: new Float32Array(5), shape: [2, 3] })).toThrow('shape (2, 3) needs 6 values, got 5');
   });
 });
+
+describe('decodeNpy on a Node Buffer', () => {
+  it('reads only the array, not the rest of the pooled Buffer it may sit in', () => {
+    const encoded = encodeNpy({ data: Float32Array.from([1, 2, 3]), shape: [3] });
+    // Small Buffers share one pooled ArrayBuffer: the file's bytes are a window into it.
+    const pooled = Buffer.alloc(4096);
+    const offset = 200;
+    pooled.set(encoded, offset);
+    const view = pooled.subarray(offset, offset + encoded.length);
+    const decoded = decodeNpy(view, 'pooled.npy');
+    expect(Array.from(decoded.data as Float32Array)).toEqual([1, 2, 3]);
+  });
+});

@@ -81,7 +81,9 @@ export function decodeNpy(bytes: Uint8Array, where: string): NpyArray {
   if (Type === undefined) throw new DatasetFormatError(`${where}: dtype ${header.dtype.descr} is not supported`);
   checkComplete(header, bytes.length - header.dataOffset, where);
   // A copy, because a typed array needs an aligned offset and a file's Buffer may not give one.
-  const copy = bytes.slice(header.dataOffset, header.dataOffset + header.dataSize);
+  // Uint8Array.prototype.slice copies even when `bytes` is a Node Buffer, whose own slice() is a view
+  // into a shared pool; the typed array below must own exactly the array's bytes.
+  const copy = Uint8Array.prototype.slice.call(bytes, header.dataOffset, header.dataOffset + header.dataSize);
   return { data: new Type(copy.buffer), shape: header.shape };
 }
 

@@ -1,0 +1,173 @@
+/**
+ * Reverse-mode differentiation of an ONNX classifier: appends to the forward graph the nodes
+ * that compute d(sum v * logits)/dx for a cotangent input v, written with standard ONNX
+ * operators so that onnxruntime runs forward and backward in one session.
+ */
+import { cloneModel } from '../onnx/codec.js';
+import {
+  DataType,
+  describeNode,
+  feedInputs,
+  freshName,
+  isDefaultDomain,
+  implicitInputs,
+  opsetVersion,
+  topologicalOrder,
+  valueNames,
+  type Node,
+  type OnnxModel,
+  type ValueInfo,
+} from '../onnx/graph.js';
+import type { ShapeMap } from '../onnx/shapes.js';
+import { detectLinearHead } from '../onnx/surgery.js';
+import { GradBuilder, GradientError } from './builder.js';
+import { RULES } from './rules/index.js';
+import { noGradient, type GradRule } from './rules/rule.js';
+
+export { GradientError };
+
+export interface GradientOptions {
+  /** Shapes of the forward values: staticShapes merged with probeShapes (batch >= 2). */
+  shapes: ShapeMap;
+  /** The differentiated input; defaults to the model's only fed input. */
+  input?: string;
+  /** Defaults to the model's first output. */
+  logits?: string;
+  /** Extra output for the penultimate features; defaults to the detected linear head's input, null for none. */
+  features?: string | null;
+}
+
+export interface GradientModel {
+  model: OnnxModel;
+  /** Input names: the image batch x and the cotangent v, shaped like the logits. */
+  input: string;
+  cotangent: string;
+  /** Output names. */
+  logits: string;
+  features: string | null;
+  gradient: string;
+}
+
+const FLOAT_TYPES: readonly number[] = [DataType.FLOAT, DataType.FLOAT16, DataType.DOUBLE];
+
+const ruleKey = (n: Node) => (isDefaultDomain(n.domain) ? n.opType : `${n.domain}::${n.opType}`);
+const ruleFor = (n: Node): GradRule | undefined => (Object.hasOwn(RULES, ruleKey(n)) ? RULES[ruleKey(n)] : undefined);
+
+/** Values that depend on `input` through ops that pass gradients (not through Shape, comparisons, ...). */
+function activeValues(order: Node[], input: string): Set<string> {
+  const active = new Set([input]);
+  for (const n of order) {
+    if (ruleFor(n) === noGradient) continue;
+    if ([...n.inputs, ...implicitInputs(n)].some((v) => active.has(v))) for (const o of n.outputs) if (o) active.add(o);
+  }
+  return active;
+}
+
+/** The nodes between input and logits, in forward order. */
+function pathNodes(order: Node[], active: Set<string>, logits: string): Node[] {
+  const needed = new Set([logits]);
+  const path: Node[] = [];
+  for (const n of [...order].reverse()) {
+    const reads = [...n.inputs, ...implicitInputs(n)];
+    if (!n.outputs.some((o) => needed.has(o)) || !reads.some((v) => active.has(v))) continue;
+    path.push(n);
+    for (const v of reads) if (active.has(v)) needed.add(v);
+  }
+  return path.reverse();
+}
+
+export interface DifferentiabilityReport {
+  differentiable: boolean;
+  /** Each op type on the input-to-logits path that has no gradient rule, with its nodes. */
+  unsupported: { op: string; nodes: string[] }[];
+}
+
+export function analyzeDifferentiability(model: OnnxModel, options: { input?: string; logits?: string } = {}): DifferentiabilityReport {
+  const { input, logits } = endpoints(model, options);
+  const order = topologicalOrder(model.graph);
+  const missing = new Map<string, string[]>();
+  for (const n of pathNodes(order, activeValues(order, input), logits)) {
+    if (ruleFor(n)) continue;
+    const index = model.graph.nodes.indexOf(n);
+    missing.set(ruleKey(n), [...(missing.get(ruleKey(n)) ?? []), n.name || `#${index}`]);
+  }
+  const unsupported = [...missing].map(([op, nodes]) => ({ op, nodes }));
+  return { differentiable: unsupported.length === 0, unsupported };
+}
+
+/** The walker (STYLE.md): visit the path in reverse, sum what arrives, apply each op's rule. */
+export function buildGradientModel(model: OnnxModel, options: GradientOptions): GradientModel {
+  const out = cloneModel(model);
+  const graph = out.graph;
+  const { input, logits } = endpoints(out, options);
+  const order = topologicalOrder(graph);
+  const active = activeValues(order, input);
+  const report = analyzeDifferentiability(out, { input, logits });
+  if (!report.differentiable) {
+    const list = report.unsupported.map((u) => `${u.op} (${u.nodes.slice(0, 3).join(', ')}${u.nodes.length > 3 ? ', ...' : ''})`);
+    throw new GradientError(`no gradient rule for ${list.join('; ')}`);
+  }
+  const xInfo = graph.inputs.find((v) => v.name === input) as ValueInfo;
+  if (!FLOAT_TYPES.includes(xInfo.elemType)) {
+    throw new GradientError(`input '${input}' is not a float tensor (type ${xInfo.elemType}); gradients need float pixels`);
+  }
+  const taken = valueNames(graph);
+  const g = new GradBuilder(graph, opsetVersion(out) ?? 1, options.shapes, active, xInfo.elemType, taken);
+  const cotangent = freshName(taken, 'brink_cotangent');
+  const grads = new Map<string, string[]>([[logits, [cotangent]]]);
+  const add = (v: string, grad: string) => grads.set(v, [...(grads.get(v) ?? []), grad]);
+
+  for (const node of pathNodes(order, active, logits).reverse()) {
+    const dys = node.outputs.map((o) => g.sum(grads.get(o)));
+    if (dys.every((d) => d === null)) continue;
+    const rule = ruleFor(node) as GradRule;
+    const dy = dys[0] ?? g.zerosLike(node.outputs[0]);
+    const inputGrads = rule(node, dy, g, dys);
+    if (inputGrads.length !== node.inputs.length) {
+      throw new GradientError(`the ${ruleKey(node)} rule gave ${inputGrads.length} gradients for the ${node.inputs.length} inputs of ${describeNode(node)}`);
+    }
+    node.inputs.forEach((v, i) => {
+      const make = inputGrads[i];
+      if (make && active.has(v)) add(v, make());
+    });
+  }
+
+  const gradient = freshName(taken, 'brink_gradient');
+  const dx = g.sum(grads.get(input)) ?? g.zerosLike(input);
+  graph.nodes.push({ opType: 'Identity', domain: '', name: gradient, inputs: [dx], outputs: [gradient], attributes: [] });
+
+  const wanted = options.features === undefined ? detectLinearHead(out, logits).head?.featuresTensor ?? null : options.features;
+  const features = wanted === logits ? null : wanted;
+  const declared = new Map([...graph.valueInfo, ...graph.outputs, ...graph.inputs].map((v) => [v.name, v]));
+  const info = (name: string): ValueInfo => {
+    const known = declared.get(name);
+    return { name, elemType: known?.elemType || g.floatType, shape: known?.shape ? [...known.shape] : null };
+  };
+  graph.inputs.push({ ...info(logits), name: cotangent });
+  const logitsInfo = graph.outputs.find((o) => o.name === logits) ?? info(logits);
+  graph.outputs = [logitsInfo, ...(features ? [info(features)] : []), { ...xInfo, name: gradient }];
+  removeDeadNodes(out);
+  return { model: out, input, cotangent, logits, features, gradient };
+}
+
+function endpoints(model: OnnxModel, options: { input?: string; logits?: string }): { input: string; logits: string } {
+  const fed = feedInputs(model.graph);
+  const input = options.input ?? (fed.length === 1 ? fed[0].name : undefined);
+  if (!input || !fed.some((v) => v.name === input)) throw new GradientError(input ? `the model has no input '${input}'` : `the model has ${fed.length} inputs; say which one to differentiate`);
+  const logits = options.logits ?? model.graph.outputs[0]?.name;
+  if (!logits) throw new GradientError('the model has no outputs');
+  return { input, logits };
+}
+
+/** Drops nodes whose outputs no graph output needs (the forward graph's other heads). */
+function removeDeadNodes(model: OnnxModel): void {
+  const g = model.graph;
+  const needed = new Set(g.outputs.map((o) => o.name));
+  const keep = new Set<Node>();
+  for (const n of [...topologicalOrder(g)].reverse()) {
+    if (!n.outputs.some((o) => needed.has(o))) continue;
+    keep.add(n);
+    for (const v of [...n.inputs, ...implicitInputs(n)]) needed.add(v);
+  }
+  g.nodes = g.nodes.filter((n) => keep.has(n));
+}

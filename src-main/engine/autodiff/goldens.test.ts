@@ -1,0 +1,44 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { readModel, writeModel } from '../onnx/codec.js';
+import { decodeNpyFloat32 } from '../runtime/npy.js';
+import { analyzeDifferentiability, buildGradientModel } from './backward.js';
+import { session, shapesFor } from './test-harness.js';
+
+// PyTorch autograd VJPs (float64) for the models tools/goldens/make_goldens.py exports.
+const root = fileURLToPath(new URL('./goldens', import.meta.url));
+const names = existsSync(root) ? readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
+// A plain Uint8Array: decodeNpy's slice() would be a view, not a copy, on a Node Buffer.
+const npy = (name: string, file: string) => decodeNpyFloat32(new Uint8Array(readFileSync(join(root, name, file))), file);
+
+describe.skipIf(names.length === 0)('gradients match the PyTorch goldens', () => {
+  for (const name of names) {
+    const model = readModel(readFileSync(join(root, name, 'model.onnx')), `${name}/model.onnx`);
+    const report = analyzeDifferentiability(model);
+    if (!report.differentiable) {
+      it.todo(`${name}: rules still missing for ${report.unsupported.map((u) => u.op).join(', ')}`);
+      continue;
+    }
+    it(`${name}: within 1e-4 of autograd (max-abs difference over max-abs reference)`, async () => {
+      const [x, v, grad] = ['x.npy', 'v.npy', 'grad.npy'].map((f) => npy(name, f));
+      const input = model.graph.inputs[0].name;
+      // Probe at batch 2 (a batch of 1 would look like a broadcast), run at the goldens' batch.
+      const probeX = new ort.Tensor('float32', x.data.slice(0, 2 * (x.data.length / x.shape[0])), [2, ...x.shape.slice(1)]);
+      const built = buildGradientModel(model, { shapes: await shapesFor(model, { [input]: probeX }) });
+      const s = await session(writeModel(built.model));
+      const out = await s.run({ [input]: new ort.Tensor('float32', x.data, x.shape), [built.cotangent]: new ort.Tensor('float32', v.data, v.shape) });
+      await s.release();
+      const got = out[built.gradient].data as Float32Array;
+      let diff = 0;
+      let ref = 0;
+      grad.data.forEach((r, i) => {
+        diff = Math.max(diff, Math.abs(got[i] - r));
+        ref = Math.max(ref, Math.abs(r));
+      });
+      expect(diff / ref).toBeLessThan(1e-4);
+    });
+  }
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { attr, node } from '../../onnx/fixtures/models.js';
+import type { pb } from '../../onnx/proto.js';
+import { gradCheck, tinyModel, type TinyGraph } from '../test-harness.js';
+
+type A = pb.IAttributeProto;
+const conv = (w: number[], attrs: A[], opset = 17, bias = true): TinyGraph => ({
+  x: ['N', w[1] * (attrs.find((a) => a.name === 'group')?.i as number ?? 1), '?', '?'].slice(0, w.length) as (number | string)[],
+  nodes: [node('Conv', bias ? ['x', 'w', 'b'] : ['x', 'w'], ['y'], attrs)],
+  weights: { w, b: [w[0]] },
+  opset,
+});
+const pool = (op: string, attrs: A[], opset = 17): TinyGraph => ({ x: ['N', 2, '?', '?'], nodes: [node(op, ['x'], ['y'], attrs)], opset });
+const k = (...kernel: number[]) => attr.ints('kernel_shape', kernel);
+const s = (...strides: number[]) => attr.ints('strides', strides);
+const d = (...dilations: number[]) => attr.ints('dilations', dilations);
+const p = (...pads: number[]) => attr.ints('pads', pads);
+const autoPad = (mode: string): A => ({ name: 'auto_pad', type: 3, s: new TextEncoder().encode(mode) });
+
+// One line per op case: the graph and the input shape.
+const cases: [string, TinyGraph, number[]][] = [
+  ['Conv 3x3', conv([3, 2, 3, 3], [k(3, 3)]), [2, 2, 6, 6]],
+  ['Conv without kernel_shape or bias', conv([3, 2, 3, 3], [], 17, false), [2, 2, 5, 6]],
+  ['Conv stride 2 with rows no window reaches', conv([3, 2, 2, 2], [s(3, 2)]), [2, 2, 7, 7]],
+  ['Conv asymmetric pads', conv([2, 2, 3, 3], [p(1, 0, 2, 1)]), [2, 2, 5, 6]],
+  ['Conv stride 2, dilation 2, pads', conv([2, 2, 3, 3], [s(2, 2), d(2, 2), p(2, 1, 1, 2)]), [2, 2, 9, 8]],
+  ['Conv groups', conv([4, 2, 3, 3], [attr.int('group', 2), p(1, 1, 1, 1)]), [2, 4, 5, 5]],
+  ['Conv depthwise', conv([3, 1, 3, 3], [attr.int('group', 3), s(2, 2), p(1, 1, 1, 1)]), [2, 3, 6, 6]],
+  ['Conv auto_pad SAME_UPPER stride 2', conv([2, 2, 4, 3], [autoPad('SAME_UPPER'), s(2, 2)]), [2, 2, 7, 6]],
+  ['Conv auto_pad SAME_LOWER stride 2', conv([2, 2, 4, 3], [autoPad('SAME_LOWER'), s(2, 2)]), [2, 2, 7, 6]],
+  ['Conv auto_pad VALID', conv([2, 2, 3, 3], [autoPad('VALID'), s(2, 2)]), [2, 2, 7, 6]],
+  ['Conv 1-D', conv([3, 2, 3], [s(2), p(1, 0)]), [2, 2, 9]],
+  ['Conv opset 9', conv([3, 2, 3, 3], [s(2, 2)], 9), [2, 2, 6, 6]],
+  ['MaxPool 2x2 stride 2', pool('MaxPool', [k(2, 2), s(2, 2)]), [2, 2, 6, 6]],
+  ['MaxPool 3x3 stride 2 overlapping, pads', pool('MaxPool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)]), [2, 2, 7, 7]],
+  ['MaxPool overlapping, opset 13 (grouped scatters)', pool('MaxPool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)], 13), [2, 2, 7, 7]],
+  ['MaxPool stride 1, opset 11', pool('MaxPool', [k(3, 2), s(1, 1)], 11), [2, 2, 5, 5]],
+  ['MaxPool non-overlapping, opset 11', pool('MaxPool', [k(2, 2), s(2, 2)], 11), [2, 2, 6, 6]],
+  ['MaxPool ceil_mode', pool('MaxPool', [k(3, 3), s(2, 2), attr.int('ceil_mode', 1)]), [2, 2, 6, 6]],
+  ['MaxPool ceil_mode, opset 13', pool('MaxPool', [k(3, 3), s(2, 2), attr.int('ceil_mode', 1)], 13), [2, 2, 6, 6]],
+  ['MaxPool dilations', pool('MaxPool', [k(2, 2), d(2, 2), s(1, 1)]), [2, 2, 6, 6]],
+  ['MaxPool auto_pad SAME_UPPER', pool('MaxPool', [k(3, 3), s(2, 2), autoPad('SAME_UPPER')]), [2, 2, 6, 7]],
+  ['AveragePool 2x2 stride 2', pool('AveragePool', [k(2, 2), s(2, 2)]), [2, 2, 6, 6]],
+  ['AveragePool pads, excluding pad', pool('AveragePool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)]), [2, 2, 7, 7]],
+  ['AveragePool pads, count_include_pad', pool('AveragePool', [k(3, 3), s(2, 2), p(1, 1, 1, 1), attr.int('count_include_pad', 1)]), [2, 2, 7, 7]],
+  ['AveragePool ceil_mode', pool('AveragePool', [k(3, 3), s(2, 2), attr.int('ceil_mode', 1)]), [2, 2, 6, 6]],
+  ['AveragePool ceil_mode, count_include_pad', pool('AveragePool', [k(3, 3), s(2, 2), p(1, 0, 0, 1), attr.int('ceil_mode', 1), attr.int('count_include_pad', 1)]), [2, 2, 6, 6]],
+  ['AveragePool asymmetric pads, stride leftovers', pool('AveragePool', [k(2, 3), s(3, 2), p(0, 1, 1, 0)]), [2, 2, 8, 7]],
+  ['AveragePool auto_pad SAME_LOWER', pool('AveragePool', [k(3, 3), s(2, 2), autoPad('SAME_LOWER')]), [2, 2, 6, 7]],
+  ['AveragePool opset 11', pool('AveragePool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)], 11), [2, 2, 7, 7]],
+  ['GlobalAveragePool', pool('GlobalAveragePool', []), [2, 2, 3, 4]],
+  ['GlobalMaxPool', pool('GlobalMaxPool', []), [2, 2, 3, 4]],
+  ['GlobalMaxPool opset 9', pool('GlobalMaxPool', [], 9), [2, 2, 3, 4]],
+];
+
+describe('convolution and pooling gradients match finite differences', () => {
+  it.each(cases)('%s', async (_, graph, shape) => {
+    const check = await gradCheck(tinyModel(graph), shape);
+    expect(check.relativeError).toBeLessThan(2e-3);
+  });
+});

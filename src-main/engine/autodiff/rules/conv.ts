@@ -1,0 +1,144 @@
+/**
+ * Convolution and pooling. Input gradients of windowed ops are transposed convolutions with the
+ * forward geometry; the padding and output_padding are chosen so that the result has exactly the
+ * input's size, whatever strides, dilations, asymmetric pads or auto_pad the forward used.
+ */
+import { attr, describeNode, getInt, getInts, getString, type Node } from '../../onnx/graph.js';
+import { GradientError, type GradBuilder } from '../builder.js';
+import { only, type GradRule, type RuleTable } from './rule.js';
+
+const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+const product = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
+
+interface Window {
+  kernel: number[];
+  strides: number[];
+  dilations: number[];
+  /** Padding before each spatial axis, auto_pad resolved (the ONNX spec's SAME formulas). */
+  begin: number[];
+}
+
+function windowOf(n: Node, inSizes: number[], kernel: number[]): Window {
+  const k = kernel.length;
+  const strides = getInts(n, 'strides') ?? Array(k).fill(1);
+  const dilations = getInts(n, 'dilations') ?? Array(k).fill(1);
+  const autoPad = getString(n, 'auto_pad', 'NOTSET');
+  let begin = (getInts(n, 'pads') ?? Array(2 * k).fill(0)).slice(0, k);
+  if (autoPad === 'VALID') begin = Array(k).fill(0);
+  else if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    begin = inSizes.map((size, i) => {
+      const total = Math.max(0, (Math.ceil(size / strides[i]) - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - size);
+      return autoPad === 'SAME_LOWER' ? Math.ceil(total / 2) : Math.floor(total / 2);
+    });
+  }
+  return { kernel, strides, dilations, begin };
+}
+
+/**
+ * Attributes of the ConvTranspose that maps an output-sized gradient back onto the input: the
+ * end padding crops what the forward windows covered past the input, and output_padding adds
+ * the trailing rows no window reached (their gradient is zero).
+ */
+function transposedWindow(w: Window, inSizes: number[], outSizes: number[]): { pads: number[]; outputPadding: number[] } {
+  const tail = inSizes.map((size, i) => (outSizes[i] - 1) * w.strides[i] + (w.kernel[i] - 1) * w.dilations[i] + 1 - size - w.begin[i]);
+  return { pads: [...w.begin, ...tail.map((t) => Math.max(t, 0))], outputPadding: tail.map((t) => Math.max(-t, 0)) };
+}
+
+function windowAttributes(w: Window, pads: number[]) {
+  return [attr.ints('kernel_shape', w.kernel), attr.ints('strides', w.strides), attr.ints('dilations', w.dilations), attr.ints('pads', pads)];
+}
+
+function requireConstant(n: Node, g: GradBuilder, inputs: string[]): void {
+  for (const v of inputs) if (v && g.active(v)) throw new GradientError(`${describeNode(n)}: gradients through '${v}' (weights computed from the input) are not supported`);
+}
+
+/** Spatial sizes of a windowed op's input and output, which must be fixed numbers. */
+function sizes(n: Node, g: GradBuilder): { inSizes: number[]; outSizes: number[]; spatial: number[] } {
+  const spatial = range(2, g.rank(n.inputs[0]));
+  return { inSizes: g.dims(n.inputs[0], spatial), outSizes: g.dims(n.outputs[0], spatial), spatial };
+}
+
+const conv: GradRule = (n, dy, g) => {
+  requireConstant(n, g, n.inputs.slice(1));
+  return only(n, () => {
+    const { inSizes, outSizes, spatial } = sizes(n, g);
+    const w = windowOf(n, inSizes, getInts(n, 'kernel_shape') ?? g.dims(n.inputs[1], spatial));
+    const t = transposedWindow(w, inSizes, outSizes);
+    const attrs = [...windowAttributes(w, t.pads), attr.ints('output_padding', t.outputPadding), attr.int('group', getInt(n, 'group', 1))];
+    return g.op('ConvTranspose', [dy, n.inputs[1]], attrs);
+  });
+};
+
+/**
+ * MaxPool routes each output's gradient to the element its Indices output names (flat indices
+ * into the unpadded input, so pads and ceil_mode need no care). Overlapping windows can pick
+ * one element twice: opset 16 scatters with reduction 'add'; before that, outputs are split into
+ * interleaved groups whose windows cannot overlap, scattered one group at a time and summed.
+ */
+const maxPool: GradRule = (n, dy, g) =>
+  only(n, () => {
+    if (getInt(n, 'storage_order', 0) !== 0) throw new GradientError(`${describeNode(n)}: column-major Indices (storage_order=1) are not supported`);
+    const x = n.inputs[0];
+    const indices = g.forwardOutput(n, 1, 'indices');
+    const flat = g.ints([-1]);
+    const zeros = g.zeros(g.reshape(g.op('Size', [x]), g.ints([1])));
+    const scatter = (grad: string, idx: string, add: boolean) => g.scatter(zeros, g.reshape(idx, flat), g.reshape(grad, flat), 0, add);
+    if (g.opset >= 16) return g.reshape(scatter(dy, indices, true), g.shapeOf(x));
+    const kernel = getInts(n, 'kernel_shape') ?? [];
+    const w = windowOf(n, [], kernel);
+    const groups = kernel.map((k, i) => Math.ceil(((k - 1) * w.dilations[i] + 1) / w.strides[i]));
+    if (groups.every((s) => s === 1)) return g.reshape(scatter(dy, indices, false), g.shapeOf(x));
+    const axes = range(2, 2 + kernel.length);
+    const parts = residues(groups).map((r) =>
+      scatter(g.slice(dy, r, r.map(() => Infinity), axes, groups), g.slice(indices, r, r.map(() => Infinity), axes, groups), false),
+    );
+    return g.reshape(g.sum(parts) as string, g.shapeOf(x));
+  });
+
+/** Every combination of offsets 0..groups[i]-1. */
+function residues(groups: number[]): number[][] {
+  return groups.reduce<number[][]>((acc, n) => acc.flatMap((r) => range(0, n).map((i) => [...r, i])), [[]]);
+}
+
+/**
+ * AveragePool is linear: each output spreads dy/divisor over its window. The divisor (which
+ * count_include_pad and ceil_mode decide) is measured rather than re-derived: the forward op on
+ * an image of ones gives count/divisor, and a ones-kernel convolution gives the count.
+ */
+const averagePool: GradRule = (n, dy, g) =>
+  only(n, () => {
+    const { inSizes, outSizes } = sizes(n, g);
+    const [channels] = g.dims(n.inputs[0], [1]);
+    const w = windowOf(n, inSizes, getInts(n, 'kernel_shape') ?? []);
+    const t = transposedWindow(w, inSizes, outSizes);
+    const ones = g.fill(g.ints([1, 1, ...inSizes]), 1);
+    const perOutput = g.op('AveragePool', [ones], n.attributes);
+    const count = g.op('Conv', [ones, g.floats(Array(product(w.kernel)).fill(1), [1, 1, ...w.kernel])], windowAttributes(w, t.pads));
+    const scale = g.op('Div', [perOutput, g.op('Max', [count, g.scalar(1)])]);
+    const kernel = g.floats(Array(channels * product(w.kernel)).fill(1), [channels, 1, ...w.kernel]);
+    const attrs = [...windowAttributes(w, t.pads), attr.ints('output_padding', t.outputPadding), attr.int('group', channels)];
+    return g.op('ConvTranspose', [g.op('Mul', [dy, scale]), kernel], attrs);
+  });
+
+const globalAveragePool: GradRule = (n, dy, g) =>
+  only(n, () => {
+    const spatial = g.dims(n.inputs[0], range(2, g.rank(n.inputs[0])));
+    return g.op('Mul', [g.op('Expand', [dy, g.shapeOf(n.inputs[0])]), g.scalar(1 / product(spatial))]);
+  });
+
+/** The gradient goes to the first maximum of each channel (ArgMax), as PyTorch's index-based backward does. */
+const globalMaxPool: GradRule = (n, dy, g) =>
+  only(n, () => {
+    const byChannel = g.ints([0, 0, -1]);
+    const flat = g.reshape(n.inputs[0], byChannel);
+    const first = g.op('ArgMax', [flat], [attr.int('axis', 2), attr.int('keepdims', 1)]);
+    return g.reshape(g.scatter(g.zerosLike(flat), first, g.reshape(dy, byChannel), 2), g.shapeOf(n.inputs[0]));
+  });
+
+export const convAndPooling: RuleTable = {
+  Conv: conv,
+  MaxPool: maxPool,
+  AveragePool: averagePool,
+  GlobalAveragePool: globalAveragePool,
+  GlobalMaxPool: globalMaxPool,
+};
