@@ -64,3 +64,47 @@ export function formatDatasetFormat(format: DatasetFormat): string {
 export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
   return `${formatCount(n)} ${n === 1 ? singular : pluralForm}`;
 }
+
+const fourDigits = new Intl.NumberFormat('en-US', { minimumSignificantDigits: 4, maximumSignificantDigits: 4 });
+
+/**
+ * A measurement to 4 significant digits: 0.012345 -> '0.01235', 1234.5 -> '1,235'; very small or
+ * large magnitudes in exponent form (1.235e-5); null and NaN -> '—'.
+ */
+export function formatSignificant(x: number | null | undefined): string {
+  if (x === null || x === undefined || Number.isNaN(x)) return '—';
+  if (x === 0) return '0';
+  if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
+  const magnitude = Math.abs(x);
+  if (magnitude >= 1e-3 && magnitude < 1e5) return fourDigits.format(x);
+  return x.toExponential(3);
+}
+
+/** 950 -> '0.9 s', 42_000 -> '42 s', 125_000 -> '2 min 5 s', 7_500_000 -> '2 h 5 min'. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '—';
+  const seconds = ms / 1000;
+  if (seconds < 10) return `${seconds.toFixed(1)} s`;
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  const total = Math.round(seconds);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return h > 0 ? `${h} h ${m} min` : `${m} min ${s} s`;
+}
+
+/** Samples per second: 1234.5 -> '1,235 samples/s', 12.34 -> '12.3 samples/s'. */
+export function formatRate(perSecond: number | null): string {
+  if (perSecond === null || !Number.isFinite(perSecond) || perSecond < 0) return '—';
+  const digits = perSecond < 100 ? 1 : 0;
+  return `${perSecond.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })} samples/s`;
+}
+
+const axisDigits = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 4 });
+
+/** An axis tick: as short as it can be, 4 significant digits at most (0.7, 1.25, 12,000). */
+export function formatTick(x: number): string {
+  if (x === 0) return '0';
+  const magnitude = Math.abs(x);
+  return magnitude >= 1e-3 && magnitude < 1e6 ? axisDigits.format(x) : x.toExponential(2);
+}

@@ -2,7 +2,23 @@ export type Route =
   | { page: 'models' }
   | { page: 'model'; id: string }
   | { page: 'datasets' }
-  | { page: 'dataset'; id: string };
+  | { page: 'dataset'; id: string }
+  | { page: 'runs' }
+  | { page: 'run'; id: string }
+  /** The run configuration form. */
+  | { page: 'new-run' };
+
+export type Section = 'models' | 'datasets' | 'runs';
+
+const sections: Record<Route['page'], Section> = {
+  models: 'models',
+  model: 'models',
+  datasets: 'datasets',
+  dataset: 'datasets',
+  runs: 'runs',
+  run: 'runs',
+  'new-run': 'runs',
+};
 
 /** Which page of an open project is shown. */
 class Navigation {
@@ -13,8 +29,8 @@ class Navigation {
   }
 
   /** The section a page belongs to, for the side navigation. */
-  get section(): 'models' | 'datasets' {
-    return this.route.page === 'model' || this.route.page === 'models' ? 'models' : 'datasets';
+  get section(): Section {
+    return sections[this.route.page];
   }
 
   reset(): void {

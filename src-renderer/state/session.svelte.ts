@@ -4,6 +4,7 @@ import { datasets } from './datasets.svelte';
 import { handleError } from './handle-error';
 import { models } from './models.svelte';
 import { navigation } from './navigation.svelte';
+import { runs } from './runs.svelte';
 
 /** The app and its open project: what the start screen and the project shell are drawn from. */
 class Session {
@@ -19,6 +20,7 @@ class Session {
     api.on('project.changed', (info) => this.#show(info));
     models.connect();
     datasets.connect();
+    runs.connect();
     try {
       const [info, project] = await Promise.all([api.invoke('app.info', {}), api.invoke('project.current', {})]);
       this.info = info;
@@ -96,9 +98,11 @@ class Session {
     navigation.reset();
     models.reset();
     datasets.reset();
+    runs.reset();
     if (project) {
       void models.refresh();
       void datasets.refresh();
+      void runs.refresh();
     } else {
       void this.refreshRecent();
     }

@@ -1,0 +1,165 @@
+import type { Device, RunConfig, RunStatus, RunSummary, SampleSortKey, Subset } from '../../src-preload/contract';
+import { formatCount } from './format';
+
+/** Statuses in which a worker is (or will be) computing; the run page shows live progress for them. */
+export const activeStatuses: readonly RunStatus[] = ['queued', 'running'];
+
+export function isActive(status: RunStatus): boolean {
+  return activeStatuses.includes(status);
+}
+
+/** Which of the run page's buttons apply to a run in this status. */
+export function runActions(status: RunStatus): { pause: boolean; cancel: boolean; resume: boolean; remove: boolean } {
+  return {
+    pause: status === 'running' || status === 'queued',
+    cancel: status === 'running' || status === 'queued' || status === 'paused' || status === 'interrupted',
+    resume: status === 'paused' || status === 'interrupted' || status === 'failed' || status === 'cancelled',
+    remove: !isActive(status),
+  };
+}
+
+/** What a status means, for the badge's tooltip. */
+export const statusHelp: Record<RunStatus, string> = {
+  queued: 'Waiting for a worker',
+  running: 'A worker is computing',
+  paused: 'Paused; resume to continue from the first missing sample',
+  interrupted: 'The worker stopped unexpectedly; completed batches are kept, resume to finish',
+  failed: 'Stopped with an error; completed batches are kept',
+  done: 'Every sample was evaluated',
+  cancelled: 'Cancelled; completed batches are kept',
+};
+
+/** The sample-table columns, in the contract's sort-key order (checked against SampleSortKey below). */
+export const sampleColumns = [
+  { key: 'position', label: '#', title: 'Position in the run', numeric: true },
+  { key: 'index', label: 'Index', title: 'Index of the sample in the dataset as imported', numeric: true },
+  { key: 'label', label: 'Label', title: 'The dataset’s label', numeric: false },
+  { key: 'pred', label: 'Prediction', title: 'The model’s prediction (argmax of the logits)', numeric: false },
+  { key: 'correct', label: 'Correct', title: 'Whether the prediction equals the label', numeric: false },
+  { key: 'logitMargin', label: 'Logit margin', title: 'f_pred − max of the other logits', numeric: true },
+  { key: 'featureMarginLinf', label: 'Feature margin ℓ∞', title: 'Distance to the head’s decision boundary, dual norm ℓ1', numeric: true },
+  { key: 'featureMarginL2', label: 'Feature margin ℓ2', title: 'Distance to the head’s decision boundary, ℓ2', numeric: true },
+] as const satisfies readonly { key: SampleSortKey; label: string; title: string; numeric: boolean }[];
+
+// Fails to compile when the contract gains a sort key that has no column.
+type MissingColumn = Exclude<SampleSortKey, (typeof sampleColumns)[number]['key']>;
+export const everySortKeyHasAColumn: MissingColumn extends never ? true : never = true;
+
+/** 'first 1,000', 'random 500 (seed 7)', 'all'. */
+export function describeSubset(subset: Subset): string {
+  if (subset.mode === 'all') return 'all samples';
+  if (subset.mode === 'first') return `first ${formatCount(subset.count)}`;
+  return `random ${formatCount(subset.count)} (seed ${subset.seed})`;
+}
+
+export const deviceChoices: { value: Device; label: string }[] = [
+  { value: 'auto', label: 'Auto (CUDA, then WebGPU, then CPU)' },
+  { value: 'cpu', label: 'CPU' },
+  { value: 'cuda', label: 'CUDA (NVIDIA; needs CUDA 12 and cuDNN 9)' },
+  { value: 'webgpu', label: 'WebGPU (Vulkan, Metal or D3D12)' },
+];
+
+/** The run form as typed: numbers stay strings so that half-typed values survive. */
+export interface RunDraft {
+  modelId: string;
+  datasetId: string;
+  subsetMode: Subset['mode'];
+  count: string;
+  seed: string;
+  batchSize: string;
+  device: Device;
+}
+
+export type RunDraftField = 'modelId' | 'datasetId' | 'count' | 'seed' | 'batchSize';
+
+export type RunDraftResult =
+  | { ok: true; config: RunConfig }
+  | { ok: false; problems: Partial<Record<RunDraftField, string>> };
+
+export const DEFAULT_BATCH_SIZE = 128;
+const MAX_SEED = 2 ** 32 - 1;
+
+export function emptyDraft(): RunDraft {
+  return { modelId: '', datasetId: '', subsetMode: 'all', count: '1000', seed: '0', batchSize: String(DEFAULT_BATCH_SIZE), device: 'auto' };
+}
+
+/** The contract's argument rules, checked as the user types; the service's run.check covers the rest. */
+export function parseRunDraft(draft: RunDraft): RunDraftResult {
+  const problems: Partial<Record<RunDraftField, string>> = {};
+  if (!draft.modelId) problems.modelId = 'Choose a model';
+  if (!draft.datasetId) problems.datasetId = 'Choose a dataset';
+  const count = parseInteger(draft.count);
+  const seed = parseInteger(draft.seed);
+  const batchSize = parseInteger(draft.batchSize);
+  if (draft.subsetMode !== 'all' && (count === null || count < 1)) problems.count = 'The number of samples must be a whole number of at least 1';
+  if (draft.subsetMode === 'random' && (seed === null || seed < 0 || seed > MAX_SEED)) {
+    problems.seed = `The seed must be a whole number from 0 to ${formatCount(MAX_SEED)}`;
+  }
+  if (batchSize === null || batchSize < 1 || batchSize > 4096) problems.batchSize = 'The batch size must be a whole number from 1 to 4,096';
+  if (Object.keys(problems).length > 0) return { ok: false, problems };
+
+  const subset: Subset =
+    draft.subsetMode === 'all'
+      ? { mode: 'all' }
+      : draft.subsetMode === 'first'
+        ? { mode: 'first', count: count! }
+        : { mode: 'random', count: count!, seed: seed! };
+  return { ok: true, config: { modelId: draft.modelId, datasetId: draft.datasetId, subset, batchSize: batchSize!, device: draft.device } };
+}
+
+/** The form prefilled from a run's configuration ('run again'). */
+export function draftOf(config: RunConfig): RunDraft {
+  return {
+    modelId: config.modelId,
+    datasetId: config.datasetId,
+    subsetMode: config.subset.mode,
+    count: config.subset.mode === 'all' ? '1000' : String(config.subset.count),
+    seed: config.subset.mode === 'random' ? String(config.subset.seed) : '0',
+    batchSize: String(config.batchSize),
+    device: config.device,
+  };
+}
+
+function parseInteger(text: string): number | null {
+  const trimmed = text.trim().replaceAll(',', '').replaceAll('_', '');
+  if (!/^\d+$/.test(trimmed)) return null;
+  const n = Number(trimmed);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/**
+ * Time spent running, advanced by the clock while the run is running. The service adds a running
+ * stretch to activeMs when it ends, so a first stretch is timed from startedAt; after a resume,
+ * from when the summary was read (an undercount until the next stop).
+ */
+export function liveActiveMs(run: Pick<RunSummary, 'status' | 'activeMs' | 'startedAt'>, readAt: number, now: number): number {
+  if (run.status !== 'running') return run.activeMs;
+  const started = run.startedAt ? Date.parse(run.startedAt) : Number.NaN;
+  const since = run.activeMs === 0 && Number.isFinite(started) ? started : readAt;
+  return run.activeMs + Math.max(0, now - since);
+}
+
+export interface LogLine {
+  at: string;
+  line: string;
+}
+
+/** The most log lines the run page keeps; older ones stay in the project. */
+export const LOG_LIMIT = 1000;
+
+/**
+ * The run's stored log (authoritative) followed by live lines that arrived after it was read.
+ * Live lines already in the stored log, or older than its last line, are dropped.
+ */
+export function mergeLog(stored: readonly LogLine[], live: readonly LogLine[]): LogLine[] {
+  const seen = new Set(stored.map(keyOf));
+  const last = stored.at(-1)?.at ?? '';
+  const newer = live.filter((entry) => !seen.has(keyOf(entry)) && entry.at >= last);
+  return [...stored, ...newer].slice(-LOG_LIMIT);
+}
+
+export function appendLog(log: readonly LogLine[], entry: LogLine): LogLine[] {
+  return [...log.slice(-(LOG_LIMIT - 1)), entry];
+}
+
+const keyOf = (entry: LogLine) => `${entry.at}\u0000${entry.line}`;

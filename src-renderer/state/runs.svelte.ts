@@ -1,0 +1,233 @@
+import type { RunConfig, RunDetail, RunProgress, RunSummary } from '../../src-preload/contract';
+import { api } from '../lib/api';
+import { appendLog, isActive, mergeLog, type LogLine, type RunDraft } from '../lib/runs';
+import { handleError } from './handle-error';
+
+/** Live updates re-read the shown run at most this often, so that its results grow while it runs. */
+const DETAIL_THROTTLE_MS = 1_000;
+/** While the shown run is active it is re-read this often even when no event arrives. */
+const DETAIL_POLL_MS = 2_500;
+
+type Urgency = 'now' | 'throttled';
+
+/** The open project's audit runs: the list, the shown run with its live progress and log, and the form's last draft. */
+class RunStore {
+  list = $state.raw<RunSummary[]>([]);
+  listLoaded = $state(false);
+  /** When the list was read (ms since epoch), to advance running runs' durations between reads. */
+  listReadAt = $state(0);
+  detail = $state.raw<RunDetail | null>(null);
+  detailReadAt = $state(0);
+  /** The latest progress event of the shown run, until the run stops. */
+  progress = $state.raw<RunProgress | null>(null);
+  log = $state.raw<LogLine[]>([]);
+  /** Class names for the shown run's labels and predictions: the model's labels, else the dataset's. */
+  classNames = $state.raw<string[] | null>(null);
+  /** The run form as last left, so that coming back to it keeps the choices. */
+  draft: RunDraft | null = null;
+
+  #detailId: string | null = null;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #timerDue = 0;
+  #inFlight = false;
+  #again: Urgency | null = null;
+  #lastFetch = 0;
+
+  connect(): void {
+    api.on('runs.changed', () => {
+      void this.refresh();
+      if (this.#detailId) this.#schedule('now');
+    });
+    api.on('run.progress', (progress) => this.#progressed(progress));
+    api.on('run.log', ({ runId, at, line }) => {
+      if (runId === this.#detailId) this.log = appendLog(this.log, { at, line });
+    });
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      const list = await api.invoke('run.list', {});
+      this.list = list;
+      this.listReadAt = Date.now();
+      this.listLoaded = true;
+    } catch (error) {
+      handleError(error, 'Could not list the runs');
+    }
+  }
+
+  /** Shows a run: reads it now, then keeps it fresh while it is active. */
+  async load(id: string): Promise<void> {
+    if (this.#detailId !== id) {
+      this.close();
+      this.#detailId = id;
+    }
+    await this.#fetchDetail();
+  }
+
+  close(): void {
+    this.#detailId = null;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#again = null;
+    this.detail = null;
+    this.progress = null;
+    this.log = [];
+    this.classNames = null;
+  }
+
+  reset(): void {
+    this.close();
+    this.list = [];
+    this.listLoaded = false;
+    this.draft = null;
+  }
+
+  /** Problems that would stop the run; throws when the check itself fails, so that the form can say so inline. */
+  check(config: RunConfig): Promise<string[]> {
+    return api.invoke('run.check', config);
+  }
+
+  /** Resolves to the new run, or null when it could not start (the reason is shown as a toast). */
+  async start(config: RunConfig): Promise<RunSummary | null> {
+    try {
+      const run = await api.invoke('run.start', config);
+      this.#upsert(run);
+      return run;
+    } catch (error) {
+      handleError(error, 'Could not start the run');
+      return null;
+    }
+  }
+
+  pause(id: string): Promise<boolean> {
+    return this.#act(id, () => api.invoke('run.pause', { id }), 'Could not pause the run');
+  }
+
+  cancel(id: string): Promise<boolean> {
+    return this.#act(id, () => api.invoke('run.cancel', { id }), 'Could not cancel the run');
+  }
+
+  resume(id: string): Promise<boolean> {
+    return this.#act(id, () => api.invoke('run.resume', { id }), 'Could not resume the run');
+  }
+
+  async remove(id: string): Promise<boolean> {
+    try {
+      await api.invoke('run.remove', { id });
+      this.list = this.list.filter((run) => run.id !== id);
+      if (this.#detailId === id) this.close();
+      return true;
+    } catch (error) {
+      handleError(error, 'Could not remove the run');
+      return false;
+    }
+  }
+
+  async #act(id: string, request: () => Promise<RunSummary>, failure: string): Promise<boolean> {
+    try {
+      this.#upsert(await request());
+      if (this.#detailId === id) this.#schedule('now');
+      return true;
+    } catch (error) {
+      handleError(error, failure);
+      return false;
+    }
+  }
+
+  #upsert(run: RunSummary): void {
+    const known = this.list.some((item) => item.id === run.id);
+    this.list = known ? this.list.map((item) => (item.id === run.id ? run : item)) : [run, ...this.list];
+  }
+
+  #progressed(progress: RunProgress): void {
+    const listed = this.list.find((run) => run.id === progress.runId);
+    if (listed) {
+      this.#upsert({
+        ...listed,
+        status: progress.status,
+        doneCount: progress.done,
+        sampleCount: progress.total,
+        provider: progress.provider ?? listed.provider,
+      });
+    } else if (this.listLoaded) {
+      void this.refresh();
+    }
+    if (progress.runId !== this.#detailId) return;
+    this.progress = progress;
+    this.#schedule(this.detail && progress.status !== this.detail.status ? 'now' : 'throttled');
+  }
+
+  /** Re-reads the shown run: at once, or when DETAIL_THROTTLE_MS have passed since the last read. */
+  #schedule(urgency: Urgency): void {
+    if (!this.#detailId) return;
+    if (this.#inFlight) {
+      if (this.#again !== 'now') this.#again = urgency;
+      return;
+    }
+    const now = Date.now();
+    this.#readAt(urgency === 'now' ? now : Math.max(now, this.#lastFetch + DETAIL_THROTTLE_MS));
+  }
+
+  /** Sets the one timer for the next read, keeping an earlier one. */
+  #readAt(due: number): void {
+    if (this.#timer !== null) {
+      if (this.#timerDue <= due) return;
+      clearTimeout(this.#timer);
+    }
+    this.#timerDue = due;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.#fetchDetail();
+    }, Math.max(0, due - Date.now()));
+  }
+
+  async #fetchDetail(): Promise<void> {
+    const id = this.#detailId;
+    if (!id) return;
+    if (this.#inFlight) {
+      this.#again = 'now';
+      return;
+    }
+    this.#inFlight = true;
+    this.#lastFetch = Date.now();
+    try {
+      const detail = await api.invoke('run.get', { id });
+      if (this.#detailId !== id) return;
+      const firstRead = this.detail?.id !== id;
+      this.detail = detail;
+      this.detailReadAt = Date.now();
+      this.log = mergeLog(detail.log, this.log);
+      if (!isActive(detail.status)) this.progress = null;
+      if (firstRead) void this.#loadClassNames(detail);
+    } catch (error) {
+      if (this.#detailId === id) handleError(error, 'Could not load the run');
+      this.#again = null;
+      return;
+    } finally {
+      this.#inFlight = false;
+    }
+    this.#followUp();
+  }
+
+  /** After a read: a read that was asked for meanwhile, or the next poll while the run is active. */
+  #followUp(): void {
+    const again = this.#again;
+    this.#again = null;
+    if (again) this.#schedule(again);
+    else if (this.detail && isActive(this.detail.status)) this.#readAt(Date.now() + DETAIL_POLL_MS);
+  }
+
+  /** The model may have been removed since the run; then the dataset's names, else plain indices. */
+  async #loadClassNames(run: RunDetail): Promise<void> {
+    const [model, dataset] = await Promise.allSettled([
+      api.invoke('model.get', { id: run.modelId }),
+      api.invoke('dataset.get', { id: run.datasetId }),
+    ]);
+    if (this.#detailId !== run.id) return;
+    const modelLabels = model.status === 'fulfilled' ? model.value.labels : null;
+    const datasetNames = dataset.status === 'fulfilled' ? dataset.value.classNames : null;
+    this.classNames = modelLabels?.length ? modelLabels : datasetNames?.length ? datasetNames : null;
+  }
+}
+
+export const runs = new RunStore();
