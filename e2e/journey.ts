@@ -43,6 +43,8 @@ export async function expectModelDetail(page: Page, path: string): Promise<void>
   await expect(page.getByTestId('model-outputs')).toContainText('10');
   await expect(page.getByTestId('model-ops')).toContainText('Conv');
   await expect(page.getByTestId('model-ops')).toContainText('Gemm');
+  await expect(page.getByTestId('model-differentiable')).toContainText('Differentiable');
+  await expect(page.getByTestId('model-head')).toContainText('64 features → 10 classes');
 }
 
 export async function expectSampleDataset(page: Page): Promise<void> {

@@ -15,6 +15,7 @@ const userFacingNames = new Set([
   'LabelsFormatError',
   'RuntimeProviderError',
   'BatchRunError',
+  'GradientError',
 ]);
 
 export function isUserFacing(error: unknown): error is Error {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifierGraph, encode, model } from '../engine/onnx/fixtures/models.js';
 import { idxFile, ramp } from '../engine/data/test-fixtures.js';
+import { decodeNpyFloat32, encodeNpy } from '../engine/runtime/npy.js';
 
 /** Runs the real command line in its own process, as `npm run brink --` does. */
 function brink(...args: string[]) {
@@ -118,5 +119,27 @@ describe('brink CLI', () => {
     const bad = brink('audit', project, '--model', modelId, '--dataset', 'd-000000000000');
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toBe('brink: no dataset d-000000000000 in this project');
+  });
+
+  it('writes input gradients that match PyTorch autograd, and refuses a cotangent of the wrong width', () => {
+    const path = workspace();
+    const golden = (name: string) => join('src-main', 'engine', 'autodiff', 'goldens', 'lenet', name);
+    const result = brink('grad', golden('model.onnx'), '--input', golden('x.npy'), '--cotangent', golden('v.npy'), '--out', path('g.npy'), '--device', 'cpu', '--json');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ shape: [4, 1, 28, 28], provider: 'cpu' });
+    const ours = decodeNpyFloat32(new Uint8Array(readFileSync(path('g.npy'))), 'g.npy').data;
+    const reference = decodeNpyFloat32(new Uint8Array(readFileSync(golden('grad.npy'))), 'grad.npy').data;
+    let maxDiff = 0;
+    let maxRef = 0;
+    for (let i = 0; i < reference.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs(ours[i] - reference[i]));
+      maxRef = Math.max(maxRef, Math.abs(reference[i]));
+    }
+    expect(maxDiff / maxRef).toBeLessThan(1e-4);
+
+    writeFileSync(path('v3.npy'), encodeNpy({ data: new Float32Array(12), shape: [4, 3] }));
+    const bad = brink('grad', golden('model.onnx'), '--input', golden('x.npy'), '--cotangent', path('v3.npy'), '--out', path('g2.npy'));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe('brink: v3.npy: 3 columns, but the model has 10 classes');
   });
 });

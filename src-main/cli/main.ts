@@ -14,6 +14,7 @@ import { webHost } from '../web/web-host.js';
 import { startWebServer } from '../web/server.js';
 import { audit, describeRun, resume, type AuditOptions } from './audit.js';
 import { exportRun } from './export-run.js';
+import { grad, type GradOptions } from './grad.js';
 import { describeDataset, describeModel } from './format.js';
 
 interface Output {
@@ -26,6 +27,13 @@ function numberList(value: string): number[] {
     throw new InvalidArgumentError(`expected numbers separated by commas, e.g. 0.5,0.5,0.5`);
   }
   return numbers;
+}
+
+const devices = ['auto', 'cpu', 'cuda', 'webgpu'];
+
+function deviceOption(value: string): string {
+  if (!devices.includes(value)) throw new InvalidArgumentError(`expected one of ${devices.join(', ')}`);
+  return value;
 }
 
 function nonNegativeInt(value: string): number {
@@ -129,7 +137,6 @@ export function buildProgram(): Command {
       });
     });
 
-  const devices = ['auto', 'cpu', 'cuda', 'webgpu'];
   program
     .command('audit <file>')
     .description('run an audit job: predictions, logit margins and feature margins for a model on a dataset')
@@ -139,10 +146,7 @@ export function buildProgram(): Command {
     .option('--random <n>', 'a random subset of N samples', positiveInt)
     .option('--seed <s>', 'seed of the random subset (default 0)', nonNegativeInt)
     .option('--batch <b>', 'batch size (default 128)', positiveInt)
-    .option('--device <device>', `execution provider: ${devices.join('|')} (default auto)`, (v) => {
-      if (!devices.includes(v)) throw new InvalidArgumentError(`expected one of ${devices.join(', ')}`);
-      return v;
-    })
+    .option('--device <device>', `execution provider: ${devices.join('|')} (default auto)`, deviceOption)
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: AuditOptions) => audit(file, opts));
   program
@@ -172,6 +176,24 @@ export function buildProgram(): Command {
         const rows = await exportRun(store, opts.run, resolve(opts.out));
         print(opts, { out: resolve(opts.out), rows }, `Wrote ${rows} samples to ${resolve(opts.out)}`);
       });
+    });
+
+  program
+    .command('grad <model>')
+    .description('input gradients: G = d(sum V * logits)/dX for X in [0,1], with the model\'s normalisation folded in')
+    .requiredOption('--input <x.npy>', 'float32 [B, ...] images in [0,1]')
+    .requiredOption('--cotangent <v.npy>', 'float32 [B, classes]')
+    .requiredOption('--out <g.npy>', 'where to write G (float32, the shape of X)')
+    .option('--mean <list>', 'per-channel mean of the model’s normalisation', numberList)
+    .option('--std <list>', 'per-channel std of the model’s normalisation', numberList)
+    .option('--range <lo,hi>', 'input value range before normalisation (default 0,1)', numberList)
+    .option('--device <device>', `execution provider: ${devices.join('|')} (default auto)`, deviceOption)
+    .option('--batch <b>', 'batch size (default 32)', positiveInt)
+    .option('--json', 'print one JSON object')
+    .action(async (model: string, opts: GradOptions & Output) => {
+      const out = resolve(opts.out);
+      const { shape, provider } = await grad(resolve(model), { ...opts, input: resolve(opts.input), cotangent: resolve(opts.cotangent), out });
+      print(opts, { out, shape, provider }, `Wrote gradients [${shape.join(', ')}] to ${out} (${provider})`);
     });
 
   program
