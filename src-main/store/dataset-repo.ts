@@ -153,8 +153,8 @@ export class DatasetRepo {
     return {
       firstIndex: row.first_index,
       count: row.count,
-      pixels: dtype === 'uint8' ? new Uint8Array(copyOf(row.pixels)) : new Float32Array(copyOf(row.pixels)),
-      labels: new Int32Array(copyOf(row.labels)),
+      pixels: dtype === 'uint8' ? new Uint8Array(row.pixels.buffer, row.pixels.byteOffset, row.pixels.byteLength) : new Float32Array(alignedFor(row.pixels)),
+      labels: new Int32Array(alignedFor(row.labels)),
     };
   }
 
@@ -177,6 +177,12 @@ function summary(row: DatasetRow): DatasetSummary {
 
 function asBuffer(view: ArrayBufferView): Buffer {
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+}
+
+/** The blob's own memory when the Buffer owns all of it (large blobs do), else an aligned copy. */
+function alignedFor(buffer: Buffer): ArrayBuffer {
+  if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) return buffer.buffer as ArrayBuffer;
+  return copyOf(buffer);
 }
 
 /** SQLite blobs arrive as Buffers that may be unaligned views into a pool; typed arrays need their own aligned copy. */

@@ -6,6 +6,9 @@ import type { DatasetRepo } from '../store/dataset-repo.js';
  */
 export class SampleStream {
   private chunk: ReturnType<DatasetRepo['chunkContaining']> | null = null;
+  /** Reused across batches: the caller consumes a batch before asking for the next. */
+  private x = new Float32Array(0);
+  private labels = new Int32Array(0);
   readonly perSample: number;
 
   constructor(
@@ -16,10 +19,14 @@ export class SampleStream {
     this.perSample = shape[0] * shape[1] * shape[2];
   }
 
-  /** Pixels scaled to [0,1] as float32 NCHW, and labels, for the given indices. */
+  /** Pixels scaled to [0,1] as float32 NCHW, and labels, for the given indices; valid until the next call. */
   take(indices: ArrayLike<number>): { x: Float32Array; labels: Int32Array } {
-    const x = new Float32Array(indices.length * this.perSample);
-    const labels = new Int32Array(indices.length);
+    if (this.labels.length < indices.length) {
+      this.x = new Float32Array(indices.length * this.perSample);
+      this.labels = new Int32Array(indices.length);
+    }
+    const x = this.x.subarray(0, indices.length * this.perSample);
+    const labels = this.labels.subarray(0, indices.length);
     for (let k = 0; k < indices.length; k++) {
       const index = indices[k];
       if (!this.chunk || index < this.chunk.firstIndex || index >= this.chunk.firstIndex + this.chunk.count) {

@@ -1,0 +1,490 @@
+/**
+ * Input-gradient throughput (issue 3, item 8): images/s of Brink's gradient model on
+ * onnxruntime CPU against PyTorch CPU autograd on the same weights, with the forward-only
+ * ratio beside it, measured in one run so that the ratios are fair on a shared machine whose
+ * absolute speed drifts. Target: Brink's gradient at least 1.5x PyTorch's.
+ *
+ *   npx tsx bench/gradients.ts [--threads 1[,2...]] [--batch 128] [--repeats 10] [--warmup 3]
+ *                              [--rounds 3] [--profile]
+ *
+ * The model is the golden ResNet (src-main/engine/autodiff/goldens/resnet/model.onnx: BatchNorm,
+ * residual adds, MaxPool, GlobalAveragePool; input [batch, 3, 32, 32] in [0, 1], no
+ * preprocessing to fold). Brink's side is the path `brink grad` and the attacks take
+ * (src-main/engine/runtime/gradient-session.ts): shapes probed at batch 2, buildGradientModel,
+ * one onnxruntime CPU session (createSession, the given intra-op threads) run through
+ * BatchRunner at a fixed batch. (a) forward only: the plain model, fetching the logits;
+ * (b) input gradient: the gradient model, fed x and a cotangent v, fetching d(sum v*logits)/dx.
+ * Session setup is outside the timing on both sides; each figure is the median of --repeats
+ * timed batches after --warmup untimed ones.
+ *
+ * PyTorch's side is tools/goldens/bench_torch.py under /usr/bin/python3 (same seed, so the same
+ * weights; it checks its logits against the golden ones), spawned with the same --threads,
+ * --batch, --reps and --warmup. Rounds interleave the two sides over time, so that a burst of
+ * load hits one round of both rather than all of one side; the table gives medians over rounds.
+ *
+ * The same run checks correctness: Brink's gradient for the golden x and v (PyTorch float64
+ * autograd, goldens/resnet/{x,v,grad}.npy) must be within 1e-4 relative error (max-abs
+ * difference over max-abs reference); the exit status is 1 otherwise.
+ *
+ * --profile adds, per thread count, an onnxruntime profile of the gradient session and of the
+ * plain forward session (SessionOptions.enableProfiling): kernel time per batch by op type,
+ * split into the forward part and the backward nodes (named brink_grad/...), and the slowest
+ * backward nodes.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import ort from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
+import { buildGradientModel, type GradientModel } from '../src-main/engine/autodiff/backward.js';
+import { readModel, writeModel } from '../src-main/engine/onnx/codec.js';
+import type { OnnxModel } from '../src-main/engine/onnx/graph.js';
+import { mergeShapes, probeShapes, staticShapes, type ModelRunner } from '../src-main/engine/onnx/shapes.js';
+import { BatchRunner, createSession, decodeNpyFloat32, type FloatArray } from '../src-main/engine/runtime/index.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const GOLDEN = join(root, 'src-main', 'engine', 'autodiff', 'goldens', 'resnet');
+const TORCH_SCRIPT = join(root, 'tools', 'goldens', 'bench_torch.py');
+const PYTHON = '/usr/bin/python3';
+const TOLERANCE = 1e-4;
+const TARGET = 1.5;
+
+interface Options {
+  threads: number[];
+  batch: number;
+  repeats: number;
+  warmup: number;
+  rounds: number;
+  profile: boolean;
+}
+
+function wholeNumber(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} takes a whole number >= ${min}, got '${value}'`);
+  return n;
+}
+
+function options(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      threads: { type: 'string', default: '1' },
+      batch: { type: 'string', default: '128' },
+      repeats: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '3' },
+      profile: { type: 'boolean', default: false },
+    },
+  });
+  return {
+    threads: values.threads.split(',').map((t) => wholeNumber('threads', t.trim(), 1)),
+    batch: wholeNumber('batch', values.batch, 1),
+    repeats: wholeNumber('repeats', values.repeats, 1),
+    warmup: wholeNumber('warmup', values.warmup, 0),
+    rounds: wholeNumber('rounds', values.rounds, 1),
+    profile: values.profile,
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The same generator as the autodiff tests' (test-harness.ts), for reproducible batches. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function uniform(count: number, seed: number, lo: number, hi: number): Float32Array {
+  const next = mulberry32(seed);
+  return Float32Array.from({ length: count }, () => lo + (hi - lo) * next());
+}
+
+// A plain Uint8Array: decodeNpy's slice() would be a view, not a copy, on a Node Buffer.
+const npy = (file: string) => decodeNpyFloat32(new Uint8Array(readFileSync(join(GOLDEN, file))), `goldens/resnet/${file}`);
+
+// ---- Brink's gradient model -------------------------------------------------------------------
+
+/** One CPU run that exposes every intermediate tensor (as gradient-session.ts probes). */
+const probeRunner: ModelRunner<Record<string, ort.Tensor>> = async (bytes, feeds) => {
+  const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled', logSeverityLevel: 3 });
+  try {
+    return await session.run(feeds);
+  } finally {
+    await session.release();
+  }
+};
+
+/** Shapes probed at batch 2 (a dimension of 1 is how autodiff recognises a broadcast). */
+async function gradientModel(model: OnnxModel, sampleShape: number[]): Promise<GradientModel> {
+  const input = model.graph.inputs[0].name;
+  const probeX = uniform(2 * sampleShape.reduce((a, b) => a * b, 1), 2, 0, 1);
+  const feeds = { [input]: new ort.Tensor('float32', probeX, [2, ...sampleShape]) };
+  const shapes = mergeShapes(staticShapes(model), await probeShapes(model, probeRunner, feeds));
+  return buildGradientModel(model, { shapes, input });
+}
+
+interface Check {
+  relativeError: number;
+  maxAbsDiff: number;
+  maxAbsReference: number;
+  logitsMaxAbsDiff: number;
+  samples: number;
+}
+
+/** max |a - b| and max |b|. */
+function compare(got: Float32Array, reference: Float32Array): { diff: number; scale: number } {
+  if (got.length !== reference.length) throw new Error(`${got.length} values against ${reference.length} in the reference`);
+  let diff = 0;
+  let scale = 0;
+  reference.forEach((r, i) => {
+    diff = Math.max(diff, Math.abs(got[i] - r));
+    scale = Math.max(scale, Math.abs(r));
+  });
+  return { diff, scale };
+}
+
+/** Brink's gradient for the golden x and v against PyTorch's float64 autograd. */
+async function checkGolden(session: InferenceSession, names: GradientModel): Promise<Check> {
+  const [x, v, grad, logits] = ['x.npy', 'v.npy', 'grad.npy', 'logits.npy'].map(npy);
+  const out = await session.run(
+    { [names.input]: new ort.Tensor('float32', x.data, x.shape), [names.cotangent]: new ort.Tensor('float32', v.data, v.shape) },
+    [names.gradient, names.logits],
+  );
+  const g = compare(out[names.gradient].data as Float32Array, grad.data);
+  const l = compare(out[names.logits].data as Float32Array, logits.data);
+  return { relativeError: g.diff / g.scale, maxAbsDiff: g.diff, maxAbsReference: g.scale, logitsMaxAbsDiff: l.diff, samples: x.shape[0] };
+}
+
+// ---- timing -----------------------------------------------------------------------------------
+
+interface Timing {
+  imagesPerSecond: number;
+  medianMs: number;
+  minMs: number;
+}
+
+/** Warm-up passes (first-run allocations, onnxruntime's arena), then the median of timed ones. */
+async function timed(images: number, warmup: number, repeats: number, pass: () => Promise<unknown>): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) await pass();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    await pass();
+    times.push(performance.now() - t0);
+  }
+  const medianMs = median(times);
+  return { imagesPerSecond: (images * 1000) / medianMs, medianMs, minMs: Math.min(...times) };
+}
+
+interface Brink {
+  forward: BatchRunner;
+  gradient: BatchRunner;
+  names: GradientModel;
+  release(): Promise<void>;
+}
+
+async function brinkSessions(model: OnnxModel, built: GradientModel, threads: number, batch: number): Promise<Brink> {
+  const forward = new BatchRunner((await createSession(writeModel(model), { device: 'cpu', intraOpThreads: threads })).session, { batchSize: batch });
+  const gradient = new BatchRunner((await createSession(writeModel(built.model), { device: 'cpu', intraOpThreads: threads })).session, {
+    batchSize: batch,
+  });
+  return {
+    forward,
+    gradient,
+    names: built,
+    release: async () => {
+      await forward.release();
+      await gradient.release();
+    },
+  };
+}
+
+interface Batch {
+  x: FloatArray;
+  v: FloatArray;
+}
+
+function benchBatch(batch: number, sampleShape: number[], classes: number): Batch {
+  const size = sampleShape.reduce((a, b) => a * b, 1);
+  return {
+    x: { data: uniform(batch * size, 128, 0, 1), shape: [batch, ...sampleShape] },
+    v: { data: uniform(batch * classes, 129, -1, 1), shape: [batch, classes] },
+  };
+}
+
+async function benchBrink(brink: Brink, data: Batch, opts: Options): Promise<{ forward: Timing; gradient: Timing }> {
+  const { input, cotangent, gradient } = brink.names;
+  const forward = await timed(opts.batch, opts.warmup, opts.repeats, () =>
+    brink.forward.run({ [input]: data.x }, { fetch: [brink.forward.outputNames[0]] }),
+  );
+  const grad = await timed(opts.batch, opts.warmup, opts.repeats, () =>
+    brink.gradient.run({ [input]: data.x, [cotangent]: data.v }, { fetch: [gradient] }),
+  );
+  return { forward, gradient: grad };
+}
+
+/** Why PyTorch cannot be run here, or null when it can. */
+function torchUnavailable(): string | null {
+  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
+  const probe = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+  if (probe.status !== 0) return `${PYTHON} cannot import torch and numpy (${probe.stderr.trim().split('\n').pop() ?? 'no output'})`;
+  return null;
+}
+
+interface TorchReport {
+  forward_images_per_s: number;
+  grad_images_per_s: number;
+  forward_ms_median: number;
+  grad_ms_median: number;
+  forward_ms_min_max: [number, number];
+  grad_ms_min_max: [number, number];
+  threads: number;
+  torch_version: string;
+}
+
+function benchTorch(threads: number, opts: Options): { forward: Timing; gradient: Timing; version: string } {
+  const args = [TORCH_SCRIPT, '--threads', String(threads), '--batch', String(opts.batch), '--reps', String(opts.repeats), '--warmup', String(opts.warmup)];
+  const run = spawnSync(PYTHON, args, { encoding: 'utf8' });
+  const line = run.stdout.trim().split('\n').pop() ?? '';
+  if (run.status !== 0 || !line.startsWith('{')) throw new Error(`bench_torch.py failed (exit ${run.status}): ${run.stderr.trim()}`);
+  const r = JSON.parse(line) as TorchReport;
+  if (r.threads !== threads) throw new Error(`bench_torch.py ran with ${r.threads} threads instead of ${threads}`);
+  return {
+    forward: { imagesPerSecond: r.forward_images_per_s, medianMs: r.forward_ms_median, minMs: r.forward_ms_min_max[0] },
+    gradient: { imagesPerSecond: r.grad_images_per_s, medianMs: r.grad_ms_median, minMs: r.grad_ms_min_max[0] },
+    version: r.torch_version,
+  };
+}
+
+// ---- profiling --------------------------------------------------------------------------------
+
+interface ProfileEvent {
+  cat: string;
+  name: string;
+  dur: number;
+  args?: { op_name?: string };
+}
+
+/** Kernel time (µs, summed over the profiled runs) per node, from onnxruntime's profile JSON. */
+async function profileNodes(bytes: Uint8Array, threads: number, feeds: Record<string, ort.Tensor>, fetch: string[], runs: number, warmup: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'brink-profile-'));
+  try {
+    // Warm-up runs in a session of its own would not warm this one: profile them all, drop them after.
+    const session = await ort.InferenceSession.create(bytes, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: threads,
+      enableProfiling: true,
+      profileFilePrefix: join(dir, 'profile'),
+      logSeverityLevel: 3,
+    });
+    const walls: number[] = [];
+    for (let i = 0; i < warmup + runs; i++) {
+      const t0 = performance.now();
+      await session.run(feeds, fetch);
+      walls.push(performance.now() - t0);
+    }
+    session.endProfiling();
+    await session.release();
+    const file = readdirSync(dir).find((f) => f.endsWith('.json'));
+    if (!file) throw new Error('onnxruntime wrote no profile');
+    const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as ProfileEvent[];
+    // Runs are delimited by model_run events; keep the nodes of the last `runs` of them.
+    const runEnds = events.map((e, i) => (e.cat === 'Session' && e.name === 'model_run' ? i : -1)).filter((i) => i >= 0);
+    const from = runEnds.length > runs ? runEnds[runEnds.length - runs - 1] : -1;
+    const nodes = new Map<string, { op: string; us: number }>();
+    events.forEach((e, i) => {
+      if (i <= from || e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) return;
+      const name = e.name.slice(0, -'_kernel_time'.length);
+      const entry = nodes.get(name) ?? { op: e.args?.op_name ?? '?', us: 0 };
+      entry.us += e.dur;
+      nodes.set(name, entry);
+    });
+    return { nodes, wallMs: median(walls.slice(warmup)) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function profile(model: OnnxModel, built: GradientModel, data: Batch, threads: number, opts: Options): Promise<void> {
+  const runs = opts.repeats;
+  const fwdFeeds = { [built.input]: new ort.Tensor('float32', data.x.data, data.x.shape) };
+  const gradFeeds = { ...fwdFeeds, [built.cotangent]: new ort.Tensor('float32', data.v.data, data.v.shape) };
+  const plain = await profileNodes(writeModel(model), threads, fwdFeeds, [model.graph.outputs[0].name], runs, opts.warmup);
+  const grad = await profileNodes(writeModel(built.model), threads, gradFeeds, [built.gradient], runs, opts.warmup);
+  const perBatch = (us: number) => us / runs / 1000;
+  const byOp = (nodes: Map<string, { op: string; us: number }>, keep: (name: string) => boolean) => {
+    const totals = new Map<string, { ms: number; count: number }>();
+    for (const [name, { op, us }] of nodes) {
+      if (!keep(name)) continue;
+      const t = totals.get(op) ?? { ms: 0, count: 0 };
+      t.ms += perBatch(us);
+      t.count += 1;
+      totals.set(op, t);
+    }
+    return [...totals].sort((a, b) => b[1].ms - a[1].ms);
+  };
+  const isBackward = (name: string) => name.startsWith('brink_grad/') || name === built.gradient;
+  const sum = (rows: [string, { ms: number }][]) => rows.reduce((a, [, t]) => a + t.ms, 0);
+  const plainOps = byOp(plain.nodes, () => true);
+  const gradForward = byOp(grad.nodes, (n) => !isBackward(n));
+  const gradBackward = byOp(grad.nodes, isBackward);
+  console.log(`\nprofile, ${threads} thread(s), batch ${opts.batch}, kernel ms per batch (mean of ${runs} runs after ${opts.warmup} warm-up):`);
+  console.log(`  plain forward session: wall ${plain.wallMs.toFixed(1)} ms, kernels ${sum(plainOps).toFixed(1)} ms`);
+  console.log(
+    `  gradient session: wall ${grad.wallMs.toFixed(1)} ms, kernels ${(sum(gradForward) + sum(gradBackward)).toFixed(1)} ms ` +
+      `(forward part ${sum(gradForward).toFixed(1)}, backward ${sum(gradBackward).toFixed(1)})`,
+  );
+  const rows = (ops: [string, { ms: number; count: number }][], part: string) =>
+    ops.filter(([, t]) => t.ms >= 0.05).map(([op, t]) => [part, op, String(t.count), t.ms.toFixed(2)]);
+  console.log(
+    table(['part', 'op (after onnxruntime fusion)', 'nodes', 'ms/batch'], [
+      ...rows(plainOps, 'plain forward'),
+      ...rows(gradForward, 'grad: forward'),
+      ...rows(gradBackward, 'grad: backward'),
+    ]),
+  );
+  const slowest = [...grad.nodes].filter(([name]) => isBackward(name)).sort((a, b) => b[1].us - a[1].us).slice(0, 12);
+  console.log(table(['slowest backward nodes', 'op', 'ms/batch'], slowest.map(([name, { op, us }]) => [name, op, perBatch(us).toFixed(2)])));
+}
+
+// ---- report -----------------------------------------------------------------------------------
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) => `| ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+/** Figures of one thread count over all rounds (images/s; ratios Brink / PyTorch per round). */
+interface Case {
+  threads: number;
+  brinkForward: number[];
+  brinkGradient: number[];
+  torchForward: number[];
+  torchGradient: number[];
+  forwardRatios: number[];
+  gradientRatios: number[];
+  /** Ratio of the fastest gradient passes: less sensitive to other load than the medians. */
+  bestGradientRatios: number[];
+}
+
+const med = (values: number[], digits: number) => (values.length ? median(values).toFixed(digits) : '-');
+const spread = (values: number[]) => (values.length ? `${Math.min(...values).toFixed(2)}-${Math.max(...values).toFixed(2)}` : '-');
+
+async function main(): Promise<void> {
+  const opts = options(process.argv.slice(2));
+  const model = readModel(readFileSync(join(GOLDEN, 'model.onnx')), 'goldens/resnet/model.onnx');
+  const golden = npy('x.npy');
+  const sampleShape = golden.shape.slice(1);
+  const classes = npy('v.npy').shape[1];
+  const unavailable = torchUnavailable();
+  console.log(
+    `input gradients, golden ResNet [batch, ${sampleShape.join(', ')}] -> ${classes} logits; batch ${opts.batch}, ` +
+      `median of ${opts.repeats} batches after ${opts.warmup} warm-up, ${opts.rounds} round(s)`,
+  );
+  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}; onnxruntime-node ${ort.env.versions.node}; load average before: ${load()}`);
+  if (unavailable) console.log(`PyTorch side skipped: ${unavailable}`);
+
+  const t0 = performance.now();
+  const built = await gradientModel(model, sampleShape);
+  const backwardNodes = built.model.graph.nodes.length - model.graph.nodes.length;
+  console.log(`gradient model: ${model.graph.nodes.length} forward + ${backwardNodes} backward nodes, built in ${(performance.now() - t0).toFixed(0)} ms`);
+
+  // Correctness, on the session that is benchmarked (the golden batch is 4; the session takes any).
+  const data = benchBatch(opts.batch, sampleShape, classes);
+  const sessions = new Map<number, Brink>();
+  for (const threads of opts.threads) sessions.set(threads, await brinkSessions(model, built, threads, opts.batch));
+  const check = await checkGolden(sessions.get(opts.threads[0])!.gradient.session, built);
+  const ok = check.relativeError <= TOLERANCE;
+  console.log(
+    `correctness (goldens/resnet, ${check.samples} samples, PyTorch float64 autograd): gradient relative error ` +
+      `${check.relativeError.toExponential(2)} (max |diff| ${check.maxAbsDiff.toExponential(2)} / max |ref| ` +
+      `${check.maxAbsReference.toExponential(2)}) ${ok ? '<=' : '>'} ${TOLERANCE}: ${ok ? 'ok' : 'FAILED'}; ` +
+      `logits max |diff| ${check.logitsMaxAbsDiff.toExponential(2)}`,
+  );
+
+  const cases: Case[] = opts.threads.map((threads) => ({
+    threads,
+    brinkForward: [],
+    brinkGradient: [],
+    torchForward: [],
+    torchGradient: [],
+    forwardRatios: [],
+    gradientRatios: [],
+    bestGradientRatios: [],
+  }));
+  let torchVersion = '';
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const c of cases) {
+      const brink = await benchBrink(sessions.get(c.threads)!, data, opts);
+      c.brinkForward.push(brink.forward.imagesPerSecond);
+      c.brinkGradient.push(brink.gradient.imagesPerSecond);
+      let line = `round ${round + 1}, ${c.threads} thread(s): Brink forward ${brink.forward.medianMs.toFixed(1)} ms, gradient ${brink.gradient.medianMs.toFixed(1)} ms`;
+      if (!unavailable) {
+        const torch = benchTorch(c.threads, opts);
+        torchVersion = torch.version;
+        c.torchForward.push(torch.forward.imagesPerSecond);
+        c.torchGradient.push(torch.gradient.imagesPerSecond);
+        c.forwardRatios.push(brink.forward.imagesPerSecond / torch.forward.imagesPerSecond);
+        c.gradientRatios.push(brink.gradient.imagesPerSecond / torch.gradient.imagesPerSecond);
+        c.bestGradientRatios.push(torch.gradient.minMs / brink.gradient.minMs);
+        line += `; PyTorch forward ${torch.forward.medianMs.toFixed(1)} ms, gradient ${torch.gradient.medianMs.toFixed(1)} ms`;
+      }
+      console.log(`${line} (load ${load()})`);
+    }
+  }
+
+  console.log(`\nimages/s at batch ${opts.batch} (medians over ${opts.rounds} round(s); PyTorch ${torchVersion || 'not run'}):`);
+  console.log(
+    table(
+      ['threads', 'Brink fwd', 'PyTorch fwd', 'fwd ratio', 'Brink grad', 'PyTorch grad', 'grad ratio', 'grad ratio range', 'best-pass grad ratio', 'Brink grad/fwd time'],
+      cases.map((c) => [
+        String(c.threads),
+        med(c.brinkForward, 0),
+        med(c.torchForward, 0),
+        med(c.forwardRatios, 2),
+        med(c.brinkGradient, 0),
+        med(c.torchGradient, 0),
+        med(c.gradientRatios, 2),
+        spread(c.gradientRatios),
+        med(c.bestGradientRatios, 2),
+        (median(c.brinkForward) / median(c.brinkGradient)).toFixed(2),
+      ]),
+    ),
+  );
+  if (!unavailable) {
+    for (const c of cases) {
+      const ratio = median(c.gradientRatios);
+      console.log(`${c.threads} thread(s): gradient Brink/PyTorch ${ratio.toFixed(2)}x, target ${TARGET}x: ${ratio >= TARGET ? 'met' : 'not met'}`);
+    }
+  }
+  console.log(`load average after: ${load()}`);
+
+  if (opts.profile) for (const threads of opts.threads) await profile(model, built, data, threads, opts);
+  for (const s of sessions.values()) await s.release();
+  if (!ok) {
+    console.error(`Brink's gradient differs from PyTorch's autograd by ${check.relativeError.toExponential(2)} (relative), more than ${TOLERANCE}`);
+    process.exitCode = 1;
+  }
+}
+
+await main();
