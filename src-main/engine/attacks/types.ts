@@ -1,0 +1,33 @@
+// The shape every attack module shares (AutoAttack style: one file per attack, one entry point,
+// options passed per run with documented defaults).
+
+export type Norm = 'linf' | 'l2' | 'l1';
+
+/** n samples, flattened row-major: sample i occupies [i*per, (i+1)*per). */
+export interface Batch {
+  x: Float32Array;
+  n: number;
+  /** The class each sample must be moved away from: the model's own prediction (margins), or the label (robust accuracy). */
+  classes: Int32Array;
+}
+
+export interface AttackResult {
+  /** The candidate adversarial examples, same layout as the input; the input itself where the attack failed. */
+  adv: Float32Array;
+  /** 1 where the attack's own last forward pass saw a changed class. The job re-verifies independently. */
+  success: Uint8Array;
+  /** Iterations each sample used (until first success, or the budget). */
+  iterations: Int32Array;
+}
+
+/** A deterministic PRNG for random starts, so that a run with a seed is reproducible. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
