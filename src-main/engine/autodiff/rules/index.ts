@@ -1,4 +1,5 @@
 /** Every gradient rule, by op family. A new family is one more file and one more spread here. */
+import { activations } from './activations.js';
 import { convAndPooling } from './conv.js';
 import { elementwise } from './elementwise.js';
 import { linearAlgebra } from './linalg.js';
@@ -7,7 +8,7 @@ import { normalization } from './normalization.js';
 import type { RuleTable } from './rule.js';
 import { shapeMovers } from './shape.js';
 
-const FAMILIES: RuleTable[] = [elementwise, convAndPooling, linearAlgebra, shapeMovers, normalization, noGradientOps];
+const FAMILIES: RuleTable[] = [elementwise, convAndPooling, linearAlgebra, shapeMovers, normalization, activations, noGradientOps];
 
 export const RULES: RuleTable = Object.freeze(
   FAMILIES.reduce<RuleTable>((all, family) => {
