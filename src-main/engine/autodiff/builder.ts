@@ -3,9 +3,9 @@
  * opset requires (axes, pads, starts as inputs or attributes), makes constants, and answers
  * shape questions from the probed shape map.
  */
-import { attr, freshName, type Attribute, type Dim, type Graph, type Node } from '../onnx/graph.js';
+import { attr, constantTensor, DataType, freshName, type Attribute, type Dim, type Graph, type Node } from '../onnx/graph.js';
 import type { ShapeMap } from '../onnx/shapes.js';
-import { floatTensor, int64Tensor } from '../onnx/tensor.js';
+import { floatTensor, floatValues, int64Tensor, intValues } from '../onnx/tensor.js';
 
 /** A graph edit that cannot be done, with the tensor or node it is about. */
 export class GradientError extends Error {
@@ -71,6 +71,14 @@ export class GradBuilder {
       this.constants.set(key, name);
     }
     return name;
+  }
+
+  /** The values of a constant (initializer or Constant node); null for '' (an omitted input) or a value computed at run time. */
+  constantValues(name: string): number[] | null {
+    const t = name ? constantTensor(this.graph, name) : null;
+    if (!t) return null;
+    const float = t.dataType === DataType.FLOAT || t.dataType === DataType.FLOAT16 || t.dataType === DataType.DOUBLE;
+    return float ? Array.from(floatValues(t)) : intValues(t);
   }
 
   // ---- shapes ---------------------------------------------------------------------------------

@@ -10,6 +10,13 @@ const conv = (w: number[], attrs: A[], opset = 17, bias = true): TinyGraph => ({
   weights: { w, b: [w[0]] },
   opset,
 });
+// ConvTranspose's weights are [C_in, C_out/group, k...].
+const convT = (w: number[], attrs: A[], opset = 17): TinyGraph => ({
+  x: ['N', w[0], ...w.slice(2).map(() => '?')],
+  nodes: [node('ConvTranspose', ['x', 'w', 'b'], ['y'], attrs)],
+  weights: { w, b: [w[1] * ((attrs.find((a) => a.name === 'group')?.i as number) ?? 1)] },
+  opset,
+});
 const pool = (op: string, attrs: A[], opset = 17): TinyGraph => ({ x: ['N', 2, '?', '?'], nodes: [node(op, ['x'], ['y'], attrs)], opset });
 const k = (...kernel: number[]) => attr.ints('kernel_shape', kernel);
 const s = (...strides: number[]) => attr.ints('strides', strides);
@@ -31,6 +38,14 @@ const cases: [string, TinyGraph, number[]][] = [
   ['Conv auto_pad VALID', conv([2, 2, 3, 3], [autoPad('VALID'), s(2, 2)]), [2, 2, 7, 6]],
   ['Conv 1-D', conv([3, 2, 3], [s(2), p(1, 0)]), [2, 2, 9]],
   ['Conv opset 9', conv([3, 2, 3, 3], [s(2, 2)], 9), [2, 2, 6, 6]],
+  ['ConvTranspose 2x2 stride 2', convT([3, 2, 2, 2], [s(2, 2)]), [2, 3, 3, 4]],
+  ['ConvTranspose stride 2, pads, output_padding, dilation', convT([2, 3, 3, 3], [s(2, 3), p(1, 0, 2, 1), attr.ints('output_padding', [1, 2]), d(2, 1)]), [2, 2, 4, 3]],
+  ['ConvTranspose output_padding beyond the end pads', convT([2, 2, 3, 3], [s(3, 3), p(0, 1, 0, 0), attr.ints('output_padding', [2, 1])]), [2, 2, 3, 3]],
+  ['ConvTranspose groups', convT([4, 1, 3, 3], [attr.int('group', 2), s(2, 2), p(1, 1, 1, 1)]), [2, 4, 3, 3]],
+  ['ConvTranspose auto_pad SAME_UPPER, odd total', convT([2, 2, 4, 3], [autoPad('SAME_UPPER'), s(2, 2)]), [2, 2, 3, 3]],
+  ['ConvTranspose auto_pad SAME_LOWER, odd total', convT([2, 2, 4, 3], [autoPad('SAME_LOWER'), s(2, 2)]), [2, 2, 3, 3]],
+  ['ConvTranspose output_shape', convT([2, 2, 3, 3], [s(2, 2), attr.ints('output_shape', [6, 7])]), [2, 2, 3, 3]],
+  ['ConvTranspose 1-D, opset 11', convT([2, 3, 3], [s(2), p(1, 0)], 11), [2, 2, 5]],
   ['MaxPool 2x2 stride 2', pool('MaxPool', [k(2, 2), s(2, 2)]), [2, 2, 6, 6]],
   ['MaxPool 3x3 stride 2 overlapping, pads', pool('MaxPool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)]), [2, 2, 7, 7]],
   ['MaxPool overlapping, opset 13 (grouped scatters)', pool('MaxPool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)], 13), [2, 2, 7, 7]],

@@ -70,6 +70,42 @@ const conv: GradRule = (n, dy, g) => {
 };
 
 /**
+ * Where a ConvTranspose's output starts in its full result ((in - 1)·stride + output_padding +
+ * dilated kernel): its begin pads, or, with auto_pad or output_shape, the share of the cropped
+ * total that goes first: the smaller half for SAME_UPPER, the larger otherwise (the ONNX spec's
+ * split, which onnxruntime follows; the finite-difference tests pin it).
+ */
+function transposedBegin(n: Node, full: number[], outSizes: number[]): number[] {
+  const autoPad = getString(n, 'auto_pad', 'NOTSET');
+  if (autoPad === 'NOTSET' && !getInts(n, 'output_shape')) return full.map((_, i) => getInts(n, 'pads')?.[i] ?? 0);
+  return full.map((size, i) => {
+    const total = Math.max(0, size - outSizes[i]);
+    return autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : total - Math.floor(total / 2);
+  });
+}
+
+/**
+ * ConvTranspose spreads each input pixel over a window of its output, so its input gradient
+ * gathers dy back over the same windows: a Conv with the same weights (ConvTranspose's
+ * [C_in, C_out/group, k...] is Conv's layout for C_in outputs), strides, dilations and group,
+ * starting where the forward's output starts; its end padding reaches the last input pixel's
+ * window, leaving out the rows output_padding appended, which no window reached.
+ */
+const convTranspose: GradRule = (n, dy, g) => {
+  requireConstant(n, g, n.inputs.slice(1));
+  return only(n, () => {
+    const { inSizes, outSizes, spatial } = sizes(n, g);
+    const kernel = getInts(n, 'kernel_shape') ?? g.dims(n.inputs[1], spatial);
+    const w = windowOf(n, [], kernel);
+    const outputPadding = getInts(n, 'output_padding') ?? kernel.map(() => 0);
+    const reach = inSizes.map((size, i) => (size - 1) * w.strides[i] + (kernel[i] - 1) * w.dilations[i] + 1);
+    const begin = transposedBegin(n, reach.map((r, i) => r + outputPadding[i]), outSizes);
+    const end = reach.map((r, i) => Math.max(0, r - outSizes[i] - begin[i]));
+    return g.op('Conv', [dy, n.inputs[1]], [...windowAttributes({ ...w, begin }, [...begin, ...end]), attr.int('group', getInt(n, 'group', 1))]);
+  });
+};
+
+/**
  * MaxPool routes each output's gradient to the element its Indices output names (flat indices
  * into the unpadded input, so pads and ceil_mode need no care). Overlapping windows can pick
  * one element twice: opset 16 scatters with reduction 'add'; before that, outputs are split into
@@ -137,6 +173,7 @@ const globalMaxPool: GradRule = (n, dy, g) =>
 
 export const convAndPooling: RuleTable = {
   Conv: conv,
+  ConvTranspose: convTranspose,
   MaxPool: maxPool,
   AveragePool: averagePool,
   GlobalAveragePool: globalAveragePool,

@@ -7,8 +7,9 @@ import { noGradientOps } from './no-gradient.js';
 import { normalization } from './normalization.js';
 import type { RuleTable } from './rule.js';
 import { shapeMovers } from './shape.js';
+import { tensors } from './tensors.js';
 
-const FAMILIES: RuleTable[] = [elementwise, convAndPooling, linearAlgebra, shapeMovers, normalization, activations, noGradientOps];
+const FAMILIES: RuleTable[] = [elementwise, convAndPooling, linearAlgebra, shapeMovers, normalization, activations, tensors, noGradientOps];
 
 export const RULES: RuleTable = Object.freeze(
   FAMILIES.reduce<RuleTable>((all, family) => {

@@ -9,6 +9,12 @@ const batchNorm = (channels: number, attrs: ReturnType<typeof attr.float>[] = []
   floats: { var: { dims: [channels], values: Array.from({ length: channels }, (_, i) => 0.5 + i) } },
   opset,
 });
+const layerNorm = (normalised: number[], attrs: ReturnType<typeof attr.float>[] = []): TinyGraph => ({
+  x: [],
+  nodes: [node('LayerNormalization', ['x', 'scale', 'bias'], ['y'], attrs)],
+  weights: { scale: normalised, bias: normalised },
+  opset: 17,
+});
 const softmax = (op: string, attrs: ReturnType<typeof attr.int>[], opset = 17): TinyGraph => ({ x: [], nodes: [node(op, ['x'], ['y'], attrs)], opset });
 
 // One line per op case: the graph and the input shape.
@@ -16,6 +22,9 @@ const cases: [string, TinyGraph, number[]][] = [
   ['BatchNormalization NCHW', batchNorm(3), [2, 3, 2, 2]],
   ['BatchNormalization NC, epsilon', batchNorm(3, [attr.float('epsilon', 0.1)]), [2, 3]],
   ['BatchNormalization opset 9', batchNorm(2, [], 9), [2, 2, 3]],
+  ['LayerNormalization last axis', layerNorm([5]), [2, 3, 5]],
+  ['LayerNormalization axis 1 of 3, epsilon', layerNorm([3, 4], [attr.int('axis', 1), attr.float('epsilon', 0.1)]), [2, 3, 4]],
+  ['LayerNormalization axis -2, scale broadcast', layerNorm([1, 4], [attr.int('axis', -2)]), [2, 3, 4]],
   ['Softmax last axis', softmax('Softmax', []), [2, 5]],
   ['Softmax axis 1 of 3 (opset 13)', softmax('Softmax', [attr.int('axis', 1)], 13), [2, 3, 4]],
   ['Softmax axis 1 of 3 (opset 11: coerced to 2-D)', softmax('Softmax', [attr.int('axis', 1)], 11), [2, 3, 4]],

@@ -24,8 +24,32 @@ const batchNorm: GradRule = (n, dy, g) => {
   });
 };
 
+/**
+ * LayerNormalization with scale and bias as weights: over the normalised axes (axis to the last),
+ * with r = 1/sqrt(var(x) + eps), x̂ = (x - mean(x))·r and s = dy·scale,
+ * dx = r·(s - mean(s) - x̂·mean(s·x̂)). The statistics are recomputed (every provider runs that).
+ */
+const layerNorm: GradRule = (n, dy, g, dys) => {
+  for (const v of n.inputs.slice(1)) if (v && g.active(v)) throw new GradientError(`${describeNode(n)}: a scale or bias computed from the input is not supported`);
+  if (dys.slice(1).some((d) => d)) throw new GradientError(`${describeNode(n)}: gradients through its Mean and InvStdDev outputs are not supported`);
+  return only(n, () => {
+    const [x, scale] = n.inputs;
+    const rank = g.rank(x);
+    const axis = getInt(n, 'axis', -1);
+    const from = axis < 0 ? axis + rank : axis;
+    const mean = (v: string) => g.reduce('ReduceMean', v, Array.from({ length: rank - from }, (_, i) => from + i), true);
+    const centred = g.op('Sub', [x, mean(x)]);
+    const variance = mean(g.op('Mul', [centred, centred]));
+    const r = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [variance, g.scalar(getFloat(n, 'epsilon', 1e-5))])])]);
+    const xHat = g.op('Mul', [centred, r]);
+    const s = g.op('Mul', [dy, scale]);
+    return g.op('Mul', [r, g.op('Sub', [g.op('Sub', [s, mean(s)]), g.op('Mul', [xHat, mean(g.op('Mul', [s, xHat]))])])]);
+  });
+};
+
 export const normalization: RuleTable = {
   BatchNormalization: batchNorm,
+  LayerNormalization: layerNorm,
   // dx = y·(dy - sum(dy·y))
   Softmax: (n, dy, g) => [() => g.op('Mul', [n.outputs[0], g.op('Sub', [dy, g.reduceSum(g.op('Mul', [dy, n.outputs[0]]), softmaxAxes(n, g), true)])])],
   // dx = dy - exp(y)·sum(dy)
