@@ -2,6 +2,7 @@
 // with respect to the [0,1] input, computed by Brink's gradient graph in onnxruntime.
 import type { OnnxModel } from '../onnx/graph.js';
 import { writeModel } from '../onnx/codec.js';
+import type { InferenceSession } from 'onnxruntime-node';
 import { BatchRunner } from '../runtime/batcher.js';
 import { createGradientSession } from '../runtime/gradient-session.js';
 import { createSession, type Device } from '../runtime/providers.js';
@@ -35,7 +36,7 @@ export async function onnxDifferentiableModel(
 ): Promise<DifferentiableModel & { timings: ModelTimings; provider: string; release(): Promise<void> }> {
   const session = await createGradientSession(model, options);
   const { input, cotangent, logits, gradient } = session.names;
-  const runner = new BatchRunner(session.session, { batchSize: options.batchSize });
+  const runner = sizedRunners(session.session, options.batchSize);
   const forwardOnly = await createForwardRunner(model, options);
   const per = options.sampleShape.reduce((a, b) => a * b, 1);
   const timings: ModelTimings = { forwardMs: 0, backwardMs: 0, forwardCalls: 0, backwardCalls: 0 };
@@ -53,7 +54,7 @@ export async function onnxDifferentiableModel(
     },
     async vjp(x, v, n) {
       const start = performance.now();
-      const out = await runner.run(
+      const out = await runner(n).run(
         { [input]: { data: x.subarray(0, n * per), shape: [n, ...options.sampleShape] }, [cotangent]: { data: v.subarray(0, n * options.classes), shape: [n, options.classes] } },
         { fetch: [logits, gradient] },
       );
@@ -74,13 +75,28 @@ async function createForwardRunner(
   options: { sampleShape: readonly number[]; device: Device; batchSize: number; intraOpThreads?: number },
 ): Promise<{ run(x: Float32Array, n: number): Promise<Float32Array>; release(): Promise<void> }> {
   const runtime = await createSession(writeModel(model), { device: options.device, intraOpThreads: options.intraOpThreads });
-  const runner = new BatchRunner(runtime.session, { batchSize: options.batchSize });
+  const runner = sizedRunners(runtime.session, options.batchSize);
   const input = runtime.session.inputNames[0];
   const output = runtime.session.outputNames[0];
   const per = options.sampleShape.reduce((a, b) => a * b, 1);
   return {
-    run: async (x, n) => (await runner.run({ [input]: { data: x.subarray(0, n * per), shape: [n, ...options.sampleShape] } }, { fetch: [output] }))[output].data,
+    run: async (x, n) => (await runner(n).run({ [input]: { data: x.subarray(0, n * per), shape: [n, ...options.sampleShape] } }, { fetch: [output] }))[output].data,
     release: () => runtime.session.release(),
+  };
+}
+
+/**
+ * Attacks send fewer rows as samples break; padding every call to the full batch would cost a
+ * full batch each time. Calls are padded to the next power of two instead (at most the batch
+ * size), which keeps the set of shapes small for providers that tune per shape.
+ */
+function sizedRunners(session: InferenceSession, batchSize: number): (rows: number) => BatchRunner {
+  const runners = new Map<number, BatchRunner>();
+  return (rows) => {
+    const size = Math.min(batchSize, 2 ** Math.ceil(Math.log2(Math.max(1, rows))));
+    let runner = runners.get(size);
+    if (!runner) runners.set(size, (runner = new BatchRunner(session, { batchSize: size })));
+    return runner;
   };
 }
 
