@@ -117,12 +117,43 @@ export type Device = 'auto' | 'cuda' | 'webgpu' | 'cpu';
 export type RunStatus = 'queued' | 'running' | 'paused' | 'interrupted' | 'failed' | 'done' | 'cancelled';
 export type Subset = { mode: 'all' } | { mode: 'first'; count: number } | { mode: 'random'; count: number; seed: number };
 
+export const attackNames = ['fab', 'deepfool', 'fmn', 'apgd-ce', 'apgd-t'] as const;
+export type AttackName = (typeof attackNames)[number];
+export type AttackNorm = 'linf' | 'l2' | 'l1';
+
+/** Which attacks support which norm (DESIGN.md section 5). */
+export const attackNorms: Record<AttackName, readonly AttackNorm[]> = {
+  fab: ['linf', 'l2', 'l1'],
+  deepfool: ['linf', 'l2'],
+  fmn: ['linf', 'l2', 'l1'],
+  'apgd-ce': ['linf', 'l2'],
+  'apgd-t': ['linf', 'l2'],
+};
+
+/** Minimal-norm attacks give margins; fixed-epsilon ones (APGD) give robust accuracy at each epsilon. */
+export const marginAttacks: readonly AttackName[] = ['fab', 'deepfool', 'fmn'];
+
+export interface AttackSettings {
+  attacks: AttackName[];
+  norm: AttackNorm;
+  /** For APGD and for robust accuracy from margins; in [0,1] pixel units. */
+  epsilons: number[];
+  /** Null: each attack's own default (FAB, FMN, APGD 100; DeepFool 50). */
+  iterations: number | null;
+  restarts: number;
+  /** FAB targeted over the top-k classes / APGD-T's number of target classes; null: FAB untargeted, APGD-T 9. */
+  targeted: number | null;
+  seed: number;
+}
+
 export interface RunConfig {
   modelId: string;
   datasetId: string;
   subset: Subset;
   batchSize: number;
   device: Device;
+  /** Null: forward margins only. */
+  attack: AttackSettings | null;
 }
 
 export interface ProviderAttempt {
@@ -133,7 +164,7 @@ export interface ProviderAttempt {
 
 export interface RunSummary {
   id: string;
-  kind: 'forward-margins';
+  kind: 'forward-margins' | 'attacks';
   modelId: string;
   modelName: string;
   datasetId: string;
@@ -166,6 +197,35 @@ export interface Equidistance {
   pairs: number;
 }
 
+export interface RobustAccuracy {
+  epsilon: number;
+  /** Correct and no verified adversarial within epsilon from the margin attacks; null without them. */
+  fromMargins: number | null;
+  /** Correct and not broken by each fixed-epsilon attack at this epsilon. */
+  byAttack: Partial<Record<AttackName, number>>;
+  /** Correct and unbroken by every attack of the run. */
+  combined: number;
+}
+
+export interface AttackStats {
+  attack: AttackName;
+  /** Fixed-epsilon attacks: null (see robustness). */
+  found: number | null;
+  medianNorm: number | null;
+}
+
+export interface InputMargins {
+  norm: AttackNorm;
+  found: number;
+  /** No adversarial example within the attacks' budget: censored, never counted as 0. */
+  censored: number;
+  median: number | null;
+  min: number | null;
+  max: number | null;
+  /** Which attack gave each sample's best margin. */
+  bestBy: Partial<Record<AttackName, number>>;
+}
+
 export interface RunResults {
   evaluated: number;
   correct: number;
@@ -174,6 +234,10 @@ export interface RunResults {
   histogram: { edges: number[]; counts: number[] };
   /** Null when the model has no detected linear head. */
   equidistance: Equidistance | null;
+  /** Null for runs without margin attacks. */
+  inputMargins: InputMargins | null;
+  attacks: AttackStats[];
+  robustness: RobustAccuracy[];
 }
 
 export interface RunDetail extends RunSummary {
@@ -204,9 +268,31 @@ export interface RunSampleRow {
   logitMargin: number;
   featureMarginLinf: number | null;
   featureMarginL2: number | null;
+  /** Null when no margin attack ran, or none found an adversarial example (see marginFound). */
+  inputMargin: number | null;
+  marginFound: boolean | null;
+  bestAttack: AttackName | null;
+  advLinf: number | null;
+  advL2: number | null;
+  advL1: number | null;
 }
 
-export const sampleSortKeys = ['position', 'index', 'label', 'pred', 'correct', 'logitMargin', 'featureMarginLinf', 'featureMarginL2'] as const;
+/** One sample in the explorer: the original, its best verified adversarial, and both predictions. */
+export interface SampleExplorerItem {
+  row: RunSampleRow;
+  original: string;
+  /** PNG data URLs; null when no adversarial example was found. */
+  adversarial: string | null;
+  /** The perturbation, amplified to the full grey range around mid-grey. */
+  perturbation: string | null;
+  amplification: number | null;
+  logits: number[];
+  adversarialLogits: number[] | null;
+  adversarialPred: number | null;
+  classNames: string[] | null;
+}
+
+export const sampleSortKeys = ['position', 'index', 'label', 'pred', 'correct', 'logitMargin', 'featureMarginLinf', 'featureMarginL2', 'inputMargin'] as const;
 export type SampleSortKey = (typeof sampleSortKeys)[number];
 
 // ---------- import sources ----------
@@ -235,6 +321,19 @@ const preprocessing = z.object({
 
 const none = z.object({}).strict();
 
+const epsilonValue = z.number().finite().positive('epsilons must be positive').max(1e6);
+const attackSettings = z
+  .object({
+    attacks: z.array(z.enum(attackNames)).min(1, 'choose at least one attack').max(attackNames.length),
+    norm: z.enum(['linf', 'l2', 'l1']),
+    epsilons: z.array(epsilonValue).max(32),
+    iterations: z.number().int().min(1).max(100_000).nullable(),
+    restarts: z.number().int().min(1).max(100),
+    targeted: z.number().int().min(1).max(1000).nullable(),
+    seed: z.number().int().nonnegative().max(2 ** 32 - 1),
+  })
+  .strict();
+
 const runConfig = z
   .object({
     modelId: id,
@@ -246,6 +345,7 @@ const runConfig = z
     ]),
     batchSize: z.number().int().min(1, 'batch size must be at least 1').max(4096, 'batch size is at most 4096'),
     device: z.enum(['auto', 'cuda', 'webgpu', 'cpu']),
+    attack: attackSettings.nullable().default(null),
   })
   .strict();
 
@@ -301,6 +401,7 @@ export const calls = {
       })
       .strict(),
   ),
+  'run.sample': call<SampleExplorerItem>()(z.object({ id, position: z.number().int().nonnegative() }).strict()),
   'run.cancel': call<RunSummary>()(z.object({ id }).strict()),
   'run.pause': call<RunSummary>()(z.object({ id }).strict()),
   'run.resume': call<RunSummary>()(z.object({ id }).strict()),

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import type { Device, RunConfig, RunSummary, Subset } from '../../src-preload/contract.js';
+import type { AttackName, AttackNorm, AttackSettings, Device, RunConfig, RunSummary, Subset } from '../../src-preload/contract.js';
+import { formatEpsilon } from '../../src-preload/epsilon.js';
 import { UserError } from '../errors.js';
 import { nodeSpawner } from '../jobs/node-spawner.js';
 import { appVersion, defaultUserDataDir, samplesDir } from '../paths.js';
@@ -29,7 +30,30 @@ export interface AuditOptions {
   seed?: number;
   batch?: number;
   device?: Device;
+  attack?: AttackName[];
+  norm?: AttackNorm;
+  eps?: number[];
+  iters?: number;
+  restarts?: number;
+  targeted?: number;
   json?: boolean;
+}
+
+function attackSettings(opts: AuditOptions): AttackSettings | null {
+  if (!opts.attack) {
+    const stray = (['norm', 'eps', 'iters', 'restarts', 'targeted'] as const).filter((k) => opts[k] !== undefined);
+    if (stray.length) throw new UserError(`--${stray[0]} needs --attack`);
+    return null;
+  }
+  return {
+    attacks: opts.attack,
+    norm: opts.norm ?? 'linf',
+    epsilons: opts.eps ?? [],
+    iterations: opts.iters ?? null,
+    restarts: opts.restarts ?? 1,
+    targeted: opts.targeted ?? null,
+    seed: opts.seed ?? 0,
+  };
 }
 
 /** Runs a job in a worker process as the GUI does, with progress on stderr; resolves to the final run. */
@@ -73,7 +97,14 @@ export async function audit(file: string, opts: AuditOptions): Promise<void> {
   if (opts.limit !== undefined && opts.random !== undefined) throw new UserError('give --limit or --random, not both');
   const subset: Subset =
     opts.random !== undefined ? { mode: 'random', count: opts.random, seed: opts.seed ?? 0 } : opts.limit !== undefined ? { mode: 'first', count: opts.limit } : { mode: 'all' };
-  const config: RunConfig = { modelId: opts.model, datasetId: opts.dataset, subset, batchSize: opts.batch ?? 128, device: opts.device ?? 'auto' };
+  const config: RunConfig = {
+    modelId: opts.model,
+    datasetId: opts.dataset,
+    subset,
+    batchSize: opts.batch ?? 128,
+    device: opts.device ?? 'auto',
+    attack: attackSettings(opts),
+  };
   await withService(file, async (service) => {
     const started = (await service.call('run.start', config)) as RunSummary;
     const run = await runToEnd(service, started.id, () => {
@@ -102,6 +133,20 @@ export function describeRun(detail: unknown): string {
     const r = run.results;
     lines.push(`  accuracy ${(r.accuracy * 100).toFixed(1)}% (${r.correct}/${r.evaluated})`);
     lines.push(`  logit margin: min ${r.logitMargin.min.toFixed(4)}, median ${r.logitMargin.median.toFixed(4)}, max ${r.logitMargin.max.toFixed(4)}`);
+    if (r.inputMargins) {
+      const m = r.inputMargins;
+      const median = m.median === null ? 'none found' : `median ${m.median.toFixed(4)}`;
+      lines.push(`  input margin (${m.norm}): ${median}; ${m.found} found, ${m.censored} without an adversarial example within budget`);
+    }
+    for (const a of r.attacks) if (a.found !== null) lines.push(`  ${a.attack}: ${a.found} adversarial examples, median norm ${a.medianNorm?.toFixed(4) ?? '-'}`);
+    for (const ra of r.robustness) {
+      const parts = [
+        ra.fromMargins !== null ? `from margins ${(ra.fromMargins * 100).toFixed(1)}%` : null,
+        ...Object.entries(ra.byAttack).map(([a, v]) => `${a} ${((v ?? 0) * 100).toFixed(1)}%`),
+        `combined ${(ra.combined * 100).toFixed(1)}%`,
+      ].filter(Boolean);
+      lines.push(`  robust accuracy at eps ${formatEpsilon(ra.epsilon)}: ${parts.join(', ')}`);
+    }
     if (r.equidistance) {
       const e = r.equidistance;
       lines.push(`  head equidistance (||w_i - w_j||_2 over ${e.pairs} pairs): min ${e.l2.min.toFixed(3)}, median ${e.l2.median.toFixed(3)}, max ${e.l2.max.toFixed(3)}`);

@@ -2,10 +2,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Device } from '../../src-preload/contract.js';
 import { readModel } from '../engine/onnx/codec.js';
+import { hasExternalData } from '../engine/onnx/external.js';
 import { foldPreprocessing } from '../engine/onnx/surgery.js';
 import { BatchRunner, decodeNpyFloat32, encodeNpy } from '../engine/runtime/index.js';
 import { createGradientSession } from '../engine/runtime/gradient-session.js';
 import { UserError } from '../errors.js';
+import { openExternalData } from '../service/external-files.js';
 import { requireFile } from '../service/files.js';
 
 export interface GradOptions {
@@ -31,7 +33,8 @@ export async function grad(modelPath: string, opts: GradOptions): Promise<{ shap
   if (v.shape.length !== 2 || v.shape[0] !== x.shape[0]) {
     throw new UserError(`${basename(opts.cotangent)}: expected shape [${x.shape[0]}, classes], got [${v.shape.join(', ')}]`);
   }
-  let model = readModel(new Uint8Array(await readFile(modelPath)), basename(modelPath));
+  const bytes = new Uint8Array(await readFile(modelPath));
+  let model = readModel(bytes, basename(modelPath));
   const outShape = model.graph.outputs[0]?.shape;
   const classes = outShape?.[outShape.length - 1];
   if (typeof classes === 'number' && classes !== v.shape[1]) {
@@ -43,10 +46,18 @@ export async function grad(modelPath: string, opts: GradOptions): Promise<{ shap
   if (opts.mean || opts.range) {
     model = foldPreprocessing(model, { mean: opts.mean ?? [0], std: opts.std ?? [1], range: opts.range as [number, number] | undefined });
   }
-  const session = await createGradientSession(model, { sampleShape: x.shape.slice(1), device: opts.device ?? 'auto' });
-  const { input, cotangent, gradient } = session.names;
-  const runner = new BatchRunner(session.session, { batchSize: Math.min(opts.batch ?? 32, x.shape[0]) });
-  const result = await runner.run({ [input]: x, [cotangent]: v }, { fetch: [gradient] });
-  await writeFile(opts.out, encodeNpy({ data: result[gradient].data, shape: x.shape }));
-  return { shape: x.shape, provider: session.provider };
+  // Weights in external data files are read where they are, beside the model, after checking
+  // that every location stays inside its folder.
+  const externalData = hasExternalData(model) ? await openExternalData(modelPath, bytes, basename(modelPath)) : undefined;
+  try {
+    const session = await createGradientSession(model, { sampleShape: x.shape.slice(1), device: opts.device ?? 'auto', externalData });
+    const { input, cotangent, gradient } = session.names;
+    const runner = new BatchRunner(session.session, { batchSize: Math.min(opts.batch ?? 32, x.shape[0]) });
+    const result = await runner.run({ [input]: x, [cotangent]: v }, { fetch: [gradient] });
+    await session.session.release();
+    await writeFile(opts.out, encodeNpy({ data: result[gradient].data, shape: x.shape }));
+    return { shape: x.shape, provider: session.provider };
+  } finally {
+    externalData?.remove();
+  }
 }

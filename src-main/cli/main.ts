@@ -1,4 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { attackNames } from '../../src-preload/contract.js';
+import { parseEpsilons } from '../../src-preload/epsilon.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,7 +15,7 @@ import { ProjectStore } from '../store/project-store.js';
 import { webHost } from '../web/web-host.js';
 import { startWebServer } from '../web/server.js';
 import { audit, describeRun, resume, type AuditOptions } from './audit.js';
-import { exportRun } from './export-run.js';
+import { exportAdversarials, exportRun } from './export-run.js';
 import { grad, type GradOptions } from './grad.js';
 import { describeDataset, describeModel } from './format.js';
 
@@ -30,6 +32,13 @@ function numberList(value: string): number[] {
 }
 
 const devices = ['auto', 'cpu', 'cuda', 'webgpu'];
+
+function attackList(value: string): string[] {
+  const names = value.split(',').map((v) => v.trim()).filter(Boolean);
+  const unknown = names.find((n) => !(attackNames as readonly string[]).includes(n));
+  if (unknown || names.length === 0) throw new InvalidArgumentError(`expected attacks among ${attackNames.join(', ')}`);
+  return [...new Set(names)];
+}
 
 function deviceOption(value: string): string {
   if (!devices.includes(value)) throw new InvalidArgumentError(`expected one of ${devices.join(', ')}`);
@@ -147,6 +156,21 @@ export function buildProgram(): Command {
     .option('--seed <s>', 'seed of the random subset (default 0)', nonNegativeInt)
     .option('--batch <b>', 'batch size (default 128)', positiveInt)
     .option('--device <device>', `execution provider: ${devices.join('|')} (default auto)`, deviceOption)
+    .option('--attack <list>', `attacks, comma-separated: ${attackNames.join(', ')}`, attackList)
+    .option('--norm <norm>', 'linf, l2 or l1 (default linf)', (v) => {
+      if (!['linf', 'l2', 'l1'].includes(v)) throw new InvalidArgumentError('expected linf, l2 or l1');
+      return v;
+    })
+    .option('--eps <list>', 'epsilons for robust accuracy, e.g. 2/255,8/255 or 0.1', (v) => {
+      try {
+        return parseEpsilons(v);
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
+    })
+    .option('--iters <n>', 'iterations per attack (default: each attack’s own)', positiveInt)
+    .option('--restarts <n>', 'restarts (default 1)', positiveInt)
+    .option('--targeted <k>', 'FAB targeted over the top-k classes; APGD-T target count', positiveInt)
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: AuditOptions) => audit(file, opts));
   program
@@ -170,11 +194,14 @@ export function buildProgram(): Command {
     .description('write a run\'s per-sample results to a .csv or .json file')
     .requiredOption('--run <id>', 'run id')
     .requiredOption('--out <file>', 'output file (.csv or .json)')
+    .option('--adv <file>', 'also write the adversarial examples as float32 .npy, in the same order (the original where none was found)')
     .option('--json', 'print one JSON object')
-    .action(async (file: string, opts: { run: string; out: string } & Output) => {
+    .action(async (file: string, opts: { run: string; out: string; adv?: string } & Output) => {
       await withProject(file, async (store) => {
         const rows = await exportRun(store, opts.run, resolve(opts.out));
-        print(opts, { out: resolve(opts.out), rows }, `Wrote ${rows} samples to ${resolve(opts.out)}`);
+        if (opts.adv) await exportAdversarials(store, opts.run, resolve(opts.adv));
+        const adv = opts.adv ? resolve(opts.adv) : undefined;
+        print(opts, { out: resolve(opts.out), rows, ...(adv ? { adv } : {}) }, `Wrote ${rows} samples to ${resolve(opts.out)}${adv ? ` and adversarial examples to ${adv}` : ''}`);
       });
     });
 

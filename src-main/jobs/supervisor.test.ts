@@ -53,6 +53,7 @@ describe('audit jobs on the sample project', () => {
       subset: { mode: 'all' },
       batchSize: 64,
       device: 'cpu',
+      attack: null,
       ...overrides,
     });
     const finish = async (config: RunConfig) => {

@@ -6,6 +6,7 @@ import { inspectOnnx, type ModelInfo } from '../engine/onnx/inspect.js';
 import { parseLabelsFile } from '../engine/onnx/labels.js';
 import { UserError } from '../errors.js';
 import { newId, type ProjectStore } from '../store/project-store.js';
+import { openExternalData } from './external-files.js';
 import { requireFile } from './files.js';
 import { analyzeModel } from './model-analysis.js';
 
@@ -30,18 +31,25 @@ export async function importModel(store: ProjectStore, path: string, options: Mo
     mean: options.mean ?? [0],
     std: options.std ?? [1],
   });
+  // Weights in external data files come from the model's folder and are stored with it.
+  const external = info.externalData ? await openExternalData(path, bytes, fileName) : null;
   const id = newId('m');
-  store.models.insert({
-    id,
-    name: options.name ?? basename(fileName, extname(fileName)),
-    fileName,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
-    info,
-    preprocessing,
-    labels,
-    analysis: analyzeModel(bytes, fileName),
-    bytes,
-  });
+  try {
+    store.models.insert({
+      id,
+      name: options.name ?? basename(fileName, extname(fileName)),
+      fileName,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      info,
+      preprocessing,
+      labels,
+      analysis: analyzeModel(bytes, fileName, external?.read),
+      bytes,
+      externalFiles: external?.files,
+    });
+  } finally {
+    external?.remove();
+  }
   return store.models.get(id);
 }
 

@@ -1,4 +1,4 @@
-import type { DatasetDetail, ModelDetail, RunConfig } from '../../src-preload/contract.js';
+import { attackNorms, type DatasetDetail, type ModelDetail, type RunConfig } from '../../src-preload/contract.js';
 
 /** Everything that would make a run fail at its first batch, in words an auditor can act on. */
 export function runProblems(model: ModelDetail, dataset: DatasetDetail, config: RunConfig): string[] {
@@ -28,6 +28,21 @@ export function runProblems(model: ModelDetail, dataset: DatasetDetail, config: 
   }
   if (config.subset.mode !== 'all' && config.subset.count > dataset.count) {
     problems.push(`the dataset has ${dataset.count} samples; a subset of ${config.subset.count} is too large`);
+  }
+  const attack = config.attack;
+  if (attack) {
+    if (model.analysis && !model.analysis.differentiable) {
+      problems.push(`attacks need gradients, and this model has ops without a gradient rule (${model.analysis.unsupported.map((u) => u.op).join(', ')})`);
+    }
+    for (const name of attack.attacks) {
+      if (!attackNorms[name].includes(attack.norm)) problems.push(`${name} does not support the ${attack.norm} norm (it supports ${attackNorms[name].join(', ')})`);
+    }
+    if (attack.attacks.some((a) => a === 'apgd-ce' || a === 'apgd-t') && attack.epsilons.length === 0) {
+      problems.push('APGD attacks at a fixed epsilon need at least one epsilon');
+    }
+    if (attack.targeted !== null && typeof classes === 'number' && attack.targeted >= classes) {
+      problems.push(`targeted attacks can aim at most at the ${classes - 1} other classes`);
+    }
   }
   return problems;
 }

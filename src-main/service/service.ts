@@ -8,6 +8,7 @@ import type { Spawner } from '../jobs/protocol.js';
 import { JobSupervisor } from '../jobs/supervisor.js';
 import { newId, ProjectStore } from '../store/project-store.js';
 import { runProblems } from './run-check.js';
+import { sampleExplorerItem } from './sample-explorer.js';
 import { commonSourceName, importDataset } from './dataset-import.js';
 import { withOnePath } from './files.js';
 import { EventHub } from './events.js';
@@ -200,6 +201,7 @@ export class BrinkService {
       'run.list': async () => this.requireProject().runs.list(),
       'run.get': async ({ id }) => this.requireProject().runs.get(id),
       'run.samples': async ({ id, ...page }) => this.requireProject().runs.samples(id, page),
+      'run.sample': async ({ id, position }) => sampleExplorerItem(this.requireProject(), id, position),
       'run.cancel': async ({ id }) => this.stopRun(id, 'cancelled'),
       'run.pause': async ({ id }) => this.stopRun(id, 'paused'),
       'run.resume': async ({ id }) => {

@@ -102,4 +102,52 @@ export const migrations: string[] = [
   -- What Brink found in the graph at import: differentiability report and linear head.
   ALTER TABLE models ADD COLUMN analysis_json TEXT;
   `,
+  `
+  -- Files a model keeps its weights in (ONNX external data, how models over 2 GB are saved),
+  -- stored with the project so that a copied project still runs. Keyed by the normalised
+  -- location the model names; the bytes go in chunks, since one SQLite blob holds at most 1 GB.
+  CREATE TABLE model_external_files (
+    model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    location TEXT NOT NULL,
+    byte_size INTEGER NOT NULL,
+    chunk_bytes INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    PRIMARY KEY (model_id, location)
+  ) STRICT;
+
+  CREATE TABLE model_external_chunks (
+    model_id TEXT NOT NULL,
+    location TEXT NOT NULL,
+    chunk INTEGER NOT NULL,
+    bytes BLOB NOT NULL,
+    PRIMARY KEY (model_id, location, chunk),
+    FOREIGN KEY (model_id, location) REFERENCES model_external_files(model_id, location) ON DELETE CASCADE
+  ) STRICT;
+  `,
+  `
+  -- Minimal-norm attacks: each sample's best verified input margin (in the run's norm), the
+  -- attack that found it, its norms, and the verified adversarial example (deflated float32).
+  ALTER TABLE run_samples ADD COLUMN input_margin REAL;
+  ALTER TABLE run_samples ADD COLUMN margin_found INTEGER;
+  ALTER TABLE run_samples ADD COLUMN best_attack TEXT;
+  ALTER TABLE run_samples ADD COLUMN adv_linf REAL;
+  ALTER TABLE run_samples ADD COLUMN adv_l2 REAL;
+  ALTER TABLE run_samples ADD COLUMN adv_l1 REAL;
+  ALTER TABLE run_samples ADD COLUMN adversarial BLOB;
+  ALTER TABLE run_samples ADD COLUMN adversarial_logits BLOB;
+
+  -- Every attack's verified outcome per sample; epsilon 0 marks the unconstrained (margin) mode.
+  CREATE TABLE run_attack_samples (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    attack TEXT NOT NULL,
+    epsilon REAL NOT NULL,
+    found INTEGER NOT NULL,
+    linf REAL,
+    l2 REAL,
+    l1 REAL,
+    iterations INTEGER NOT NULL,
+    PRIMARY KEY (run_id, position, attack, epsilon)
+  ) STRICT;
+  `,
 ];

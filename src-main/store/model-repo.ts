@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ModelAnalysis, ModelDetail, ModelSummary, Preprocessing } from '../../src-preload/contract.js';
 import type { ModelInfo } from '../engine/onnx/inspect.js';
 import { UserError } from '../errors.js';
@@ -13,7 +14,28 @@ export interface NewModel {
   labels: string[] | null;
   analysis: ModelAnalysis;
   bytes: Uint8Array;
+  /** The files its external data tensors point to; stored in the same transaction. */
+  externalFiles?: NewExternalFile[];
 }
+
+/** An external data file to store, read in pieces of the size the store asks for. */
+export interface NewExternalFile {
+  /** The normalised location the model names (engine/onnx/external.ts). */
+  path: string;
+  size: number;
+  chunks(chunkBytes: number): Iterable<Uint8Array>;
+}
+
+/** A stored external data file, handed back chunk by chunk so no file is held whole. */
+export interface StoredExternalFile {
+  path: string;
+  size: number;
+  sha256: string;
+  chunks(): Iterable<Buffer>;
+}
+
+/** Far below SQLite's 1 GB blob limit; a 2 GB file is 32 rows. */
+export const EXTERNAL_CHUNK_BYTES = 64 * 2 ** 20;
 
 interface ModelRow {
   id: string;
@@ -43,15 +65,54 @@ export class ModelRepo {
           model.name,
           model.fileName,
           model.sha256,
-          model.bytes.byteLength,
+          model.bytes.byteLength + (model.externalFiles ?? []).reduce((sum, f) => sum + f.size, 0),
           JSON.stringify(model.info),
           JSON.stringify(model.preprocessing),
           model.labels ? JSON.stringify(model.labels) : null,
           JSON.stringify(model.analysis),
           new Date().toISOString(),
         );
-      this.db.prepare('INSERT INTO model_files (model_id, bytes) VALUES (?, ?)').run(model.id, Buffer.from(model.bytes.buffer, model.bytes.byteOffset, model.bytes.byteLength));
+      this.db.prepare('INSERT INTO model_files (model_id, bytes) VALUES (?, ?)').run(model.id, asBuffer(model.bytes));
+      for (const file of model.externalFiles ?? []) this.insertExternalFile(model.id, file);
     })();
+  }
+
+  private insertExternalFile(id: string, file: NewExternalFile): void {
+    this.db
+      .prepare('INSERT INTO model_external_files (model_id, location, byte_size, chunk_bytes, sha256) VALUES (?, ?, ?, ?, ?)')
+      .run(id, file.path, file.size, EXTERNAL_CHUNK_BYTES, '');
+    const insert = this.db.prepare('INSERT INTO model_external_chunks (model_id, location, chunk, bytes) VALUES (?, ?, ?, ?)');
+    const hash = createHash('sha256');
+    let stored = 0;
+    let index = 0;
+    for (const chunk of file.chunks(EXTERNAL_CHUNK_BYTES)) {
+      insert.run(id, file.path, index++, asBuffer(chunk));
+      hash.update(chunk);
+      stored += chunk.byteLength;
+    }
+    if (stored !== file.size) throw new UserError(`${file.path}: read ${stored} of its ${file.size} bytes; the file changed during the import`);
+    this.db.prepare('UPDATE model_external_files SET sha256 = ? WHERE model_id = ? AND location = ?').run(hash.digest('hex'), id, file.path);
+  }
+
+  /** The model's external data files; empty for a model that keeps its weights inside the .onnx. */
+  externalFiles(id: string): StoredExternalFile[] {
+    const rows = this.db
+      .prepare('SELECT location, byte_size, sha256 FROM model_external_files WHERE model_id = ? ORDER BY location')
+      .all(id) as { location: string; byte_size: number; sha256: string }[];
+    const select = this.db.prepare('SELECT bytes FROM model_external_chunks WHERE model_id = ? AND location = ? AND chunk = ?').pluck();
+    return rows.map((row) => ({
+      path: row.location,
+      size: row.byte_size,
+      sha256: row.sha256,
+      // One row at a time, with no statement left open between them.
+      *chunks() {
+        for (let chunk = 0; ; chunk++) {
+          const bytes = select.get(id, row.location, chunk) as Buffer | undefined;
+          if (!bytes) return;
+          yield bytes;
+        }
+      },
+    }));
   }
 
   count(): number {
@@ -138,3 +199,5 @@ function detail(row: ModelRow): ModelDetail {
     analysis: row.analysis_json ? (JSON.parse(row.analysis_json) as ModelAnalysis) : null,
   };
 }
+
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

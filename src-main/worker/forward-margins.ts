@@ -1,12 +1,15 @@
-import type { Equidistance, ProviderAttempt } from '../../src-preload/contract.js';
+import { marginAttacks, type Equidistance, type ProviderAttempt } from '../../src-preload/contract.js';
+import { onnxDifferentiableModel, type DifferentiableModel } from '../engine/attacks/model.js';
 import { dualNorm, featureMargin, fiveNumbers, logitMargin, argmax, pairwiseWeightDistances, upperTriangle } from '../engine/margins/margins.js';
 import { readModel, writeModel } from '../engine/onnx/codec.js';
 import { detectLinearHead, foldPreprocessing, type LinearHead } from '../engine/onnx/surgery.js';
-import { BatchRunner, createSession } from '../engine/runtime/index.js';
+import { BatchRunner, createSession, type RuntimeSession } from '../engine/runtime/index.js';
 import { subsetIndices } from '../jobs/subset.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { SampleResult } from '../store/run-repo.js';
+import { attackBatch } from './attack-batch.js';
 import { SampleStream } from './sample-stream.js';
+import { storedExternalData } from './stored-external-data.js';
 
 export interface JobContext {
   store: ProjectStore;
@@ -33,17 +36,55 @@ export async function forwardMargins(ctx: JobContext): Promise<'done' | 'stopped
   const todo = [...indices.keys()].filter((position) => !done.has(position));
   ctx.progress(done.size, indices.length, 'loading model', null);
 
-  const graph = foldPreprocessing(readModel(store.models.bytes(config.modelId), model.fileName), {
-    range: model.preprocessing.valueRange,
-    mean: model.preprocessing.mean,
-    std: model.preprocessing.std,
-  });
-  const detection = detectLinearHead(graph);
-  if (!detection.head) ctx.log(`no feature margins: ${detection.reason}`);
-  const head = detection.head;
-  store.runs.setSummary(runId, { equidistance: head ? equidistance(head) : null });
+  const parsed = readModel(store.models.bytes(config.modelId), model.fileName);
+  const externalData = storedExternalData(store, config.modelId, parsed, model.fileName);
+  let runtime: RuntimeSession | null = null;
+  let attackModel: (DifferentiableModel & { release(): Promise<void> }) | null = null;
+  try {
+    const graph = foldPreprocessing(parsed, {
+      range: model.preprocessing.valueRange,
+      mean: model.preprocessing.mean,
+      std: model.preprocessing.std,
+    });
+    const detection = detectLinearHead(graph);
+    if (!detection.head) ctx.log(`no feature margins: ${detection.reason}`);
+    const head = detection.head;
+    store.runs.setSummary(runId, { equidistance: head ? equidistance(head) : null });
+    runtime = await createSession(writeModel(graph), { device: config.device, intraOpThreads: ctx.intraOpThreads, externalData: externalData ?? undefined });
+    if (config.attack) {
+      ctx.progress(done.size, indices.length, 'building gradients', runtime.provider);
+      const classes = model.classCount ?? head?.classes;
+      if (!classes) throw new Error('the model does not declare its number of classes; attacks need it');
+      attackModel = await onnxDifferentiableModel(graph, {
+        sampleShape: dataset.shape,
+        classes,
+        device: config.device,
+        batchSize: config.batchSize,
+        intraOpThreads: ctx.intraOpThreads,
+        externalData: externalData ?? undefined,
+      });
+    }
+    return await forwardPass(ctx, runtime, head, indices, todo, done.size, attackModel);
+  } finally {
+    // A failed release must not hide why the run stopped; the process exits after the job anyway.
+    await runtime?.session.release().catch(() => undefined);
+    await attackModel?.release().catch(() => undefined);
+    externalData?.remove();
+  }
+}
 
-  const runtime = await createSession(writeModel(graph), { device: config.device, intraOpThreads: ctx.intraOpThreads });
+async function forwardPass(
+  ctx: JobContext,
+  runtime: RuntimeSession,
+  head: LinearHead | null,
+  indices: Int32Array,
+  todo: number[],
+  alreadyDone: number,
+  attackModel: DifferentiableModel | null,
+): Promise<'done' | 'stopped'> {
+  const { store, runId } = ctx;
+  const config = store.runs.config(runId);
+  const dataset = store.datasets.get(config.datasetId);
   store.runs.setProvider(runId, runtime.provider, runtime.attempts as ProviderAttempt[]);
   for (const attempt of runtime.attempts) {
     ctx.log(attempt.ok ? `running on ${attempt.provider}` : `${attempt.provider} not used: ${attempt.reason}`);
@@ -59,7 +100,7 @@ export async function forwardMargins(ctx: JobContext): Promise<'done' | 'stopped
     : null;
 
   const stream = new SampleStream(store.datasets, config.datasetId, dataset.shape);
-  let completed = done.size;
+  let completed = alreadyDone;
   ctx.progress(completed, indices.length, 'forward pass', runtime.provider);
   for (let start = 0; start < todo.length; start += config.batchSize) {
     if (ctx.stopRequested()) return 'stopped';
@@ -81,6 +122,26 @@ export async function forwardMargins(ctx: JobContext): Promise<'done' | 'stopped
         featureMarginL2: distances ? featureMargin(logits.data, offset, classes, distances.l2) : null,
       };
     });
+    if (config.attack && attackModel) {
+      const batchIndex = Math.floor(positions[0] / config.batchSize);
+      const batches = Math.ceil(indices.length / config.batchSize);
+      const attacked = await attackBatch({
+        model: attackModel,
+        x,
+        n: positions.length,
+        predictions: Int32Array.from(rows, (r) => r.pred),
+        labels,
+        indices: batchIndices,
+        batchIndex,
+        settings: config.attack,
+        stage: (name) => ctx.progress(completed, indices.length, `${name}, batch ${batchIndex + 1} of ${batches}`, runtime.provider),
+      });
+      const margins = config.attack.attacks.some((a) => marginAttacks.includes(a));
+      rows.forEach((row, k) => {
+        row.outcomes = attacked.outcomes[k];
+        if (margins) row.best = attacked.best[k];
+      });
+    }
     store.runs.insertBatch(runId, rows);
     completed += rows.length;
     ctx.progress(completed, indices.length, 'forward pass', runtime.provider);

@@ -5,6 +5,7 @@ import { writeModel } from '../onnx/codec.js';
 import type { InferenceSession } from 'onnxruntime-node';
 import { BatchRunner } from '../runtime/batcher.js';
 import { createGradientSession } from '../runtime/gradient-session.js';
+import type { ExternalDataFolder } from '../runtime/external-data.js';
 import { createSession, type Device } from '../runtime/providers.js';
 
 export interface DifferentiableModel {
@@ -32,7 +33,7 @@ export interface ModelTimings {
  */
 export async function onnxDifferentiableModel(
   model: OnnxModel,
-  options: { sampleShape: readonly number[]; classes: number; device: Device; batchSize: number; intraOpThreads?: number },
+  options: { sampleShape: readonly number[]; classes: number; device: Device; batchSize: number; intraOpThreads?: number; externalData?: ExternalDataFolder },
 ): Promise<DifferentiableModel & { timings: ModelTimings; provider: string; release(): Promise<void> }> {
   const session = await createGradientSession(model, options);
   const { input, cotangent, logits, gradient } = session.names;
@@ -72,9 +73,9 @@ export async function onnxDifferentiableModel(
 /** The plain model for forward passes: cheaper than the gradient graph even with the backward pruned. */
 async function createForwardRunner(
   model: OnnxModel,
-  options: { sampleShape: readonly number[]; device: Device; batchSize: number; intraOpThreads?: number },
+  options: { sampleShape: readonly number[]; device: Device; batchSize: number; intraOpThreads?: number; externalData?: ExternalDataFolder },
 ): Promise<{ run(x: Float32Array, n: number): Promise<Float32Array>; release(): Promise<void> }> {
-  const runtime = await createSession(writeModel(model), { device: options.device, intraOpThreads: options.intraOpThreads });
+  const runtime = await createSession(writeModel(model), { device: options.device, intraOpThreads: options.intraOpThreads, externalData: options.externalData });
   const runner = sizedRunners(runtime.session, options.batchSize);
   const input = runtime.session.inputNames[0];
   const output = runtime.session.outputNames[0];

@@ -29,6 +29,11 @@ export interface Tensor {
   data: Uint8Array | null;
   /** external_data entries (location, offset, length, checksum) when the data lives in a file. */
   external: { key: string; value: string }[] | null;
+  /**
+   * Reads an external tensor's bytes when its file is at hand (set by attachExternalData in
+   * external.ts). Never written: `data` stays null, so the model keeps pointing at the file.
+   */
+  loadExternal?: () => Uint8Array;
 }
 
 export type Attribute =

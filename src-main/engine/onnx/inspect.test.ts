@@ -158,6 +158,13 @@ describe('inspectOnnx on well-formed models', () => {
     expect(info.initializerBytes).toBe(CLASSIFIER_PARAMETERS * 4);
   });
 
+  it('reports external data held by a Constant node as well', () => {
+    const m = tinyModel();
+    const value = { name: 'c', dims: [3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'c.bin' }] };
+    m.graph!.node = [node('Constant', [], ['c'], [attr.tensor('value', value)]), node('Add', ['x', 'c'], ['y'])];
+    expect(inspectOnnx(encode(m)).externalData).toBe(true);
+  });
+
   it('converts int64 fields decoded as Long to numbers', () => {
     const info = inspectOnnx(encode(model(classifierGraph(), { irVersion: 9, opsetImport: [{ domain: '', version: 21 }] })));
     expect(info.irVersion).toBe(9);

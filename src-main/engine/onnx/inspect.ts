@@ -32,7 +32,7 @@ export interface ModelInfo {
   parameterCount: number;
   /** Bytes of initializer data, as stored (raw_data, typed fields or external files). */
   initializerBytes: number;
-  /** Whether any initializer keeps its data in an external file. */
+  /** Whether any initializer or attribute tensor keeps its data in an external file. */
   externalData: boolean;
 }
 
@@ -187,6 +187,7 @@ class Tally {
     this.nodes += 1;
     if (defaultDomain && opType === 'Constant') this.parameters += constantParameters(node);
     for (const attr of node.attribute ?? []) {
+      if ([attr.t, ...(attr.tensors ?? [])].some((t) => t?.dataLocation === EXTERNAL)) this.external = true;
       if (attr.g) this.graph(attr.g, depth + 1);
       for (const g of attr.graphs ?? []) this.graph(g, depth + 1);
     }

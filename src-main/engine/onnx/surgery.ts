@@ -196,7 +196,7 @@ function matMulHead(model: OnnxModel, mm: Node, add: Node | null): HeadDetection
 function constant(model: OnnxModel, name: string, node: Node): { values: Float32Array; dims: number[] } | string {
   const t: Tensor | null = constantTensor(model.graph, name);
   if (!t) return `the weights '${name}' of ${describeNode(node)} are not a constant`;
-  if (!t.data) return `the weights '${name}' of ${describeNode(node)} are stored outside the model file`;
+  if (!t.data && !t.loadExternal) return `the weights '${name}' of ${describeNode(node)} are stored outside the model file`;
   if (!FLOAT_TYPES.includes(t.dataType)) return `the weights '${name}' of ${describeNode(node)} are not floats`;
   return { values: floatValues(t), dims: t.dims };
 }

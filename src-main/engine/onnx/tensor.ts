@@ -25,8 +25,11 @@ function toInt64(v: number): bigint {
 }
 
 function view(t: Tensor): DataView {
-  if (!t.data) throw new Error(`tensor '${t.name}' has no inline data (external or string)`);
-  return new DataView(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  const data = t.data ?? t.loadExternal?.() ?? null;
+  if (!data) {
+    throw new Error(t.external ? `tensor '${t.name}' keeps its data in an external file that is not at hand` : `tensor '${t.name}' has no inline data (strings or 4-bit values)`);
+  }
+  return new DataView(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /** A float tensor's values as float32 (float16, float32 and float64 are read). */

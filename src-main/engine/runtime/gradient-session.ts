@@ -3,40 +3,49 @@
 import ort from 'onnxruntime-node';
 import { buildGradientModel, GradientError, type GradientModel } from '../autodiff/backward.js';
 import { writeModel } from '../onnx/codec.js';
+import { attachExternalData, hasExternalData } from '../onnx/external.js';
 import { feedInputs, type OnnxModel } from '../onnx/graph.js';
 import { mergeShapes, probeShapes, staticShapes, type ModelRunner } from '../onnx/shapes.js';
-import { createSession, type Device, type RuntimeSession } from './providers.js';
+import type { ExternalDataFolder } from './external-data.js';
+import { createSession, externalDataOptions, type Device, type RuntimeSession } from './providers.js';
 
 export interface GradientSession extends RuntimeSession {
   names: Omit<GradientModel, 'model'>;
 }
 
 /** One CPU run that exposes every intermediate tensor; shapes are the same on every device. */
-const probeRunner: ModelRunner<Record<string, ort.Tensor>> = async (bytes, feeds) => {
-  const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled', logSeverityLevel: 3 });
-  try {
-    return await session.run(feeds);
-  } finally {
-    await session.release();
-  }
-};
+const probeRunner =
+  (externalData: { readonly dir: string } | undefined): ModelRunner<Record<string, ort.Tensor>> =>
+  async (bytes, feeds) => {
+    const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled', logSeverityLevel: 3, ...externalDataOptions(externalData) });
+    try {
+      return await session.run(feeds);
+    } finally {
+      await session.release();
+    }
+  };
 
 /**
  * Builds the gradient model for inputs of `sampleShape` (one sample, without the batch axis).
  * Shapes are probed at batch 2, because a dimension of 1 is how broadcasting is recognised.
+ * A model with external data needs `externalData`: the backward pass keeps pointing at the same
+ * files, and weight values the rules read (the head, constant axes) are loaded from there.
  */
 export async function createGradientSession(
   model: OnnxModel,
-  options: { sampleShape: readonly number[]; device: Device; intraOpThreads?: number },
+  options: { sampleShape: readonly number[]; device: Device; intraOpThreads?: number; externalData?: ExternalDataFolder },
 ): Promise<GradientSession> {
+  const { externalData } = options;
+  if (externalData) attachExternalData(model, externalData.read);
+  else if (hasExternalData(model)) throw new GradientError('the model keeps weights in external data files, but no folder holding them was given');
   const fed = feedInputs(model.graph);
   if (fed.length !== 1) throw new GradientError(`the model takes ${fed.length} inputs; Brink differentiates models with one image input`);
   const input = fed[0];
   const probeSize = 2 * options.sampleShape.reduce((a, b) => a * b, 1);
   const probeX = Float32Array.from({ length: probeSize }, (_, i) => ((i * 7919) % 1000) / 1000);
   const feeds = { [input.name]: new ort.Tensor('float32', probeX, [2, ...options.sampleShape]) };
-  const shapes = mergeShapes(staticShapes(model), await probeShapes(model, probeRunner, feeds));
+  const shapes = mergeShapes(staticShapes(model), await probeShapes(model, probeRunner(externalData), feeds));
   const { model: gradientModel, ...names } = buildGradientModel(model, { shapes, input: input.name });
-  const runtime = await createSession(writeModel(gradientModel), { device: options.device, intraOpThreads: options.intraOpThreads });
+  const runtime = await createSession(writeModel(gradientModel), { device: options.device, intraOpThreads: options.intraOpThreads, externalData });
   return { ...runtime, names };
 }

@@ -24,6 +24,11 @@ export interface CreateSessionOptions {
   intraOpThreads?: number;
   /** How long the WebGPU probe may take before WebGPU counts as unavailable. */
   webgpuProbeTimeoutMs?: number;
+  /**
+   * The folder holding the model's external data files (external-data.ts), for a model that has
+   * any. Without it onnxruntime would look for them in the working directory.
+   */
+  externalData?: { readonly dir: string };
 }
 
 export interface RuntimeSession {
@@ -79,6 +84,7 @@ async function openOn(provider: Provider, modelBytes: Uint8Array, options: Creat
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    ...externalDataOptions(options.externalData),
   };
   return ort.InferenceSession.create(modelBytes, sessionOptions);
 }
@@ -87,4 +93,13 @@ function explainFailure(provider: Provider, error: unknown): string {
   const reason = readableReason(error);
   if (provider === 'cuda' && /failed to load shared library/i.test(reason)) return cudaLibraryProblem() ?? reason;
   return reason;
+}
+
+/**
+ * A model created from bytes finds its external files through this session setting
+ * (onnxruntime_session_options_config_keys.h), so an edited graph (folded preprocessing, the
+ * backward pass) still reads the weights where they are, checked by onnxruntime not to leave it.
+ */
+export function externalDataOptions(folder: { readonly dir: string } | undefined): Pick<InferenceSession.SessionOptions, 'extra'> {
+  return folder ? { extra: { session: { model_external_initializers_file_folder_path: folder.dir } } } : {};
 }

@@ -1,0 +1,142 @@
+import type { AttackName, AttackSettings } from '../../src-preload/contract.js';
+import { apgd } from '../engine/attacks/apgd.js';
+import { deepfool } from '../engine/attacks/deepfool.js';
+import { fab } from '../engine/attacks/fab.js';
+import { fmn } from '../engine/attacks/fmn.js';
+import type { DifferentiableModel } from '../engine/attacks/model.js';
+import type { AttackResult, Batch } from '../engine/attacks/types.js';
+import { verifyAdversarials, type VerifiedAdversarials } from '../engine/attacks/verify.js';
+import type { AttackOutcome, BestAdversarial } from '../store/run-repo.js';
+
+export interface AttackBatchInput {
+  model: DifferentiableModel;
+  x: Float32Array;
+  n: number;
+  /** The model's predictions: margins are distances to the model's own decision. */
+  predictions: Int32Array;
+  labels: Int32Array;
+  /** Dataset indices, so that per-sample random streams do not depend on how samples are batched. */
+  indices: number[];
+  /** Batches are fixed slices of the run, so a resumed batch gets the same seed as before. */
+  batchIndex: number;
+  settings: AttackSettings;
+  stage(name: string): void;
+}
+
+export interface AttackBatchResult {
+  best: BestAdversarial[];
+  outcomes: AttackOutcome[][];
+}
+
+/** Seeds differ per batch and per attack but are fixed by the run's seed. */
+function batchSeed(seed: number, batchIndex: number, attack: AttackName): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  for (const code of `${batchIndex}:${attack}`) h = Math.imul(h ^ code.charCodeAt(0), 0x01000193) >>> 0;
+  return h;
+}
+
+async function runMarginAttack(name: AttackName, input: AttackBatchInput, batch: Batch): Promise<AttackResult> {
+  const { settings } = input;
+  const steps = settings.iterations ?? undefined;
+  const seed = batchSeed(settings.seed, input.batchIndex, name);
+  if (name === 'fab') {
+    return fab(input.model, batch, { norm: settings.norm, steps, restarts: settings.restarts, targeted: settings.targeted ?? undefined, seed });
+  }
+  if (name === 'deepfool') return deepfool(input.model, batch, { norm: settings.norm as 'l2' | 'linf', steps });
+  return fmn(input.model, batch, { norm: settings.norm, steps });
+}
+
+function normOf(v: VerifiedAdversarials, norm: AttackSettings['norm'], i: number): number {
+  return norm === 'linf' ? v.linf[i] : norm === 'l2' ? v.l2[i] : v.l1[i];
+}
+
+/**
+ * Runs a batch through the run's attacks. Minimal-norm attacks (FAB, DeepFool, FMN) move each
+ * sample away from the model's prediction; fixed-epsilon APGD attacks move it away from its
+ * label at each epsilon. Every candidate is verified before it counts; a sample's margin is the
+ * smallest verified norm in the run's norm, and the attack that found it is kept.
+ */
+export async function attackBatch(input: AttackBatchInput): Promise<AttackBatchResult> {
+  const { model, x, n, settings } = input;
+  const per = model.sampleShape.reduce((a, b) => a * b, 1);
+  const outcomes: AttackOutcome[][] = Array.from({ length: n }, () => []);
+  const best: BestAdversarial[] = Array.from({ length: n }, () => ({
+    found: false,
+    margin: null,
+    attack: null,
+    linf: null,
+    l2: null,
+    l1: null,
+    example: null,
+    logits: null,
+  }));
+  const offer = (name: AttackName, v: VerifiedAdversarials, i: number) => {
+    const norm = normOf(v, settings.norm, i);
+    if (best[i].margin !== null && best[i].margin! <= norm) return;
+    best[i] = { found: true, margin: norm, attack: name, linf: v.linf[i], l2: v.l2[i], l1: v.l1[i], example: v.adv.slice(i * per, (i + 1) * per), logits: null };
+  };
+
+  const towardsPrediction: Batch = { x, n, classes: input.predictions };
+  for (const name of settings.attacks.filter((a) => a === 'fab' || a === 'deepfool' || a === 'fmn')) {
+    input.stage(name);
+    const result = await runMarginAttack(name, input, towardsPrediction);
+    const verified = await verifyAdversarials(model, towardsPrediction, result.adv);
+    for (let i = 0; i < n; i++) {
+      const found = verified.found[i] === 1;
+      outcomes[i].push({
+        attack: name,
+        epsilon: 0,
+        found,
+        linf: found ? verified.linf[i] : null,
+        l2: found ? verified.l2[i] : null,
+        l1: found ? verified.l1[i] : null,
+        iterations: result.iterations[i],
+      });
+      if (found) offer(name, verified, i);
+    }
+  }
+
+  const towardsLabel: Batch = { x, n, classes: input.labels };
+  for (const name of settings.attacks.filter((a) => a === 'apgd-ce' || a === 'apgd-t')) {
+    for (const eps of settings.epsilons) {
+      input.stage(`${name} at ${eps.toPrecision(3)}`);
+      const result = await apgd(model, towardsLabel, {
+        loss: name === 'apgd-ce' ? 'ce' : 'dlr-targeted',
+        norm: settings.norm,
+        eps,
+        steps: settings.iterations ?? undefined,
+        restarts: settings.restarts,
+        targets: settings.targeted ?? undefined,
+        seed: settings.seed,
+        sampleIds: input.indices,
+      });
+      const verified = await verifyAdversarials(model, towardsLabel, result.adv, 0);
+      for (let i = 0; i < n; i++) {
+        // A label-changing point beyond epsilon (float error at the ball's edge) is not a break at this epsilon.
+        const broken = verified.found[i] === 1 && normOf(verified, settings.norm, i) <= eps * (1 + 1e-6);
+        outcomes[i].push({
+          attack: name,
+          epsilon: eps,
+          found: broken,
+          linf: broken ? verified.linf[i] : null,
+          l2: broken ? verified.l2[i] : null,
+          l1: broken ? verified.l1[i] : null,
+          iterations: result.iterations[i],
+        });
+        // On a correctly classified sample, label and prediction agree: the point bounds the margin too.
+        if (broken && input.labels[i] === input.predictions[i] && settings.attacks.some((a) => a === 'fab' || a === 'deepfool' || a === 'fmn')) {
+          offer(name, verified, i);
+        }
+      }
+    }
+  }
+
+  const kept = best.map((b, i) => (b.example ? i : -1)).filter((i) => i >= 0);
+  if (kept.length) {
+    const examples = new Float32Array(kept.length * per);
+    kept.forEach((i, r) => examples.set(best[i].example!, r * per));
+    const logits = await model.logits(examples, kept.length);
+    kept.forEach((i, r) => (best[i].logits = logits.slice(r * model.classes, (r + 1) * model.classes)));
+  }
+  return { best, outcomes };
+}
