@@ -142,4 +142,41 @@ describe('brink CLI', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toBe('brink: v3.npy: 3 columns, but the model has 10 classes');
   });
+
+  it('runs attacks from the command line, exports their columns, and writes the adversarial examples as .npy', () => {
+    const path = workspace();
+    const project = path('attacks.brink');
+    brink('project', 'create', project);
+    const sample = (name: string) => join('resources', 'samples', name);
+    const { id: modelId } = JSON.parse(brink('model', 'add', project, sample('fmnist-cnn-robust.onnx'), '--mean', '0.286', '--std', '0.353', '--json').stdout) as { id: string };
+    const { id: datasetId } = JSON.parse(brink('dataset', 'add', project, sample('fmnist-test-1000-images-idx3-ubyte.gz'), '--limit', '20', '--json').stdout) as { id: string };
+
+    const audit = brink('audit', project, '--model', modelId, '--dataset', datasetId, '--attack', 'fab,deepfool', '--norm', 'l2', '--eps', '1/2,0.5', '--iters', '10', '--device', 'cpu', '--json');
+    expect(audit.code).toBe(0);
+    const { run } = JSON.parse(audit.stdout) as { run: string };
+
+    expect(brink('export', project, '--run', run, '--out', path('a.csv'), '--adv', path('adv.npy')).code).toBe(0);
+    const [header, ...lines] = readFileSync(path('a.csv'), 'utf8').trim().split('\n');
+    expect(header.split(',').slice(0, 13)).toEqual([
+      'index', 'label', 'pred', 'correct', 'logit_margin', 'feature_margin_linf', 'feature_margin_l2',
+      'input_margin', 'margin_found', 'best_attack', 'adv_linf', 'adv_l2', 'adv_l1',
+    ]);
+    const cells = lines.map((line) => line.split(','));
+    for (const row of cells) {
+      expect(row[8]).toBe('true');
+      expect(Number(row[7])).toBeGreaterThan(0);
+      expect(Number(row[7])).toBe(Number(row[11]));
+      expect(['fab', 'deepfool']).toContain(row[9]);
+    }
+    const adv = decodeNpyFloat32(new Uint8Array(readFileSync(path('adv.npy'))), 'adv.npy');
+    expect(adv.shape).toEqual([20, 1, 28, 28]);
+    expect(adv.data.every((v) => v >= 0 && v <= 1)).toBe(true);
+
+    const refused = brink('audit', project, '--model', modelId, '--dataset', datasetId, '--attack', 'deepfool', '--norm', 'l1');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toBe('brink: deepfool does not support the l1 norm (it supports linf, l2)');
+    const badEps = brink('audit', project, '--model', modelId, '--dataset', datasetId, '--attack', 'fab', '--eps', '8/0x');
+    expect(badEps.code).toBe(1);
+    expect(badEps.stderr).toContain('is not an epsilon');
+  });
 });
