@@ -130,3 +130,46 @@ describe('ProjectStore', () => {
     store.close();
   });
 });
+
+describe('RunRepo robust accuracy', () => {
+  it('counts a margin that float32 rounding puts just above epsilon as broken at epsilon, as the attack did', () => {
+    const store = ProjectStore.create(join(dir(), 'r.brink'), 'r');
+    const modelId = addModel(store);
+    const datasetId = newId('d');
+    store.datasets.insert({
+      id: datasetId,
+      name: 'd',
+      format: 'npy',
+      sourceName: 'x.npy',
+      sha256: '00',
+      shape: [1, 2, 2],
+      dtype: 'uint8',
+      classNames: null,
+      classCounts: [1],
+      skipped: [],
+      data: new Uint8Array(4),
+      labels: Int32Array.of(0),
+    });
+    const runId = newId('r');
+    const attack = { attacks: ['apgd-t' as const, 'fab' as const], norm: 'linf' as const, epsilons: [0.2], iterations: 1, restarts: 1, targeted: null, seed: 0 };
+    store.runs.create({ id: runId, config: { modelId, datasetId, subset: { mode: 'all' }, batchSize: 1, device: 'cpu', attack }, sampleCount: 1, appVersion: 'test' });
+    const stored = Math.fround(0.2) + 1e-8; // what a float32 perturbation of exactly 0.2 measures as
+    store.runs.insertBatch(runId, [
+      {
+        position: 0,
+        index: 0,
+        label: 0,
+        pred: 0,
+        logits: new Float32Array(10),
+        logitMargin: 1,
+        featureMarginLinf: null,
+        featureMarginL2: null,
+        best: { found: true, margin: stored, attack: 'apgd-t', linf: stored, l2: null, l1: null, example: null, logits: null },
+        outcomes: [{ attack: 'apgd-t', epsilon: 0.2, found: true, linf: stored, l2: null, l1: null, iterations: 1 }],
+      },
+    ]);
+    const [at] = store.runs.get(runId).results!.robustness;
+    expect(at).toMatchObject({ epsilon: 0.2, fromMargins: 0, combined: 0, byAttack: { 'apgd-t': 0 } });
+    store.close();
+  });
+});

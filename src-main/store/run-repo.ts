@@ -14,6 +14,7 @@ import type {
   RunSummary,
   SampleSortKey,
 } from '../../src-preload/contract.js';
+import { EPSILON_SLACK } from '../engine/attacks/types.js';
 import { fiveNumbers } from '../engine/margins/margins.js';
 import { UserError } from '../errors.js';
 import type { Sqlite } from './sqlite.js';
@@ -350,7 +351,7 @@ export class RunRepo {
     });
     const robustness: RobustAccuracy[] = settings.epsilons.map((epsilon) => {
       const fromMargins = runsMargins
-        ? (this.db.prepare('SELECT count(*) FROM run_samples WHERE run_id = ? AND correct = 1 AND NOT (margin_found = 1 AND input_margin <= ?)').pluck().get(id, epsilon) as number) /
+        ? (this.db.prepare('SELECT count(*) FROM run_samples WHERE run_id = ? AND correct = 1 AND NOT (margin_found = 1 AND input_margin <= ?)').pluck().get(id, slack(epsilon)) as number) /
           evaluated
         : null;
       const byAttack: Partial<Record<AttackName, number>> = {};
@@ -371,7 +372,7 @@ export class RunRepo {
              AND NOT EXISTS (SELECT 1 FROM run_attack_samples a WHERE a.run_id = s.run_id AND a.position = s.position AND a.epsilon = ? AND a.found = 1)`,
         )
         .pluck()
-        .get(id, epsilon, epsilon) as number;
+        .get(id, slack(epsilon), epsilon) as number;
       return { epsilon, fromMargins, byAttack, combined: combinedRobust / evaluated };
     });
     return { inputMargins, attacks, robustness };
@@ -409,6 +410,11 @@ function histogram(values: number[], min: number, max: number): { edges: number[
   const counts = new Array<number>(bins).fill(0);
   for (const v of values) counts[Math.min(bins - 1, Math.floor((v - min) / width))]++;
   return { edges: Array.from({ length: bins + 1 }, (_, k) => min + k * width), counts };
+}
+
+/** "Within epsilon" as the attacks decide it (EPSILON_SLACK), for margins stored from float32 points. */
+function slack(epsilon: number): number {
+  return epsilon * (1 + EPSILON_SLACK);
 }
 
 function finiteOrNull(value: number | null): number | null {

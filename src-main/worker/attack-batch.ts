@@ -1,10 +1,11 @@
 import type { AttackName, AttackSettings } from '../../src-preload/contract.js';
+import { formatEpsilon } from '../../src-preload/epsilon.js';
 import { apgd } from '../engine/attacks/apgd.js';
 import { deepfool } from '../engine/attacks/deepfool.js';
 import { fab } from '../engine/attacks/fab.js';
 import { fmn } from '../engine/attacks/fmn.js';
 import type { DifferentiableModel } from '../engine/attacks/model.js';
-import type { AttackResult, Batch } from '../engine/attacks/types.js';
+import { withinEpsilon, type AttackResult, type Batch } from '../engine/attacks/types.js';
 import { verifyAdversarials, type VerifiedAdversarials } from '../engine/attacks/verify.js';
 import type { AttackOutcome, BestAdversarial } from '../store/run-repo.js';
 
@@ -99,7 +100,7 @@ export async function attackBatch(input: AttackBatchInput): Promise<AttackBatchR
   const towardsLabel: Batch = { x, n, classes: input.labels };
   for (const name of settings.attacks.filter((a) => a === 'apgd-ce' || a === 'apgd-t')) {
     for (const eps of settings.epsilons) {
-      input.stage(`${name} at ${eps.toPrecision(3)}`);
+      input.stage(`${name} at ${formatEpsilon(eps)}`);
       const result = await apgd(model, towardsLabel, {
         loss: name === 'apgd-ce' ? 'ce' : 'dlr-targeted',
         norm: settings.norm,
@@ -113,7 +114,7 @@ export async function attackBatch(input: AttackBatchInput): Promise<AttackBatchR
       const verified = await verifyAdversarials(model, towardsLabel, result.adv, 0);
       for (let i = 0; i < n; i++) {
         // A label-changing point beyond epsilon (float error at the ball's edge) is not a break at this epsilon.
-        const broken = verified.found[i] === 1 && normOf(verified, settings.norm, i) <= eps * (1 + 1e-6);
+        const broken = verified.found[i] === 1 && withinEpsilon(normOf(verified, settings.norm, i), eps);
         outcomes[i].push({
           attack: name,
           epsilon: eps,

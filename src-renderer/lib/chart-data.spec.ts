@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeBin, equidistanceBoxes, histogramBars } from './chart-data';
+import { binValues, describeBin, equidistanceBoxes, histogramBars, logitPairs, robustnessSeries } from './chart-data';
 
 describe('histogramBars', () => {
   it('puts each bin at its centre and keeps its edges', () => {
@@ -30,5 +30,58 @@ describe('equidistanceBoxes', () => {
     expect(l1.spread).toBe(1.5);
     expect(l2.relative).toEqual({ min: 0.5, q1: 0.75, median: 1, q3: 1.25, max: 2 });
     expect(l2.raw.max).toBe(4);
+  });
+});
+
+describe('binValues', () => {
+  it('spreads the values over equal bins, the maximum in the last one', () => {
+    expect(binValues([0, 1, 2, 3, 4], 4)).toEqual({ edges: [0, 1, 2, 3, 4], counts: [1, 1, 1, 2] });
+  });
+
+  it('puts equal values in one bin and ignores what is not finite', () => {
+    expect(binValues([0.5, 0.5, Number.NaN], 10)).toEqual({ edges: [0.475, 0.525], counts: [2] });
+    expect(binValues([])).toEqual({ edges: [], counts: [] });
+  });
+});
+
+describe('robustnessSeries', () => {
+  const rows = [
+    { epsilon: 8 / 255, fromMargins: 0.4, byAttack: { 'apgd-ce': 0.45 }, combined: 0.38 },
+    { epsilon: 2 / 255, fromMargins: 0.7, byAttack: { 'apgd-ce': 0.72 }, combined: 0.69 },
+  ];
+
+  it('starts every source at the clean accuracy and sorts by epsilon', () => {
+    const series = robustnessSeries(rows, 0.9, (key) => key);
+    expect(series.map((s) => s.key)).toEqual(['fromMargins', 'apgd-ce', 'combined']);
+    expect(series[1].points).toEqual([
+      { x: 0, y: 0.9 },
+      { x: 2 / 255, y: 0.72 },
+      { x: 8 / 255, y: 0.45 },
+    ]);
+  });
+
+  it('leaves out sources that did not run, and the combined line when it repeats the only one', () => {
+    const series = robustnessSeries(
+      rows.map((row) => ({ ...row, fromMargins: null })),
+      0.9,
+      (key) => key,
+    );
+    expect(series.map((s) => s.key)).toEqual(['apgd-ce']);
+  });
+});
+
+describe('logitPairs', () => {
+  it('shows every class of a small model', () => {
+    expect(logitPairs([1, 2], [2, 1], [0]).pairs).toEqual([
+      { index: 0, clean: 1, adversarial: 2 },
+      { index: 1, clean: 2, adversarial: 1 },
+    ]);
+  });
+
+  it('keeps the named classes and the largest logits of a large model, in class order', () => {
+    const logits = Array.from({ length: 100 }, (_, i) => (i === 50 ? 9 : i === 7 ? 8 : -i));
+    const { pairs, hidden } = logitPairs(logits, null, [99, 7], 4);
+    expect(pairs.map((pair) => pair.index)).toEqual([0, 7, 50, 99]);
+    expect(hidden).toBe(96);
   });
 });

@@ -1,4 +1,4 @@
-import type { Equidistance, FiveNumbers } from '../../src-preload/contract';
+import type { AttackName, Equidistance, FiveNumbers, RobustAccuracy } from '../../src-preload/contract';
 import { formatCount, formatSignificant } from './format';
 
 export interface HistogramBar {
@@ -57,4 +57,90 @@ function box(label: string, norm: string, raw: FiveNumbers): Box {
     max: raw.max / scale,
   };
   return { label, norm, raw, relative, spread: raw.min > 0 ? raw.max / raw.min : null };
+}
+
+/**
+ * Equal-width bins over [min, max] of the values, the last bin closed on the right (as the
+ * service bins the logit margins). One value, or all equal: one bin around it.
+ */
+export function binValues(values: readonly number[], bins = 30): { edges: number[]; counts: number[] } {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return { edges: [], counts: [] };
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const value of finite) {
+    if (value < lo) lo = value;
+    if (value > hi) hi = value;
+  }
+  if (hi === lo) {
+    const half = lo === 0 ? 0.5 : Math.abs(lo) * 0.05;
+    return { edges: [lo - half, lo + half], counts: [finite.length] };
+  }
+  const width = (hi - lo) / bins;
+  const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? hi : lo + i * width));
+  const counts = new Array<number>(bins).fill(0);
+  for (const value of finite) counts[Math.min(bins - 1, Math.floor((value - lo) / width))]++;
+  return { edges, counts };
+}
+
+export interface RobustnessSeries {
+  /** 'fromMargins', an attack name, or 'combined'. */
+  key: string;
+  label: string;
+  /** Robust accuracy (a fraction) at each epsilon, starting from the clean accuracy at 0. */
+  points: { x: number; y: number }[];
+}
+
+/**
+ * Robust accuracy against epsilon, one series per source: the margins, each fixed-budget attack,
+ * and all of them combined. Every series starts at ε = 0 from the clean accuracy. The combined
+ * series is left out when it is the only source's series again.
+ */
+export function robustnessSeries(
+  robustness: readonly RobustAccuracy[],
+  cleanAccuracy: number,
+  label: (key: string) => string,
+): RobustnessSeries[] {
+  const rows = [...robustness].sort((a, b) => a.epsilon - b.epsilon);
+  const series: RobustnessSeries[] = [];
+  const add = (key: string, value: (row: RobustAccuracy) => number | null | undefined) => {
+    const points = rows.flatMap((row) => {
+      const y = value(row);
+      return y === null || y === undefined ? [] : [{ x: row.epsilon, y }];
+    });
+    if (points.length > 0) series.push({ key, label: label(key), points: [{ x: 0, y: cleanAccuracy }, ...points] });
+  };
+  add('fromMargins', (row) => row.fromMargins);
+  const attacks = [...new Set(rows.flatMap((row) => Object.keys(row.byAttack) as AttackName[]))];
+  for (const attack of attacks) add(attack, (row) => row.byAttack[attack]);
+  if (series.length > 1) add('combined', (row) => row.combined);
+  return series;
+}
+
+export interface LogitPair {
+  index: number;
+  clean: number;
+  adversarial: number | null;
+}
+
+/**
+ * The classes worth showing in the explorer's logit bars: all of them up to `limit`, else the
+ * label, both predictions and the classes with the largest logits (clean or adversarial), in
+ * class order.
+ */
+export function logitPairs(
+  logits: readonly number[],
+  adversarialLogits: readonly number[] | null,
+  keep: readonly (number | null)[],
+  limit = 10,
+): { pairs: LogitPair[]; hidden: number } {
+  const all = logits.map((clean, index) => ({ index, clean, adversarial: adversarialLogits?.[index] ?? null }));
+  if (all.length <= limit) return { pairs: all, hidden: 0 };
+  const chosen = new Set(keep.filter((index): index is number => index !== null && index >= 0 && index < all.length));
+  const byHeight = [...all].sort((a, b) => Math.max(b.clean, b.adversarial ?? -Infinity) - Math.max(a.clean, a.adversarial ?? -Infinity));
+  for (const pair of byHeight) {
+    if (chosen.size >= limit) break;
+    chosen.add(pair.index);
+  }
+  return { pairs: all.filter((pair) => chosen.has(pair.index)), hidden: all.length - chosen.size };
 }

@@ -1,7 +1,7 @@
 // Only what Brink's charts draw is registered, to keep chart.js's share of the bundle small.
-import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip } from 'chart.js';
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Legend, Tooltip);
 
 // The app's own font and colours (app.css), never a web font.
 Chart.defaults.font.family = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Helvetica Neue', Arial, sans-serif";
@@ -17,6 +17,14 @@ export const chartColors = {
   accent: '#2d5bcf',
   text: '#1d2329',
   muted: '#5a6472',
+  /** Clean inputs beside adversarial ones (the sample explorer's logits). */
+  clean: '#7f9be0',
+  adversarial: '#d9822b',
+  /** One colour per series of a line chart, in order; the last one is for the combined series. */
+  series: ['#2d5bcf', '#d9822b', '#1d7a3a', '#8e44ad', '#1d2329'],
 };
+
+// The legend is on only where a chart asks for it.
+Chart.defaults.plugins.legend.display = false;
 
 export { Chart };

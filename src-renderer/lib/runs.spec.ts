@@ -7,7 +7,7 @@ describe('parseRunDraft', () => {
   it('builds the contract configuration from the form', () => {
     expect(parseRunDraft({ ...emptyDraft(), ...ids })).toEqual({
       ok: true,
-      config: { ...ids, subset: { mode: 'all' }, batchSize: 128, device: 'auto' },
+      config: { ...ids, subset: { mode: 'all' }, batchSize: 128, device: 'auto', attack: null },
     });
     expect(parseRunDraft({ ...emptyDraft(), ...ids, subsetMode: 'random', count: '1,000', seed: '7', device: 'cpu' })).toMatchObject({
       ok: true,
@@ -27,8 +27,51 @@ describe('parseRunDraft', () => {
   });
 
   it('round-trips a run configuration', () => {
-    const config = { ...ids, subset: { mode: 'first' as const, count: 250 }, batchSize: 64, device: 'webgpu' as const };
+    const config = { ...ids, subset: { mode: 'first' as const, count: 250 }, batchSize: 64, device: 'webgpu' as const, attack: null };
     expect(parseRunDraft(draftOf(config))).toEqual({ ok: true, config });
+  });
+
+  it('round-trips an attack configuration, epsilons written as fractions', () => {
+    const attack = { attacks: ['fab' as const, 'apgd-t' as const], norm: 'linf' as const, epsilons: [2 / 255, 8 / 255], iterations: 20, restarts: 3, targeted: 4, seed: 9 };
+    const config = { ...ids, subset: { mode: 'all' as const }, batchSize: 64, device: 'cpu' as const, attack };
+    const draft = draftOf(config);
+    expect(draft.epsilons).toBe('2/255, 8/255');
+    expect(parseRunDraft(draft)).toEqual({ ok: true, config });
+  });
+});
+
+describe('parseRunDraft with attacks', () => {
+  const attacking = (changes: Partial<ReturnType<typeof emptyDraft>>) => parseRunDraft({ ...emptyDraft(), ...ids, attacks: ['fab'], ...changes });
+
+  it('sends no attack settings when no attack is checked', () => {
+    expect(parseRunDraft({ ...emptyDraft(), ...ids, epsilons: 'nonsense' })).toMatchObject({ ok: true, config: { attack: null } });
+  });
+
+  it('reads epsilons as the CLI does, sorted, and blanks as defaults', () => {
+    expect(attacking({ attacks: ['apgd-ce', 'fab'], epsilons: '8/255, 0.01, 2/255', seed: '5' })).toMatchObject({
+      ok: true,
+      config: { attack: { attacks: ['fab', 'apgd-ce'], norm: 'linf', epsilons: [2 / 255, 0.01, 8 / 255], iterations: null, restarts: 1, targeted: null, seed: 5 } },
+    });
+  });
+
+  it('lets margin attacks run without epsilons but not APGD', () => {
+    expect(attacking({ epsilons: ' ' })).toMatchObject({ ok: true, config: { attack: { epsilons: [] } } });
+    const result = attacking({ attacks: ['apgd-t'], epsilons: '' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.epsilons).toMatch(/at least one epsilon/);
+  });
+
+  it('says which checked attack has no version for the norm', () => {
+    const result = attacking({ attacks: ['fab', 'deepfool'], norm: 'l1' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.attacks).toBe('DeepFool works in ℓ∞ and ℓ2 only: uncheck it or choose another norm');
+  });
+
+  it('names every attack field that cannot be sent', () => {
+    const result = attacking({ epsilons: '8/0x', iterations: '0', restarts: '', targeted: 'two', seed: '-3' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(Object.keys(result.problems).sort()).toEqual(['epsilons', 'iterations', 'restarts', 'seed', 'targeted']);
   });
 });
 

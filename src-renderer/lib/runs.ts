@@ -1,4 +1,6 @@
-import type { Device, RunConfig, RunStatus, RunSummary, SampleSortKey, Subset } from '../../src-preload/contract';
+import type { AttackName, AttackNorm, AttackSettings, Device, RunConfig, RunStatus, RunSummary, SampleSortKey, Subset } from '../../src-preload/contract';
+import { formatEpsilon, parseEpsilons } from '../../src-preload/epsilon';
+import { attackChoices, defaultEpsilons, describeNorms, isMarginAttack, listLabels, normLabel, supportsNorm } from './attacks';
 import { formatCount } from './format';
 
 /** Statuses in which a worker is (or will be) computing; the run page shows live progress for them. */
@@ -39,7 +41,16 @@ export const sampleColumns = [
   { key: 'logitMargin', label: 'Logit margin', title: 'f_pred − max of the other logits', numeric: true },
   { key: 'featureMarginLinf', label: 'Feature margin ℓ∞', title: 'Distance to the head’s decision boundary, dual norm ℓ1', numeric: true },
   { key: 'featureMarginL2', label: 'Feature margin ℓ2', title: 'Distance to the head’s decision boundary, ℓ2', numeric: true },
+  {
+    key: 'inputMargin',
+    label: 'Input margin',
+    title: 'Norm of the smallest verified adversarial perturbation the attacks found (an upper bound on the true margin)',
+    numeric: true,
+  },
 ] as const satisfies readonly { key: SampleSortKey; label: string; title: string; numeric: boolean }[];
+
+/** Columns shown only for runs whose attacks give input margins. */
+export const marginColumnKeys: readonly SampleSortKey[] = ['inputMargin'];
 
 // Fails to compile when the contract gains a sort key that has no column.
 type MissingColumn = Exclude<SampleSortKey, (typeof sampleColumns)[number]['key']>;
@@ -68,9 +79,18 @@ export interface RunDraft {
   seed: string;
   batchSize: string;
   device: Device;
+  /** None checked: forward margins only. */
+  attacks: AttackName[];
+  norm: AttackNorm;
+  epsilons: string;
+  /** Blank: each attack's own default. */
+  iterations: string;
+  restarts: string;
+  /** Blank: untargeted. */
+  targeted: string;
 }
 
-export type RunDraftField = 'modelId' | 'datasetId' | 'count' | 'seed' | 'batchSize';
+export type RunDraftField = 'modelId' | 'datasetId' | 'count' | 'seed' | 'batchSize' | 'attacks' | 'epsilons' | 'iterations' | 'restarts' | 'targeted';
 
 export type RunDraftResult =
   | { ok: true; config: RunConfig }
@@ -80,8 +100,51 @@ export const DEFAULT_BATCH_SIZE = 128;
 const MAX_SEED = 2 ** 32 - 1;
 
 export function emptyDraft(): RunDraft {
-  return { modelId: '', datasetId: '', subsetMode: 'all', count: '1000', seed: '0', batchSize: String(DEFAULT_BATCH_SIZE), device: 'auto' };
+  return {
+    modelId: '',
+    datasetId: '',
+    subsetMode: 'all',
+    count: '1000',
+    seed: '0',
+    batchSize: String(DEFAULT_BATCH_SIZE),
+    device: 'auto',
+    attacks: [],
+    norm: 'linf',
+    epsilons: defaultEpsilons.linf,
+    iterations: '',
+    restarts: '1',
+    targeted: '',
+  };
 }
+
+/** Whether the form's seed is used: by a random subset, and by the attacks' random starts. */
+export function usesSeed(draft: Pick<RunDraft, 'subsetMode' | 'attacks'>): boolean {
+  return draft.subsetMode === 'random' || draft.attacks.length > 0;
+}
+
+/** The checked attacks that have no version for the chosen norm. */
+export function unsupportedAttacks(draft: Pick<RunDraft, 'attacks' | 'norm'>): AttackName[] {
+  return draft.attacks.filter((name) => !supportsNorm(name, draft.norm));
+}
+
+const MAX_EPSILONS = 32;
+
+/** The epsilon field: the values, or why they cannot be read (blank is fine without APGD). */
+export function parseEpsilonField(draft: Pick<RunDraft, 'epsilons' | 'attacks'>): { ok: true; values: number[] } | { ok: false; problem: string } {
+  const needsOne = draft.attacks.some((name) => !isMarginAttack(name));
+  if (draft.epsilons.trim() === '') {
+    return needsOne ? { ok: false, problem: 'APGD attacks at fixed budgets: give at least one epsilon, e.g. 8/255 or 0.1' } : { ok: true, values: [] };
+  }
+  try {
+    const values = parseEpsilons(draft.epsilons);
+    if (values.length > MAX_EPSILONS) return { ok: false, problem: `At most ${MAX_EPSILONS} epsilons` };
+    if (values.some((value) => value > 1e6)) return { ok: false, problem: 'Epsilons are at most 1,000,000' };
+    return { ok: true, values: [...new Set(values)].sort((a, b) => a - b) };
+  } catch (error) {
+    return { ok: false, problem: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 
 /** The contract's argument rules, checked as the user types; the service's run.check covers the rest. */
 export function parseRunDraft(draft: RunDraft): RunDraftResult {
@@ -92,10 +155,11 @@ export function parseRunDraft(draft: RunDraft): RunDraftResult {
   const seed = parseInteger(draft.seed);
   const batchSize = parseInteger(draft.batchSize);
   if (draft.subsetMode !== 'all' && (count === null || count < 1)) problems.count = 'The number of samples must be a whole number of at least 1';
-  if (draft.subsetMode === 'random' && (seed === null || seed < 0 || seed > MAX_SEED)) {
+  if (usesSeed(draft) && (seed === null || seed < 0 || seed > MAX_SEED)) {
     problems.seed = `The seed must be a whole number from 0 to ${formatCount(MAX_SEED)}`;
   }
   if (batchSize === null || batchSize < 1 || batchSize > 4096) problems.batchSize = 'The batch size must be a whole number from 1 to 4,096';
+  const attack = parseAttackFields(draft, problems);
   if (Object.keys(problems).length > 0) return { ok: false, problems };
 
   const subset: Subset =
@@ -104,7 +168,50 @@ export function parseRunDraft(draft: RunDraft): RunDraftResult {
       : draft.subsetMode === 'first'
         ? { mode: 'first', count: count! }
         : { mode: 'random', count: count!, seed: seed! };
-  return { ok: true, config: { modelId: draft.modelId, datasetId: draft.datasetId, subset, batchSize: batchSize!, device: draft.device } };
+  return {
+    ok: true,
+    config: {
+      modelId: draft.modelId,
+      datasetId: draft.datasetId,
+      subset,
+      batchSize: batchSize!,
+      device: draft.device,
+      attack: attack ? { ...attack, seed: seed! } : null,
+    },
+  };
+}
+
+/** The attack settings without the seed (shared with the subset), or null when no attack is checked. */
+function parseAttackFields(draft: RunDraft, problems: Partial<Record<RunDraftField, string>>): Omit<AttackSettings, 'seed'> | null {
+  if (draft.attacks.length === 0) return null;
+  const unsupported = unsupportedAttacks(draft);
+  if (unsupported.length > 0) {
+    const which = listLabels(unsupported);
+    const only = unsupported.length === 1 ? `${which} works in ${describeNorms(unsupported[0])} only` : `${which} have no ${normLabel(draft.norm)} version`;
+    problems.attacks = `${only}: uncheck ${unsupported.length === 1 ? 'it' : 'them'} or choose another norm`;
+  }
+  const epsilons = parseEpsilonField(draft);
+  if (!epsilons.ok) problems.epsilons = epsilons.problem;
+  const iterations = optionalInteger(draft.iterations);
+  if (iterations === undefined || (iterations !== null && (iterations < 1 || iterations > 100_000))) {
+    problems.iterations = 'Iterations must be blank (each attack’s default) or a whole number from 1 to 100,000';
+  }
+  const restarts = parseInteger(draft.restarts);
+  if (restarts === null || restarts < 1 || restarts > 100) problems.restarts = 'Restarts must be a whole number from 1 to 100';
+  const targeted = optionalInteger(draft.targeted);
+  if (targeted === undefined || (targeted !== null && (targeted < 1 || targeted > 1000))) {
+    problems.targeted = 'Target classes must be blank (untargeted) or a whole number from 1 to 1,000';
+  }
+  // Kept in the order of the choices, whatever order they were checked in.
+  const attacks = attackChoices.map((choice) => choice.name).filter((name) => draft.attacks.includes(name));
+  return {
+    attacks,
+    norm: draft.norm,
+    epsilons: epsilons.ok ? epsilons.values : [],
+    iterations: iterations ?? null,
+    restarts: restarts ?? 1,
+    targeted: targeted ?? null,
+  };
 }
 
 /** The form prefilled from a run's configuration ('run again'). */
@@ -114,10 +221,22 @@ export function draftOf(config: RunConfig): RunDraft {
     datasetId: config.datasetId,
     subsetMode: config.subset.mode,
     count: config.subset.mode === 'all' ? '1000' : String(config.subset.count),
-    seed: config.subset.mode === 'random' ? String(config.subset.seed) : '0',
+    seed: config.subset.mode === 'random' ? String(config.subset.seed) : config.attack ? String(config.attack.seed) : '0',
     batchSize: String(config.batchSize),
     device: config.device,
+    attacks: config.attack ? [...config.attack.attacks] : [],
+    norm: config.attack?.norm ?? 'linf',
+    epsilons: config.attack ? config.attack.epsilons.map(formatEpsilon).join(', ') : defaultEpsilons.linf,
+    iterations: config.attack?.iterations != null ? String(config.attack.iterations) : '',
+    restarts: String(config.attack?.restarts ?? 1),
+    targeted: config.attack?.targeted != null ? String(config.attack.targeted) : '',
   };
+}
+
+/** Blank -> null; a whole number -> it; anything else -> undefined. */
+function optionalInteger(text: string): number | null | undefined {
+  if (text.trim() === '') return null;
+  return parseInteger(text) ?? undefined;
 }
 
 function parseInteger(text: string): number | null {

@@ -20,6 +20,16 @@ export interface AttackResult {
   iterations: Int32Array;
 }
 
+/**
+ * Relative slack when comparing a perturbation's norm with an epsilon: a float32 point on the
+ * ball's edge measures a few ulps above it. Used wherever "within epsilon" is decided.
+ */
+export const EPSILON_SLACK = 1e-6;
+
+export function withinEpsilon(norm: number, epsilon: number): boolean {
+  return norm <= epsilon * (1 + EPSILON_SLACK);
+}
+
 /** A deterministic PRNG for random starts, so that a run with a seed is reproducible. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

@@ -2,7 +2,8 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { readModel, writeModel } from '../onnx/codec.js';
 import { attr, encode, node } from '../onnx/fixtures/models.js';
-import type { OnnxModel } from '../onnx/graph.js';
+import { opsetVersion, type OnnxModel } from '../onnx/graph.js';
+import type { pb } from '../onnx/proto.js';
 import { analyzeDifferentiability, buildGradientModel, GradientError } from './backward.js';
 import { classBasis, jacobianFeeds, splitJacobian } from './jacobian.js';
 import { gradCheck, session, shapesFor, spread, tinyModel, uniform, type TinyGraph } from './test-harness.js';
@@ -113,6 +114,43 @@ describe('buildGradientModel', () => {
   it('says when shapes it needs are unknown', () => {
     const model = readModel(encode(tinyModel({ x: ['N', '?'], nodes: [node('Add', ['x', 'w'], ['y'])], weights: { w: [4, 3] } })));
     expect(() => buildGradientModel(model, { shapes: new Map() })).toThrow(/shape of '.*' is unknown; probe/);
+  });
+});
+
+describe('the opset of the gradient model', () => {
+  const withExtra = (opset: number, extra: pb.INodeProto[]) => {
+    const proto = tinyModel({ x: ['N', 3], nodes: [node('Relu', ['x'], ['y']), ...extra], opset });
+    return readModel(encode({ ...proto, irVersion: 7, opsetImport: [...(proto.opsetImport ?? []), { domain: 'com.example', version: 1 }] }));
+  };
+
+  it.each<[string, number, pb.INodeProto[], number]>([
+    ['opset 13 is raised to 16 (MaxPool scatters with add)', 13, [], 16],
+    ['opset 15 is raised to 16', 15, [], 16],
+    ['opset 12 keeps its own (Softmax, Squeeze, ReduceSum differ from 13 on)', 12, [], 12],
+    ['opset 17 stays', 17, [], 17],
+    ['RoiAlign (its default coordinate mode changed in 16) keeps 13', 13, [node('RoiAlign', ['x', 'rois', 'index'], ['r'])], 13],
+    ['BatchNormalization with training outputs (gone in 14) keeps 13', 13, [node('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['n', 'nm', 'nv'])], 13],
+    ['BatchNormalization with one output is raised', 13, [node('BatchNormalization', ['x', 's', 'b', 'm', 'v'], ['n'])], 16],
+    ['control flow (subgraphs unchecked) keeps 13', 13, [node('If', ['c'], ['i'])], 13],
+    ['an op of another domain keeps 13', 13, [node('Mystery', ['x'], ['m'], [], 'com.example')], 13],
+  ])('%s', (_, opset, extra, expected) => {
+    const g = buildGradientModel(withExtra(opset, extra), { shapes: new Map(), features: null });
+    expect(opsetVersion(g.model)).toBe(expected);
+    expect(g.model.irVersion).toBe(expected === 16 ? 8 : 7);
+  });
+
+  it('computes the same logits after raising the opset', async () => {
+    const proto = tinyModel({ ...smallCnn, opset: 13 });
+    const g = await built({ ...smallCnn, opset: 13 }, [2, 1, 8, 8]);
+    expect(opsetVersion(g.model)).toBe(16);
+    const x = new ort.Tensor('float32', uniform(4 * 64, 'x'), [4, 1, 8, 8]);
+    const plain = await session(encode(proto));
+    const raised = await session(writeModel(g.model));
+    const expected = (await plain.run({ x })).y.data as Float32Array;
+    const got = (await raised.run({ x, [g.cotangent]: new ort.Tensor('float32', uniform(20, 'v'), [4, 5]) })).y.data as Float32Array;
+    await plain.release();
+    await raised.release();
+    expect(Array.from(got)).toEqual(Array.from(expected));
   });
 });
 

@@ -50,6 +50,32 @@ export interface GradientModel {
 
 const FLOAT_TYPES: readonly number[] = [DataType.FLOAT, DataType.FLOAT16, DataType.DOUBLE];
 
+/**
+ * The gradient model is raised from opset 13-15 to 16 when that cannot change what the forward
+ * nodes compute: MaxPool's backward then needs one ScatterElements with reduction 'add' (new in
+ * 16) instead of one per interleaved group of windows, several times faster. The ops that got
+ * new versions in opsets 14-16 (ONNX Changelog) only gained types, or attributes whose defaults
+ * keep the old behaviour (Add, Sub, Mul, Div, Relu, Reshape, Identity, CumSum, GRU, LSTM, RNN in
+ * 14; Pow, Shape in 15; LeakyRelu, PRelu, Where, GreaterOrEqual, LessOrEqual, ScatterElements,
+ * ScatterND in 16), except these: RoiAlign-16 changed its default coordinate mode,
+ * BatchNormalization-14 redefined its training outputs, and control flow would need its
+ * subgraphs checked too. Below 13 the forms differ (axes as inputs, Softmax's axis), so older
+ * models keep their opset; so do models with ops outside the default domain (local functions
+ * import opsets of their own).
+ */
+const RAISED_OPSET = 16;
+const CHANGED_BY_16 = new Set(['RoiAlign', 'If', 'Loop', 'Scan']);
+
+function raiseOpset(model: OnnxModel): void {
+  const opset = opsetVersion(model) ?? 1;
+  const keepsMeaning = (n: Node) =>
+    isDefaultDomain(n.domain) && !CHANGED_BY_16.has(n.opType) && (n.opType !== 'BatchNormalization' || n.outputs.filter(Boolean).length === 1);
+  if (opset < 13 || opset >= RAISED_OPSET || !model.graph.nodes.every(keepsMeaning)) return;
+  model.opsets = model.opsets.map((o) => (isDefaultDomain(o.domain) ? { ...o, version: RAISED_OPSET } : o));
+  // Opset 16 came with IR version 8.
+  model.irVersion = Math.max(model.irVersion, 8);
+}
+
 const ruleKey = (n: Node) => (isDefaultDomain(n.domain) ? n.opType : `${n.domain}::${n.opType}`);
 const ruleFor = (n: Node): GradRule | undefined => (Object.hasOwn(RULES, ruleKey(n)) ? RULES[ruleKey(n)] : undefined);
 
@@ -98,6 +124,7 @@ export function analyzeDifferentiability(model: OnnxModel, options: { input?: st
 /** The walker (STYLE.md): visit the path in reverse, sum what arrives, apply each op's rule. */
 export function buildGradientModel(model: OnnxModel, options: GradientOptions): GradientModel {
   const out = cloneModel(model);
+  raiseOpset(out);
   const graph = out.graph;
   const { input, logits } = endpoints(out, options);
   const order = topologicalOrder(graph);

@@ -15,6 +15,7 @@ export class GradientError extends Error {
 export class GradBuilder {
   private readonly constants = new Map<string, string>();
   private readonly shapeNodes = new Map<string, string>();
+  private readonly channelScales = new Map<string, { grad: string; scale: string }>();
   private count = 0;
 
   constructor(
@@ -217,6 +218,22 @@ export class GradBuilder {
     if (axes.length === 0) return grad;
     const summed = this.reduceSum(grad, axes, true);
     return lead === 0 ? summed : this.reshape(summed, this.shapeOf(target));
+  }
+
+  /**
+   * grad (rank `rank`) times a factor per channel (axis 1; `scale` is 1-D). A backward Conv that
+   * reads the product may scale its weights instead (channelScaled): onnxruntime folds that
+   * into a constant, and the unused Mul is dropped with the other dead nodes.
+   */
+  scaleChannels(grad: string, scale: string, rank: number): string {
+    const product = this.op('Mul', [grad, this.reshape(scale, this.ints([-1, ...Array(rank - 2).fill(1)]))]);
+    this.channelScales.set(product, { grad, scale });
+    return product;
+  }
+
+  /** The gradient and per-channel factor a scaleChannels product was made of; undefined for any other gradient. */
+  channelScaled(grad: string): { grad: string; scale: string } | undefined {
+    return this.channelScales.get(grad);
   }
 
   /** The sum of gradient contributions; null when there are none. */

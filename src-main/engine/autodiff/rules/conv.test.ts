@@ -10,6 +10,17 @@ const conv = (w: number[], attrs: A[], opset = 17, bias = true): TinyGraph => ({
   weights: { w, b: [w[0]] },
   opset,
 });
+// Conv -> BatchNormalization (inference), as PyTorch exports conv + bn in eval mode.
+const convBn = (w: number[], group: number, attrs: A[], after: pb.INodeProto[] = []): TinyGraph => ({
+  x: ['N', w[1] * group, '?', '?'],
+  nodes: [
+    node('Conv', ['x', 'w'], ['c'], [...attrs, attr.int('group', group)]),
+    node('BatchNormalization', ['c', 'scale', 'bias', 'mean', 'var'], [after.length ? 'n' : 'y']),
+    ...after,
+  ],
+  weights: { w, scale: [w[0]], bias: [w[0]], mean: [w[0]] },
+  floats: { var: { dims: [w[0]], values: Array.from({ length: w[0] }, (_, i) => 0.5 + i) } },
+});
 // ConvTranspose's weights are [C_in, C_out/group, k...].
 const convT = (w: number[], attrs: A[], opset = 17): TinyGraph => ({
   x: ['N', w[0], ...w.slice(2).map(() => '?')],
@@ -38,6 +49,20 @@ const cases: [string, TinyGraph, number[]][] = [
   ['Conv auto_pad VALID', conv([2, 2, 3, 3], [autoPad('VALID'), s(2, 2)]), [2, 2, 7, 6]],
   ['Conv 1-D', conv([3, 2, 3], [s(2), p(1, 0)]), [2, 2, 9]],
   ['Conv opset 9', conv([3, 2, 3, 3], [s(2, 2)], 9), [2, 2, 6, 6]],
+  // Stride 1 with 8 or more input channels: a Conv with flipped weights instead of ConvTranspose.
+  ['Conv stride 1 as a flipped Conv', conv([3, 8, 3, 3], [p(1, 1, 1, 1)]), [2, 8, 5, 5]],
+  ['Conv stride 1 as a flipped Conv, groups', conv([6, 4, 3, 2], [attr.int('group', 2), p(1, 0, 1, 1)]), [2, 8, 5, 5]],
+  ['Conv stride 1 as a flipped Conv, depthwise with multiplier 2', conv([16, 1, 3, 3], [attr.int('group', 8), p(1, 1, 1, 1)]), [2, 8, 4, 5]],
+  ['Conv stride 1 as a flipped Conv, dilations, asymmetric pads', conv([3, 8, 3, 2], [d(2, 3), p(1, 0, 3, 2)]), [2, 8, 7, 6]],
+  ['Conv stride 1 as a flipped Conv, auto_pad SAME_UPPER, even kernel', conv([3, 8, 4, 3], [autoPad('SAME_UPPER')]), [2, 8, 5, 6]],
+  ['Conv stride 1 as a flipped Conv, auto_pad SAME_LOWER, even kernel', conv([3, 8, 2, 4], [autoPad('SAME_LOWER')]), [2, 8, 5, 6]],
+  ['Conv stride 1 as a flipped Conv, auto_pad VALID', conv([3, 8, 3, 3], [autoPad('VALID')]), [2, 8, 5, 6]],
+  ['Conv stride 1 as a flipped Conv, 1-D', conv([3, 8, 3], [p(2, 0)]), [2, 8, 7]],
+  ['Conv stride 1, pads wider than the kernel (stays ConvTranspose)', conv([3, 8, 2, 2], [p(2, 0, 1, 3)]), [2, 8, 4, 4]],
+  ['Conv + BatchNormalization (its factor folded into the weights), flipped Conv', convBn([4, 8, 3, 3], 1, [p(1, 1, 1, 1)]), [2, 8, 4, 4]],
+  ['Conv + BatchNormalization, groups, flipped Conv', convBn([4, 4, 3, 3], 2, []), [2, 8, 5, 5]],
+  ['Conv + BatchNormalization, stride 2 (ConvTranspose)', convBn([3, 2, 3, 3], 1, [s(2, 2)]), [2, 2, 6, 6]],
+  ['Conv + BatchNormalization and a second reader of the Conv (no folding)', convBn([3, 8, 3, 3], 1, [], [node('Add', ['c', 'n'], ['y'])]), [2, 8, 5, 5]],
   ['ConvTranspose 2x2 stride 2', convT([3, 2, 2, 2], [s(2, 2)]), [2, 3, 3, 4]],
   ['ConvTranspose stride 2, pads, output_padding, dilation', convT([2, 3, 3, 3], [s(2, 3), p(1, 0, 2, 1), attr.ints('output_padding', [1, 2]), d(2, 1)]), [2, 2, 4, 3]],
   ['ConvTranspose output_padding beyond the end pads', convT([2, 2, 3, 3], [s(3, 3), p(0, 1, 0, 0), attr.ints('output_padding', [2, 1])]), [2, 2, 3, 3]],
@@ -48,11 +73,14 @@ const cases: [string, TinyGraph, number[]][] = [
   ['ConvTranspose 1-D, opset 11', convT([2, 3, 3], [s(2), p(1, 0)], 11), [2, 2, 5]],
   ['MaxPool 2x2 stride 2', pool('MaxPool', [k(2, 2), s(2, 2)]), [2, 2, 6, 6]],
   ['MaxPool 3x3 stride 2 overlapping, pads', pool('MaxPool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)]), [2, 2, 7, 7]],
-  ['MaxPool overlapping, opset 13 (grouped scatters)', pool('MaxPool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)], 13), [2, 2, 7, 7]],
+  ['MaxPool overlapping, opset 13 (raised to 16: one scatter with add)', pool('MaxPool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)], 13), [2, 2, 7, 7]],
+  ['MaxPool overlapping, opset 12 (grouped scatters)', pool('MaxPool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)], 12), [2, 2, 7, 7]],
   ['MaxPool stride 1, opset 11', pool('MaxPool', [k(3, 2), s(1, 1)], 11), [2, 2, 5, 5]],
   ['MaxPool non-overlapping, opset 11', pool('MaxPool', [k(2, 2), s(2, 2)], 11), [2, 2, 6, 6]],
   ['MaxPool ceil_mode', pool('MaxPool', [k(3, 3), s(2, 2), attr.int('ceil_mode', 1)]), [2, 2, 6, 6]],
-  ['MaxPool ceil_mode, opset 13', pool('MaxPool', [k(3, 3), s(2, 2), attr.int('ceil_mode', 1)], 13), [2, 2, 6, 6]],
+  ['MaxPool ceil_mode, opset 13 (raised to 16)', pool('MaxPool', [k(3, 3), s(2, 2), attr.int('ceil_mode', 1)], 13), [2, 2, 6, 6]],
+  ['MaxPool ceil_mode, pads, dilations, opset 15 (raised to 16)', pool('MaxPool', [k(2, 3), s(2, 1), p(1, 0, 0, 1), d(2, 1), attr.int('ceil_mode', 1)], 15), [2, 2, 7, 6]],
+  ['MaxPool ceil_mode, opset 12 (grouped scatters)', pool('MaxPool', [k(3, 3), s(2, 2), attr.int('ceil_mode', 1)], 12), [2, 2, 6, 6]],
   ['MaxPool dilations', pool('MaxPool', [k(2, 2), d(2, 2), s(1, 1)]), [2, 2, 6, 6]],
   ['MaxPool auto_pad SAME_UPPER', pool('MaxPool', [k(3, 3), s(2, 2), autoPad('SAME_UPPER')]), [2, 2, 6, 7]],
   ['AveragePool 2x2 stride 2', pool('AveragePool', [k(2, 2), s(2, 2)]), [2, 2, 6, 6]],
@@ -72,5 +100,37 @@ describe('convolution and pooling gradients match finite differences', () => {
   it.each(cases)('%s', async (_, graph, shape) => {
     const check = await gradCheck(tinyModel(graph), shape);
     expect(check.relativeError).toBeLessThan(2e-3);
+  });
+});
+
+describe('the form of the emitted backward ops', () => {
+  const backwardOps = async (graph: TinyGraph, shape: number[]) =>
+    (await gradCheck(tinyModel(graph), shape)).built.model.graph.nodes.filter((n) => n.name.startsWith('brink_grad/')).map((n) => n.opType);
+
+  it.each<[string, string, TinyGraph, number[]]>([
+    ['stride 1, 8 channels', 'Conv', conv([3, 8, 3, 3], [p(1, 1, 1, 1)]), [2, 8, 5, 5]],
+    ['stride 1, groups', 'Conv', conv([6, 4, 3, 3], [attr.int('group', 2)]), [2, 8, 5, 5]],
+    ['stride 1, 2 channels', 'ConvTranspose', conv([3, 2, 3, 3], [p(1, 1, 1, 1)]), [2, 2, 5, 5]],
+    ['stride 2', 'ConvTranspose', conv([3, 8, 3, 3], [s(2, 2)]), [2, 8, 5, 5]],
+    ['stride 1, pads wider than the kernel', 'ConvTranspose', conv([3, 8, 2, 2], [p(2, 0, 1, 3)]), [2, 8, 4, 4]],
+    ['stride 1, opset 9 (no Slice with steps)', 'ConvTranspose', conv([3, 8, 3, 3], [], 9), [2, 8, 5, 5]],
+  ])('Conv input gradient, %s: %s', async (_, op, graph, shape) => {
+    const ops = await backwardOps(graph, shape);
+    expect(ops).toContain(op);
+    expect(ops).not.toContain(op === 'Conv' ? 'ConvTranspose' : 'Conv');
+  });
+
+  it('scales the weights by a following BatchNormalization instead of the gradient', async () => {
+    const nodes = (await gradCheck(tinyModel(convBn([4, 8, 3, 3], 1, [p(1, 1, 1, 1)])), [2, 8, 4, 4])).built.model.graph.nodes;
+    const muls = nodes.filter((n) => n.name.startsWith('brink_grad/') && n.opType === 'Mul');
+    expect(muls.map((n) => n.inputs[0])).toEqual(['w']);
+  });
+
+  it.each<[number, number]>([
+    [13, 1],
+    [12, 4],
+  ])('overlapping MaxPool at opset %i scatters %i time(s)', async (opset, scatters) => {
+    const ops = await backwardOps(pool('MaxPool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)], opset), [2, 2, 7, 7]);
+    expect(ops.filter((op) => op === 'ScatterElements')).toHaveLength(scatters);
   });
 });

@@ -24,6 +24,11 @@ const cases: [string, TinyGraph, number[]][] = [
   ['Div, x / x', { x: [2, 3], nodes: [node('Add', ['x', 'three'], ['d']), node('Div', ['x', 'd'], ['y'])], floats: { three: { dims: [], values: [3] } } }, [2, 3]],
   ['Neg', { x: [2, 3], nodes: one('Neg', ['x']) }, [2, 3]],
   ['Relu', { x: [3, 4], nodes: one('Relu', ['x']) }, [3, 4]],
+  [
+    'Relu of a Conv (its mask read from the output, so onnxruntime may fuse the two)',
+    { x: ['N', 2, 5, 5], nodes: [node('Conv', ['x', 'w'], ['c']), node('Relu', ['c'], ['y'])], weights: { w: [3, 2, 3, 3] } },
+    [2, 2, 5, 5],
+  ],
   ['LeakyRelu, default alpha', { x: [3, 4], nodes: one('LeakyRelu', ['x']) }, [3, 4]],
   ['LeakyRelu, alpha 0.2', { x: [3, 4], nodes: one('LeakyRelu', ['x'], [attr.float('alpha', 0.2)]) }, [3, 4]],
   ['Sigmoid', { x: [3, 4], nodes: one('Sigmoid', ['x']) }, [3, 4]],

@@ -1,5 +1,5 @@
 /** Elementwise arithmetic and activations. Binary ops broadcast, so their gradients are unbroadcast. */
-import { getFloat, type Node } from '../../onnx/graph.js';
+import { attr, getFloat, type Node } from '../../onnx/graph.js';
 import type { GradBuilder } from '../builder.js';
 import type { GradRule, RuleTable } from './rule.js';
 
@@ -17,6 +17,14 @@ const binary =
 const positivePart = (n: Node, dy: string, g: GradBuilder, negative: string): string =>
   g.op('Where', [g.op('Greater', [n.inputs[0], g.scalar(0)]), dy, negative]);
 
+/**
+ * dy where y > 0 (iff x > 0), as Mul by a 0/1 mask: reading the output rather than x leaves
+ * onnxruntime free to fuse Conv+Relu, and the Mul measured faster than Where (which onnxruntime
+ * runs single-threaded). An infinite dy at y = 0 gives NaN here (0 in PyTorch); only a gradient
+ * that has already overflowed has one.
+ */
+const relu: GradRule = (n, dy, g) => [() => g.op('Mul', [dy, g.op('Cast', [g.op('Greater', [n.outputs[0], g.scalar(0)])], [attr.int('to', g.floatType)])])];
+
 export const elementwise: RuleTable = {
   Add: binary((_, dy) => dy, (_, dy) => dy),
   Sub: binary((_, dy) => dy, (_, dy, g) => g.op('Neg', [dy])),
@@ -24,7 +32,7 @@ export const elementwise: RuleTable = {
   // d(a/b)/db = -y/b
   Div: binary((n, dy, g) => g.op('Div', [dy, n.inputs[1]]), (n, dy, g) => g.op('Neg', [g.op('Div', [g.op('Mul', [dy, n.outputs[0]]), n.inputs[1]])])),
   Neg: (_, dy, g) => [() => g.op('Neg', [dy])],
-  Relu: (n, dy, g) => [() => positivePart(n, dy, g, g.scalar(0))],
+  Relu: relu,
   LeakyRelu: (n, dy, g) => [() => positivePart(n, dy, g, g.op('Mul', [dy, g.scalar(getFloat(n, 'alpha', 0.01))]))],
   // y(1 - y) and 1 - y^2, from the forward output
   Sigmoid: (n, dy, g) => [() => g.op('Mul', [dy, g.op('Mul', [n.outputs[0], g.op('Sub', [g.scalar(1), n.outputs[0]])])])],

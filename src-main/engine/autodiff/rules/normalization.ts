@@ -19,8 +19,7 @@ const batchNorm: GradRule = (n, dy, g) => {
   const [x, scale, , , variance] = n.inputs;
   return only(n, () => {
     const perChannel = g.op('Div', [scale, g.op('Sqrt', [g.op('Add', [variance, g.scalar(getFloat(n, 'epsilon', 1e-5))])])]);
-    const shaped = g.reshape(perChannel, g.ints([-1, ...Array(g.rank(x) - 2).fill(1)]));
-    return g.op('Mul', [dy, shaped]);
+    return g.scaleChannels(dy, perChannel, g.rank(x));
   });
 };
 

@@ -1,0 +1,54 @@
+import { expect, test } from '@playwright/test';
+import { shot } from '../journey';
+import { freshDirs, serve } from '../serve';
+
+test('run FAB and APGD on the sample robust CNN, read margins and robust accuracy, and open a sample in the explorer', async ({ page }) => {
+  const server = await serve(freshDirs(), ['--sample']);
+  try {
+    await page.goto(server.url);
+    await page.getByTestId('nav-runs').click();
+    await page.getByTestId('new-run-button').click();
+    await page.getByTestId('run-model-select').selectOption({ label: 'fmnist-cnn-robust' });
+    await page.getByTestId('run-subset-mode').selectOption('first');
+    await page.getByTestId('run-subset-count').fill('32');
+    await page.getByTestId('run-batch-size').fill('32');
+    await page.getByTestId('run-device-select').selectOption('cpu');
+    await page.getByTestId('run-attack-fab').check();
+    await page.getByTestId('run-attack-apgd-ce').check();
+    await page.getByTestId('run-norm-select').selectOption('linf');
+    await page.getByTestId('run-epsilons').fill('8/255, 0.1');
+    await page.getByTestId('run-iterations').fill('20');
+    await expect(page.getByTestId('run-problems')).toBeEmpty();
+    await shot(page, 'attack-config');
+    await page.getByTestId('run-start').click();
+
+    await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 120_000 });
+    await expect(page.getByTestId('input-margin-summary')).toBeVisible();
+    await expect(page.getByTestId('input-margin-censored')).toContainText('0');
+    await expect(page.getByTestId('robust-accuracy-row')).toHaveCount(2);
+    await expect(page.getByTestId('attack-stats')).toContainText('FAB');
+    await shot(page, 'attack-results');
+
+    await page.getByTestId('sample-sort-inputMargin').click();
+    const first = Number(await page.getByTestId('sample-row').first().getAttribute('data-input-margin'));
+    const second = Number(await page.getByTestId('sample-row').nth(1).getAttribute('data-input-margin'));
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThanOrEqual(second);
+
+    await page.getByTestId('sample-row').first().click();
+    const explorer = page.getByTestId('sample-explorer');
+    await expect(explorer).toBeVisible();
+    for (const id of ['explorer-original', 'explorer-adversarial', 'explorer-perturbation']) await expect(page.getByTestId(id)).toBeVisible();
+    const clean = await page.getByTestId('explorer-pred-clean').getAttribute('data-class');
+    const adversarial = await page.getByTestId('explorer-pred-adv').getAttribute('data-class');
+    expect(adversarial).not.toBe(clean);
+    await expect(page.getByTestId('explorer-margin')).toHaveAttribute('data-found', 'true');
+    await shot(page, 'sample-explorer');
+    await page.getByTestId('explorer-next').click();
+    await expect(page.getByTestId('explorer-original')).toBeVisible();
+    await page.getByTestId('explorer-close').click();
+    await expect(explorer).toBeHidden();
+  } finally {
+    await server.stop();
+  }
+});
