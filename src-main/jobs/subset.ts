@@ -1,17 +1,6 @@
 import type { Subset } from '../../src-preload/contract.js';
+import { mulberry32 } from '../engine/random.js';
 import { UserError } from '../errors.js';
-
-/** mulberry32: a tiny seeded generator, so that a random subset is the same on every machine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The dataset indices a run evaluates, in ascending order (so that reads stream through the

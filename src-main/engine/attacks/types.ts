@@ -30,14 +30,4 @@ export function withinEpsilon(norm: number, epsilon: number): boolean {
   return norm <= epsilon * (1 + EPSILON_SLACK);
 }
 
-/** A deterministic PRNG for random starts, so that a run with a seed is reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../random.js';
