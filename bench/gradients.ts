@@ -41,7 +41,7 @@ import ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import { buildGradientModel, type GradientModel } from '../src-main/engine/autodiff/backward.js';
 import { readModel, writeModel } from '../src-main/engine/onnx/codec.js';
-import type { OnnxModel } from '../src-main/engine/onnx/graph.js';
+import { topologicalOrder, type OnnxModel } from '../src-main/engine/onnx/graph.js';
 import { mergeShapes, probeShapes, staticShapes, type ModelRunner } from '../src-main/engine/onnx/shapes.js';
 import { BatchRunner, createSession, decodeNpyFloat32, type FloatArray } from '../src-main/engine/runtime/index.js';
 
@@ -353,12 +353,24 @@ async function profile(model: OnnxModel, built: GradientModel, data: Batch, thre
   const rows = (ops: { part: string; op: string; ms: number; count: number }[], session: string) =>
     ops.filter((t) => t.ms >= 0.05).map((t) => [session, t.part, t.op, String(t.count), t.ms.toFixed(2)]);
   console.log(table(['session', 'part', 'op (after onnxruntime fusion)', 'nodes', 'ms/batch'], [...rows(plainOps, 'plain'), ...rows(gradOps, 'gradient')]));
-  // What each slow backward node reads from the forward graph tells which rule emitted it.
-  const byName = new Map(built.model.graph.nodes.map((n) => [n.name, n]));
+  // What each slow backward node reads from the forward graph tells which rule emitted it. Weights
+  // that backward nodes derive from forward constants (flipped, scaled by a BatchNorm's factor)
+  // are traced back to those constants through the nodes that compute them.
+  const nodes = built.model.graph.nodes;
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const producer = new Map(nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
   const forwardValues = new Set([...model.graph.nodes.flatMap((n) => [...n.inputs, ...n.outputs]), ...model.graph.initializers.map((t) => t.name)]);
+  const fed = new Set([built.input, built.cotangent]);
+  for (const n of topologicalOrder(built.model.graph)) if (n.inputs.some((v) => fed.has(v))) n.outputs.forEach((o) => fed.add(o));
   const reads = (name: string) => {
     const node = byName.get(name) ?? [...byName.entries()].find(([n]) => n && name.startsWith(n))?.[1];
-    return (node?.inputs ?? []).filter((v) => forwardValues.has(v)).join(', ') || '-';
+    const found = new Set<string>();
+    const visit = (v: string): void => {
+      if (forwardValues.has(v)) found.add(v);
+      else if (!fed.has(v)) producer.get(v)?.inputs.forEach(visit);
+    };
+    node?.inputs.forEach(visit);
+    return [...found].join(', ') || '-';
   };
   const slowest = [...grad.nodes].filter(([name, { op }]) => part(name, op) === 'backward').sort((a, b) => b[1].us - a[1].us).slice(0, 12);
   console.log(table(['slowest backward nodes', 'op', 'ms/batch', 'forward tensors read'], slowest.map(([name, { op, us }]) => [name, op, perBatch(us).toFixed(2), reads(name)])));

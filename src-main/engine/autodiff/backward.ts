@@ -139,6 +139,7 @@ export function buildGradientModel(model: OnnxModel, options: GradientOptions): 
     throw new GradientError(`input '${input}' is not a float tensor (type ${xInfo.elemType}); gradients need float pixels`);
   }
   const taken = valueNames(graph);
+  const forwardInitializers = new Set(graph.initializers.map((t) => t.name));
   const g = new GradBuilder(graph, opsetVersion(out) ?? 1, options.shapes, active, xInfo.elemType, taken);
   const cotangent = freshName(taken, 'brink_cotangent');
   const grads = new Map<string, string[]>([[logits, [cotangent]]]);
@@ -173,7 +174,7 @@ export function buildGradientModel(model: OnnxModel, options: GradientOptions): 
   graph.inputs.push({ ...info(logits), name: cotangent });
   const logitsInfo = graph.outputs.find((o) => o.name === logits) ?? info(logits);
   graph.outputs = [logitsInfo, ...(features ? [info(features)] : []), { ...xInfo, name: gradient }];
-  removeDeadNodes(out);
+  removeDeadNodes(out, forwardInitializers);
   return { model: out, input, cotangent, logits, features, gradient };
 }
 
@@ -186,8 +187,11 @@ function endpoints(model: OnnxModel, options: { input?: string; logits?: string 
   return { input, logits };
 }
 
-/** Drops nodes whose outputs no graph output needs (the forward graph's other heads). */
-function removeDeadNodes(model: OnnxModel): void {
+/**
+ * Drops nodes whose outputs no graph output needs (the forward graph's other heads, a backward
+ * Mul folded into weights), and the constants the builder made only for them.
+ */
+function removeDeadNodes(model: OnnxModel, forwardInitializers: ReadonlySet<string>): void {
   const g = model.graph;
   const needed = new Set(g.outputs.map((o) => o.name));
   const keep = new Set<Node>();
@@ -197,4 +201,5 @@ function removeDeadNodes(model: OnnxModel): void {
     for (const v of [...n.inputs, ...implicitInputs(n)]) needed.add(v);
   }
   g.nodes = g.nodes.filter((n) => keep.has(n));
+  g.initializers = g.initializers.filter((t) => forwardInitializers.has(t.name) || needed.has(t.name));
 }

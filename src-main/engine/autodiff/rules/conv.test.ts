@@ -120,10 +120,12 @@ describe('the form of the emitted backward ops', () => {
     expect(ops).not.toContain(op === 'Conv' ? 'ConvTranspose' : 'Conv');
   });
 
-  it('scales the weights by a following BatchNormalization instead of the gradient', async () => {
-    const nodes = (await gradCheck(tinyModel(convBn([4, 8, 3, 3], 1, [p(1, 1, 1, 1)])), [2, 8, 4, 4])).built.model.graph.nodes;
-    const muls = nodes.filter((n) => n.name.startsWith('brink_grad/') && n.opType === 'Mul');
+  it('scales the weights by a following BatchNormalization instead of the gradient, leaving no unused constants', async () => {
+    const { graph } = (await gradCheck(tinyModel(convBn([4, 8, 3, 3], 1, [p(1, 1, 1, 1)])), [2, 8, 4, 4])).built.model;
+    const muls = graph.nodes.filter((n) => n.name.startsWith('brink_grad/') && n.opType === 'Mul');
     expect(muls.map((n) => n.inputs[0])).toEqual(['w']);
+    const read = new Set(graph.nodes.flatMap((n) => n.inputs));
+    expect(graph.initializers.map((t) => t.name).filter((name) => !read.has(name))).toEqual([]);
   });
 
   it.each<[number, number]>([
