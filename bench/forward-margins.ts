@@ -20,6 +20,7 @@
  * otherwise the two would not be computing the same thing and the ratio would mean nothing.
  */
 import { spawnSync } from 'node:child_process';
+import { torchEnv } from './torch-env.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -209,7 +210,7 @@ function benchTorch(modelPath: string, threads: number, brink: BrinkResult, opts
       ...['--repeats', String(opts.repeats), '--warmup', String(opts.warmup)],
       ...['--brink-logits', logitsPath, '--brink-margins', marginsPath],
     ];
-    const run = spawnSync(PYTHON, args, { encoding: 'utf8' });
+    const run = spawnSync(PYTHON, args, { encoding: 'utf8', env: torchEnv(threads) });
     const line = run.stdout.trim().split('\n').pop() ?? '';
     if (!line.startsWith('{')) throw new Error(`torch_forward.py failed (exit ${run.status}): ${run.stderr.trim()}`);
     if (run.status !== 0) process.stderr.write(run.stderr);

@@ -32,6 +32,7 @@
  * backward nodes.
  */
 import { spawnSync } from 'node:child_process';
+import { torchEnv } from './torch-env.js';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -257,7 +258,7 @@ interface TorchReport {
 
 function benchTorch(threads: number, opts: Options): { forward: Timing; gradient: Timing; version: string } {
   const args = [TORCH_SCRIPT, '--threads', String(threads), '--batch', String(opts.batch), '--reps', String(opts.repeats), '--warmup', String(opts.warmup)];
-  const run = spawnSync(PYTHON, args, { encoding: 'utf8' });
+  const run = spawnSync(PYTHON, args, { encoding: 'utf8', env: torchEnv(threads) });
   const line = run.stdout.trim().split('\n').pop() ?? '';
   if (run.status !== 0 || !line.startsWith('{')) throw new Error(`bench_torch.py failed (exit ${run.status}): ${run.stderr.trim()}`);
   const r = JSON.parse(line) as TorchReport;
