@@ -292,6 +292,10 @@ export interface SampleExplorerItem {
   classNames: string[] | null;
 }
 
+/** Which samples a table shows: all, those with a verified margin, those censored, or margins at most `maxInputMargin`. */
+export const sampleFilters = ['all', 'found', 'censored', 'wrong'] as const;
+export type SampleFilter = (typeof sampleFilters)[number];
+
 export const sampleSortKeys = ['position', 'index', 'label', 'pred', 'correct', 'logitMargin', 'featureMarginLinf', 'featureMarginL2', 'inputMargin'] as const;
 export type SampleSortKey = (typeof sampleSortKeys)[number];
 
@@ -398,6 +402,8 @@ export const calls = {
         limit: z.number().int().min(1).max(1000),
         sort: z.enum(sampleSortKeys).optional(),
         descending: z.boolean().optional(),
+        filter: z.enum(sampleFilters).optional(),
+        maxInputMargin: z.number().finite().nonnegative().optional(),
       })
       .strict(),
   ),

@@ -35,6 +35,17 @@ test('run FAB and APGD on the sample robust CNN, read margins and robust accurac
     expect(first).toBeGreaterThan(0);
     expect(first).toBeLessThanOrEqual(second);
 
+    await page.getByTestId('sample-max-margin').fill('8/255');
+    await page.getByTestId('sample-max-margin').press('Enter');
+    const brittle = page.getByTestId('sample-row');
+    await expect(async () => {
+      const margins = await brittle.evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-input-margin'))));
+      expect(margins.length).toBeGreaterThan(0);
+      expect(margins.length).toBeLessThan(32);
+      for (const margin of margins) expect(margin).toBeLessThanOrEqual(8 / 255);
+    }).toPass();
+    await shot(page, 'brittle-samples');
+
     await page.getByTestId('sample-row').first().click();
     const explorer = page.getByTestId('sample-explorer');
     await expect(explorer).toBeVisible();

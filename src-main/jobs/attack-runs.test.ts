@@ -77,6 +77,9 @@ describe('attack runs', () => {
     }
     store.close();
     await session.session.release();
+    const brittle = (await service.call('run.samples', { id: run.id, offset: 0, limit: 1000, maxInputMargin: 0.05, sort: 'inputMargin' })) as { total: number; rows: RunSampleRow[] };
+    expect(brittle.total).toBe((await rows(run.id)).filter((r) => r.inputMargin! <= 0.05).length);
+    expect(brittle.rows.every((r) => r.inputMargin! <= 0.05)).toBe(true);
     // Robust accuracy from margins and from APGD can only be at or below clean accuracy.
     for (const r of run.results!.robustness) {
       expect(r.combined).toBeLessThanOrEqual(run.results!.accuracy);
@@ -109,6 +112,8 @@ describe('attack runs', () => {
     expect(run.results!.inputMargins).toMatchObject({ found: 0, censored: 16, median: null });
     const { rows } = (await service.call('run.samples', { id: run.id, offset: 0, limit: 16 })) as { rows: RunSampleRow[] };
     for (const row of rows) expect(row).toMatchObject({ marginFound: false, inputMargin: null, bestAttack: null });
+    const count = async (filter: string) => ((await service.call('run.samples', { id: run.id, offset: 0, limit: 1, filter })) as { total: number }).total;
+    expect([await count('censored'), await count('found'), await count('all')]).toEqual([16, 0, 16]);
   }, 120_000);
 
   it('a killed attack run resumes to exactly the results of an uninterrupted one', async () => {

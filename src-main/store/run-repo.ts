@@ -12,6 +12,7 @@ import type {
   RunSampleRow,
   RunStatus,
   RunSummary,
+  SampleFilter,
   SampleSortKey,
 } from '../../src-preload/contract.js';
 import { EPSILON_SLACK } from '../engine/attacks/types.js';
@@ -93,6 +94,13 @@ const sortColumns: Record<SampleSortKey, string> = {
   featureMarginLinf: 'feature_margin_linf',
   featureMarginL2: 'feature_margin_l2',
   inputMargin: 'input_margin',
+};
+
+const filterClauses: Record<SampleFilter, string> = {
+  all: '1',
+  found: 'margin_found = 1',
+  censored: 'margin_found = 0',
+  wrong: 'correct = 0',
 };
 
 const SAMPLE_COLUMNS = `position, sample_index, label, pred, correct, logit_margin, feature_margin_linf, feature_margin_l2,
@@ -270,14 +278,24 @@ export class RunRepo {
     return { row: sampleRow(r), logits: new Float32Array(r.logits.buffer.slice(r.logits.byteOffset, r.logits.byteOffset + r.logits.byteLength)) };
   }
 
-  samples(id: string, options: { offset: number; limit: number; sort?: SampleSortKey; descending?: boolean }): { total: number; rows: RunSampleRow[] } {
+  samples(
+    id: string,
+    options: { offset: number; limit: number; sort?: SampleSortKey; descending?: boolean; filter?: SampleFilter; maxInputMargin?: number },
+  ): { total: number; rows: RunSampleRow[] } {
     this.row(id);
     const column = sortColumns[options.sort ?? 'position'];
     const direction = options.descending ? 'DESC' : 'ASC';
-    const total = this.db.prepare('SELECT count(*) FROM run_samples WHERE run_id = ?').pluck().get(id) as number;
+    const where = ['run_id = ?', filterClauses[options.filter ?? 'all']];
+    const params: (string | number)[] = [id];
+    if (options.maxInputMargin !== undefined) {
+      where.push('margin_found = 1 AND input_margin <= ?');
+      params.push(options.maxInputMargin);
+    }
+    const condition = where.join(' AND ');
+    const total = this.db.prepare(`SELECT count(*) FROM run_samples WHERE ${condition}`).pluck().get(...params) as number;
     const rows = this.db
-      .prepare(`SELECT ${SAMPLE_COLUMNS} FROM run_samples WHERE run_id = ? ORDER BY ${column} ${direction} NULLS LAST, position LIMIT ? OFFSET ?`)
-      .all(id, options.limit, options.offset) as SampleRowData[];
+      .prepare(`SELECT ${SAMPLE_COLUMNS} FROM run_samples WHERE ${condition} ORDER BY ${column} ${direction} NULLS LAST, position LIMIT ? OFFSET ?`)
+      .all(...params, options.limit, options.offset) as SampleRowData[];
     return { total, rows: rows.map(sampleRow) };
   }
 

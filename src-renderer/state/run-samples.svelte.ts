@@ -1,4 +1,4 @@
-import type { RunSampleRow, SampleSortKey } from '../../src-preload/contract';
+import type { RunSampleRow, SampleFilter, SampleSortKey } from '../../src-preload/contract';
 import { api } from '../lib/api';
 import { errorMessage } from './handle-error';
 
@@ -14,6 +14,9 @@ export class SamplePager {
   offset = $state(0);
   sort = $state<SampleSortKey>('position');
   descending = $state(false);
+  filter = $state<SampleFilter>('all');
+  /** Only samples whose verified input margin is at most this (the brittle ones); null for no bound. */
+  maxInputMargin = $state<number | null>(null);
   loading = $state(false);
   /** Why the last read failed, shown in the table (a live run re-reads often: no toast storms). */
   failure = $state<string | null>(null);
@@ -53,6 +56,8 @@ export class SamplePager {
         limit: this.pageSize,
         sort: this.sort,
         descending: this.descending,
+        filter: this.filter,
+        ...(this.maxInputMargin === null ? {} : { maxInputMargin: this.maxInputMargin }),
       });
       if (request !== this.#request) return;
       this.total = total;
@@ -65,6 +70,14 @@ export class SamplePager {
     } finally {
       if (request === this.#request) this.loading = false;
     }
+  }
+
+  /** Shows another subset of the samples, from the first page. */
+  filterBy(filter: SampleFilter, maxInputMargin: number | null): Promise<void> {
+    this.filter = filter;
+    this.maxInputMargin = maxInputMargin;
+    this.offset = 0;
+    return this.load();
   }
 
   /** A click on a column: sorts by it ascending, or flips the direction when it is already the sort. */
