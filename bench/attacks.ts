@@ -54,6 +54,7 @@ import { readDataset } from '../src-main/engine/data/index.js';
 import { readModel } from '../src-main/engine/onnx/codec.js';
 import { foldPreprocessing } from '../src-main/engine/onnx/surgery.js';
 import { decodeNpyFloat32, encodeNpy } from '../src-main/engine/runtime/index.js';
+import { median, wholeNumber } from './common.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const MODEL = join(root, 'resources', 'samples', 'fmnist-cnn-robust.onnx');
@@ -88,11 +89,6 @@ interface Options {
   skipTorch: boolean;
 }
 
-function wholeNumber(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} takes a whole number >= ${min}, got '${value}'`);
-  return n;
-}
 
 function options(argv: string[]): Options {
   const { values } = parseArgs({
@@ -123,12 +119,6 @@ function options(argv: string[]): Options {
   };
 }
 
-function median(values: ArrayLike<number>): number {
-  const sorted = Float64Array.from(values).sort();
-  if (sorted.length === 0) return NaN;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 const load = () =>
   loadavg()

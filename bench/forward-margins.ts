@@ -33,6 +33,7 @@ import { readModel, writeModel } from '../src-main/engine/onnx/codec.js';
 import { detectLinearHead, foldPreprocessing } from '../src-main/engine/onnx/surgery.js';
 import { BatchRunner, createSession, encodeNpy } from '../src-main/engine/runtime/index.js';
 import type { SampleResult } from '../src-main/store/run-repo.js';
+import { median, wholeNumber } from './common.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const samples = join(root, 'resources', 'samples');
@@ -68,11 +69,6 @@ interface TorchResult extends Timing {
   marginsMaxAbsDiff: number | null;
 }
 
-function wholeNumber(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} takes a whole number >= ${min}, got '${value}'`);
-  return n;
-}
 
 function options(argv: string[]): Options {
   const { values } = parseArgs({
@@ -96,11 +92,6 @@ function options(argv: string[]): Options {
   };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /** Warm-up passes (first-run allocations, onnxruntime's arena), then the median of timed ones. */
 async function timed(images: number, warmup: number, repeats: number, pass: () => Promise<unknown>): Promise<Timing> {

@@ -45,6 +45,7 @@ import { readModel, writeModel } from '../src-main/engine/onnx/codec.js';
 import { topologicalOrder, type OnnxModel } from '../src-main/engine/onnx/graph.js';
 import { mergeShapes, probeShapes, staticShapes, type ModelRunner } from '../src-main/engine/onnx/shapes.js';
 import { BatchRunner, createSession, decodeNpyFloat32, type FloatArray } from '../src-main/engine/runtime/index.js';
+import { median, wholeNumber } from './common.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const GOLDEN = join(root, 'src-main', 'engine', 'autodiff', 'goldens', 'resnet');
@@ -62,11 +63,6 @@ interface Options {
   profile: boolean;
 }
 
-function wholeNumber(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} takes a whole number >= ${min}, got '${value}'`);
-  return n;
-}
 
 function options(argv: string[]): Options {
   const { values } = parseArgs({
@@ -90,11 +86,6 @@ function options(argv: string[]): Options {
   };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /** The same generator as the autodiff tests' (test-harness.ts), for reproducible batches. */
 function mulberry32(seed: number): () => number {
