@@ -9,19 +9,11 @@ import { encode, model, node, valueInfo } from '../engine/onnx/fixtures/models.j
 import { foldPreprocessing } from '../engine/onnx/surgery.js';
 import { BatchRunner, createSession } from '../engine/runtime/index.js';
 import { samplesDir } from '../paths.js';
-import type { Host } from '../service/host.js';
 import { BrinkService } from '../service/service.js';
 import { ProjectStore } from '../store/project-store.js';
 import { nodeSpawner } from './node-spawner.js';
 import type { Spawner, WorkerHandle } from './protocol.js';
-
-const host = (root: string): Host => ({
-  kind: 'web',
-  userDataDir: join(root, 'home'),
-  chooseNewProjectPath: async (name) => join(root, `${name}.brink`),
-  chooseProjectToOpen: async () => null,
-  resolveSource: async (source) => (source.kind === 'paths' ? source.paths : []),
-});
+import { testHost as host } from '../service/test-host.js';
 
 const fast: AttackSettings = { attacks: ['fab', 'deepfool', 'apgd-ce'], norm: 'linf', epsilons: [0.05, 0.1], iterations: 10, restarts: 1, targeted: null, seed: 3 };
 

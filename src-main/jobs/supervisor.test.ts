@@ -6,19 +6,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ModelDetail, RunConfig, RunDetail, RunProgress, RunSummary } from '../../src-preload/contract.js';
 import { encode, model, node, valueInfo } from '../engine/onnx/fixtures/models.js';
 import { samplesDir } from '../paths.js';
-import type { Host } from '../service/host.js';
 import { BrinkService } from '../service/service.js';
 import { ProjectStore } from '../store/project-store.js';
 import { nodeSpawner } from './node-spawner.js';
 import type { Spawner, WorkerHandle } from './protocol.js';
-
-const host = (root: string): Host => ({
-  kind: 'web',
-  userDataDir: join(root, 'home'),
-  chooseNewProjectPath: async (name) => join(root, `${name}.brink`),
-  chooseProjectToOpen: async () => null,
-  resolveSource: async (source) => (source.kind === 'paths' ? source.paths : []),
-});
+import { testHost as host } from '../service/test-host.js';
 
 /** Records every worker it starts, so a test can kill one the way a crash would. */
 function recordingSpawner(): { spawner: Spawner; workers: WorkerHandle[] } {

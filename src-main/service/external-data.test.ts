@@ -14,18 +14,8 @@ import type { Spawner } from '../jobs/protocol.js';
 import { samplesDir } from '../paths.js';
 import type { NewModel } from '../store/model-repo.js';
 import { ProjectStore } from '../store/project-store.js';
-import type { Host } from './host.js';
 import { BrinkService } from './service.js';
-
-function testHost(root: string): Host {
-  return {
-    kind: 'web',
-    userDataDir: join(root, 'home'),
-    chooseNewProjectPath: async (name) => join(root, `${name}.brink`),
-    chooseProjectToOpen: async () => null,
-    resolveSource: async (source) => (source.kind === 'paths' ? source.paths : []),
-  };
-}
+import { testHost } from './test-host.js';
 
 const paths = (...p: string[]) => ({ kind: 'paths' as const, paths: p });
 

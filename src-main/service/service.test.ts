@@ -7,19 +7,9 @@ import type { DatasetDetail, ImportSource, ModelDetail, ProjectInfo } from '../.
 import { idxFile, npyFile, putImage, ramp } from '../engine/data/test-fixtures.js';
 import { classifierGraph, encode, model, node, valueInfo } from '../engine/onnx/fixtures/models.js';
 import { samplesDir } from '../paths.js';
-import type { Host } from './host.js';
 import { nodeSpawner } from '../jobs/node-spawner.js';
 import { BrinkService } from './service.js';
-
-function testHost(root: string): Host {
-  return {
-    kind: 'web',
-    userDataDir: join(root, 'home'),
-    chooseNewProjectPath: async (name) => join(root, `${name}.brink`),
-    chooseProjectToOpen: async () => null,
-    resolveSource: async (source: ImportSource) => (source.kind === 'paths' ? source.paths : []),
-  };
-}
+import { testHost } from './test-host.js';
 
 const paths = (...p: string[]): ImportSource => ({ kind: 'paths', paths: p });
 
