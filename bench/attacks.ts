@@ -37,7 +37,7 @@
 import { spawnSync } from 'node:child_process';
 import { torchEnv } from './torch-env.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -54,7 +54,7 @@ import { readDataset } from '../src-main/engine/data/index.js';
 import { readModel } from '../src-main/engine/onnx/codec.js';
 import { foldPreprocessing } from '../src-main/engine/onnx/surgery.js';
 import { decodeNpyFloat32, encodeNpy } from '../src-main/engine/runtime/index.js';
-import { median, wholeNumber } from './common.js';
+import { loadAverage, median, table, wholeNumber } from './common.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const MODEL = join(root, 'resources', 'samples', 'fmnist-cnn-robust.onnx');
@@ -120,10 +120,6 @@ function options(argv: string[]): Options {
 }
 
 
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
 
 const snapshot = (t: ModelTimings): ModelTimings => ({ ...t });
 const minus = (a: ModelTimings, b: ModelTimings): ModelTimings => ({
@@ -178,7 +174,7 @@ async function runAttack(
     linf: [],
     l2: [],
     raw: [],
-    loadBefore: load(),
+    loadBefore: loadAverage(),
     loadAfter: '',
   };
   const add = (into: ModelTimings, d: ModelTimings) => {
@@ -220,7 +216,7 @@ async function runAttack(
     }
     process.stdout.write('.');
   }
-  f.loadAfter = load();
+  f.loadAfter = loadAverage();
   return f;
 }
 
@@ -337,11 +333,6 @@ async function runTorchFab(model: DifferentiableModel, x: Float32Array, classes:
 
 // ---- report -----------------------------------------------------------------------------------
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join(' | ')} |`;
-  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
-}
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
 const share = (ms: number, total: number) => `${seconds(ms)} (${Math.round((100 * ms) / total)}%)`;
@@ -384,7 +375,7 @@ function report(byAttack: Figures[][], opts: Options): void {
           seconds(f.verifyMs),
           perSecond(f.wallMs + f.verifyMs).toFixed(1),
         ];
-      }),
+      }), { nameColumn: true }
     ),
   );
   console.log(`\nmargins (pixels in [0,1]; medians over the samples verification kept; verification = fresh forward pass + ${opts.refine} bisection steps):`);
@@ -404,7 +395,7 @@ function report(byAttack: Figures[][], opts: Options): void {
           all.map((r) => r.loadBefore.split(' ')[0]).join(', '),
           all.map((r) => r.loadAfter.split(' ')[0]).join(', '),
         ];
-      }),
+      }), { nameColumn: true }
     ),
   );
   for (const all of byAttack) {
@@ -463,7 +454,7 @@ function reportTorch(brink: Figures[], torch: TorchFigures[][], opts: Options): 
   console.log(
     table(
       ['side', 'samples/s', 'Brink speed-up', 'attack s', 'gradient (logits + Jacobian)', 'projection', 'forward', 'rest', 'samples/cpu-s', 'claimed', 'verified', 'median linf', 'median l2', 'own median linf'],
-      rows,
+      rows, { nameColumn: true }
     ),
   );
   for (const rounds of torch) {
@@ -481,7 +472,7 @@ function reportTorch(brink: Figures[], torch: TorchFigures[][], opts: Options): 
 
 async function main(): Promise<void> {
   const opts = options(process.argv.slice(2));
-  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}; Node ${process.versions.node}; onnxruntime-node ${ort.env.versions.node}; load average before: ${load()}`);
+  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}; Node ${process.versions.node}; onnxruntime-node ${ort.env.versions.node}; load average before: ${loadAverage()}`);
   const graph = foldPreprocessing(readModel(readFileSync(MODEL), 'fmnist-cnn-robust.onnx'), PREPROCESSING);
   const dataset = await readDataset(IMAGES, { limit: opts.samples });
   if (dataset.count < opts.samples) throw new Error(`--samples ${opts.samples}: the sample file holds ${dataset.count} images`);
@@ -518,14 +509,14 @@ async function main(): Promise<void> {
       if (!unavailable) {
         for (const [v, variant] of TORCH_VARIANTS.entries()) {
           const t = await runTorchFab(model, x, classes, variant, opts);
-          console.log(`${prefix}PyTorch fab-linf (${variantName(variant)}) ${seconds(t.wallMs)} s, ${t.found}/${opts.samples} verified (load ${load()})`);
+          console.log(`${prefix}PyTorch fab-linf (${variantName(variant)}) ${seconds(t.wallMs)} s, ${t.found}/${opts.samples} verified (load ${loadAverage()})`);
           torchRounds[v].push(t);
         }
       }
     }
     report(byAttack, opts);
     if (!unavailable) reportTorch(byAttack[fabIndex], torchRounds, opts);
-    console.log(`\nload average after: ${load()}`);
+    console.log(`\nload average after: ${loadAverage()}`);
   } finally {
     await model.release();
   }

@@ -1,3 +1,5 @@
+import { loadavg } from 'node:os';
+
 /** Small helpers every benchmark uses: option parsing and the statistic reported. */
 
 export function wholeNumber(name: string, value: string, min: number): number {
@@ -12,4 +14,19 @@ export function median(values: ArrayLike<number>): number {
   if (sorted.length === 0) return NaN;
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** A Markdown table with aligned columns: numbers right-aligned, the first column left-aligned when it holds names. */
+export function table(header: string[], rows: string[][], options: { nameColumn?: boolean } = {}): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const cell = (text: string, c: number) => (c === 0 && options.nameColumn ? text.padEnd(widths[c]) : text.padStart(widths[c]));
+  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** The load average, printed beside every figure: the machines these run on are shared. */
+export function loadAverage(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 }

@@ -22,7 +22,7 @@
 import { spawnSync } from 'node:child_process';
 import { torchEnv } from './torch-env.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -33,7 +33,7 @@ import { readModel, writeModel } from '../src-main/engine/onnx/codec.js';
 import { detectLinearHead, foldPreprocessing } from '../src-main/engine/onnx/surgery.js';
 import { BatchRunner, createSession, encodeNpy } from '../src-main/engine/runtime/index.js';
 import type { SampleResult } from '../src-main/store/run-repo.js';
-import { median, wholeNumber } from './common.js';
+import { loadAverage, median, table, wholeNumber } from './common.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const samples = join(root, 'resources', 'samples');
@@ -224,16 +224,7 @@ function benchTorch(modelPath: string, threads: number, brink: BrinkResult, opts
   }
 }
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, c) => cell.padStart(widths[c])).join(' | ')} |`;
-  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
-}
 
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
 
 /** One model at one thread count, over all rounds. */
 interface Case {
@@ -259,7 +250,7 @@ async function main(): Promise<void> {
     `forward margins: ${dataset.count} images ${dataset.shape.join('x')}, batch ${opts.batch}, ` +
       `median of ${opts.repeats} passes after ${opts.warmup} warm-up, ${opts.rounds} rounds`,
   );
-  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}; onnxruntime-node ${ort.env.versions.node}; load average before: ${load()}`);
+  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}; onnxruntime-node ${ort.env.versions.node}; load average before: ${loadAverage()}`);
   if (unavailable) console.log(`PyTorch side skipped: ${unavailable}`);
 
   const cases: Case[] = opts.models.flatMap((model) =>
@@ -299,7 +290,7 @@ async function main(): Promise<void> {
   console.log(
     table(['model', 'threads', 'batch', 'Brink img/s', 'PyTorch img/s', 'Brink/PyTorch', 'ratio range', 'best-pass ratio', 'logits max|d|', 'margins max|d|'], rows),
   );
-  console.log(`\nload average after: ${load()}`);
+  console.log(`\nload average after: ${loadAverage()}`);
   if (!unavailable && cases.some((c) => !(c.logitsDiff < 1e-4))) {
     console.error('logits disagree with PyTorch by 1e-4 or more: the two sides do not compute the same function');
     process.exitCode = 1;

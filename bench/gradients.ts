@@ -34,7 +34,7 @@
 import { spawnSync } from 'node:child_process';
 import { torchEnv } from './torch-env.js';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -45,7 +45,7 @@ import { readModel, writeModel } from '../src-main/engine/onnx/codec.js';
 import { topologicalOrder, type OnnxModel } from '../src-main/engine/onnx/graph.js';
 import { mergeShapes, probeShapes, staticShapes, type ModelRunner } from '../src-main/engine/onnx/shapes.js';
 import { BatchRunner, createSession, decodeNpyFloat32, type FloatArray } from '../src-main/engine/runtime/index.js';
-import { median, wholeNumber } from './common.js';
+import { loadAverage, median, table, wholeNumber } from './common.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const GOLDEN = join(root, 'src-main', 'engine', 'autodiff', 'goldens', 'resnet');
@@ -344,7 +344,7 @@ async function profile(model: OnnxModel, built: GradientModel, data: Batch, thre
   );
   const rows = (ops: { part: string; op: string; ms: number; count: number }[], session: string) =>
     ops.filter((t) => t.ms >= 0.05).map((t) => [session, t.part, t.op, String(t.count), t.ms.toFixed(2)]);
-  console.log(table(['session', 'part', 'op (after onnxruntime fusion)', 'nodes', 'ms/batch'], [...rows(plainOps, 'plain'), ...rows(gradOps, 'gradient')]));
+  console.log(table(['session', 'part', 'op (after onnxruntime fusion)', 'nodes', 'ms/batch'], [...rows(plainOps, 'plain'), ...rows(gradOps, 'gradient')], { nameColumn: true }));
   // What each slow backward node reads from the forward graph tells which rule emitted it. Weights
   // that backward nodes derive from forward constants (flipped, scaled by a BatchNorm's factor)
   // are traced back to those constants through the nodes that compute them.
@@ -365,21 +365,12 @@ async function profile(model: OnnxModel, built: GradientModel, data: Batch, thre
     return [...found].join(', ') || '-';
   };
   const slowest = [...grad.nodes].filter(([name, { op }]) => part(name, op) === 'backward').sort((a, b) => b[1].us - a[1].us).slice(0, 12);
-  console.log(table(['slowest backward nodes', 'op', 'ms/batch', 'forward tensors read'], slowest.map(([name, { op, us }]) => [name, op, perBatch(us).toFixed(2), reads(name)])));
+  console.log(table(['slowest backward nodes', 'op', 'ms/batch', 'forward tensors read'], slowest.map(([name, { op, us }]) => [name, op, perBatch(us).toFixed(2), reads(name)]), { nameColumn: true }));
 }
 
 // ---- report -----------------------------------------------------------------------------------
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join(' | ')} |`;
-  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
-}
 
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
 
 /** Figures of one thread count over all rounds (images/s; ratios Brink / PyTorch per round). */
 interface Case {
@@ -408,7 +399,7 @@ async function main(): Promise<void> {
     `input gradients, golden ResNet [batch, ${sampleShape.join(', ')}] -> ${classes} logits; batch ${opts.batch}, ` +
       `median of ${opts.repeats} batches after ${opts.warmup} warm-up, ${opts.rounds} round(s)`,
   );
-  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}; onnxruntime-node ${ort.env.versions.node}; load average before: ${load()}`);
+  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}; onnxruntime-node ${ort.env.versions.node}; load average before: ${loadAverage()}`);
   if (unavailable) console.log(`PyTorch side skipped: ${unavailable}`);
 
   const t0 = performance.now();
@@ -459,7 +450,7 @@ async function main(): Promise<void> {
         c.best.torchGradient = Math.min(c.best.torchGradient, torch.gradient.minMs);
         line += `; PyTorch forward ${torch.forward.medianMs.toFixed(1)} ms, gradient ${torch.gradient.medianMs.toFixed(1)} ms`;
       }
-      console.log(`${line} (load ${load()})`);
+      console.log(`${line} (load ${loadAverage()})`);
     }
   }
 
@@ -477,7 +468,7 @@ async function main(): Promise<void> {
         med(c.gradientRatios, 2),
         spread(c.gradientRatios),
         (median(c.brinkForward) / median(c.brinkGradient)).toFixed(2),
-      ]),
+      ]), { nameColumn: true }
     ),
   );
   const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '-');
@@ -494,7 +485,7 @@ async function main(): Promise<void> {
         ms(b.brinkGradient),
         ms(b.torchGradient),
         ratio(b.torchGradient, b.brinkGradient),
-      ]),
+      ]), { nameColumn: true }
     ),
   );
   if (!unavailable) {
@@ -506,7 +497,7 @@ async function main(): Promise<void> {
       );
     }
   }
-  console.log(`load average after: ${load()}`);
+  console.log(`load average after: ${loadAverage()}`);
 
   if (opts.profile) for (const threads of opts.threads) await profile(model, built, data, threads, opts);
   for (const s of sessions.values()) await s.release();

@@ -14,10 +14,11 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadAverage, table } from './common.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(root, 'src-main', 'cli', 'brink.ts');
@@ -173,23 +174,14 @@ async function measure(samples: number, base: string, opts: Options): Promise<Me
   return { samples, activeSeconds: run.activeMs / 1000, ...audit };
 }
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, c) => cell.padStart(widths[c])).join(' | ')} |`;
-  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
-}
 
 const mib = (kib: number) => (kib / 1024).toFixed(1);
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
 
 async function main(): Promise<void> {
   const opts = options(process.argv.slice(2));
   const base = mkdtempSync(join(tmpdir(), 'brink-bench-memory-'));
   console.log(`worker memory: forward-margin audit of ${MODEL.slice(root.length)} on the first N images of ${opts.images}, batch ${opts.batch}, device cpu`);
-  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}; load average before: ${load()}`);
+  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}; load average before: ${loadAverage()}`);
   try {
     const results: Measurement[] = [];
     for (const samples of opts.counts) results.push(await measure(samples, base, opts));
@@ -201,7 +193,7 @@ async function main(): Promise<void> {
         results.map((r) => [String(r.samples), mib(r.workerPeakKiB), (r.workerPeakKiB / first.workerPeakKiB).toFixed(3), mib(r.cliPeakKiB), r.auditSeconds.toFixed(1), r.activeSeconds.toFixed(2)]),
       ),
     );
-    console.log(`\nload average after: ${load()}`);
+    console.log(`\nload average after: ${loadAverage()}`);
   } finally {
     if (opts.keep) console.log(`projects kept in ${base}`);
     else rmSync(base, { recursive: true, force: true });
