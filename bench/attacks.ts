@@ -29,15 +29,13 @@
  * times (not with --skip-torch): the same FAB l_inf written batched in PyTorch, on Brink's inputs
  * and classes, same batch and thread count, with the Jacobian taken AutoAttack's way (one
  * backward pass per class) under glibc's default malloc and under settings that keep freed memory
- * in the heap (see KEEP_HEAP), and Brink's way (rows replicated once per class, one backward pass)
+ * in the heap (torch-env.ts), and Brink's way (rows replicated once per class, one backward pass)
  * with those settings. Their
  * adversarial examples come back as .npy and go through Brink's verification, so both sides'
  * margins are measured alike.
  */
-import { spawnSync } from 'node:child_process';
-import { torchEnv } from './torch-env.js';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -53,8 +51,8 @@ import { verifyAdversarials } from '../src-main/engine/attacks/verify.js';
 import { readDataset } from '../src-main/engine/data/index.js';
 import { readModel } from '../src-main/engine/onnx/codec.js';
 import { foldPreprocessing } from '../src-main/engine/onnx/surgery.js';
-import { decodeNpyFloat32, encodeNpy } from '../src-main/engine/runtime/index.js';
 import { loadAverage, median, table, wholeNumber } from './common.js';
+import { runTorchFab, torchUnavailable, type TorchFabRun, type TorchJacobian } from './torch-fab.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const MODEL = join(root, 'resources', 'samples', 'fmnist-cnn-robust.onnx');
@@ -62,8 +60,6 @@ const IMAGES = join(root, 'resources', 'samples', 'fmnist-test-1000-images-idx3-
 // The sample models' normalisation (resources/samples/manifest.json), as `brink model add` is given it.
 const PREPROCESSING = { mean: [0.286], std: [0.353] };
 const CLASSES = 10;
-const TORCH_SCRIPT = join(root, 'bench', 'torch_fab.py');
-const PYTHON = '/usr/bin/python3';
 
 interface AttackCase {
   name: string;
@@ -222,23 +218,7 @@ async function runAttack(
 
 // ---- PyTorch FAB l_inf ------------------------------------------------------------------------
 
-/** Why PyTorch cannot be run here, or null when it can. */
-function torchUnavailable(): string | null {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found`;
-  const probe = spawnSync(PYTHON, ['-c', 'import torch, onnx, numpy'], { encoding: 'utf8' });
-  if (probe.status !== 0) return `${PYTHON} cannot import torch, onnx and numpy (${probe.stderr.trim().split('\n').pop() ?? 'no output'})`;
-  return null;
-}
-
-/** How the PyTorch side gets FAB's Jacobian: AutoAttack's loop of backward passes, or Brink's replicated batch. */
-type TorchJacobian = 'loop' | 'replicate';
-/**
- * glibc's malloc hands PyTorch's large temporaries (activations of a batch, Jacobians) to mmap and
- * trims its heap after frees, so every step pays page faults: with the defaults, 40-55% of the
- * script's CPU time was system time here. These two settings keep freed memory in the heap, as
- * onnxruntime's arena does for Brink; the variants marked so run with them.
- */
-
+/** keepHeap: under torchEnv (see torch-env.ts) rather than glibc's default malloc. */
 interface TorchVariant {
   jacobian: TorchJacobian;
   keepHeap: boolean;
@@ -251,84 +231,31 @@ const TORCH_VARIANTS: TorchVariant[] = [
 const variantName = (v: TorchVariant) =>
   `${v.jacobian === 'loop' ? 'backward per class (AutoAttack)' : 'replicated rows (as Brink)'}, ${v.keepHeap ? 'malloc keeping its heap' : 'default malloc'}`;
 
-interface TorchFigures {
+interface TorchFigures extends Omit<TorchFabRun, 'adv'> {
   variant: TorchVariant;
-  wallMs: number;
-  cpuMs: number;
-  gradientMs: number;
-  projectionMs: number;
-  forwardMs: number;
-  restMs: number;
-  /** The script's own count and median of its adversarial examples' l_inf norms. */
-  claimed: number;
-  raw: number;
   /** After Brink's verification of PyTorch's adversarial examples. */
   found: number;
   linf: number[];
   l2: number[];
-  predictionMismatches: number;
-  torch: string;
 }
 
 /** Runs bench/torch_fab.py on Brink's inputs and classes, then verifies its adversarial examples as Brink's own. */
-async function runTorchFab(model: DifferentiableModel, x: Float32Array, classes: Int32Array, variant: TorchVariant, opts: Options): Promise<TorchFigures> {
-  const dir = mkdtempSync(join(tmpdir(), 'brink-bench-'));
-  try {
-    const per = model.sampleShape.reduce((a, b) => a * b, 1);
-    const xPath = join(dir, 'x.npy');
-    const classesPath = join(dir, 'classes.npy');
-    const outPath = join(dir, 'adv.npy');
-    writeFileSync(xPath, encodeNpy({ data: x.subarray(0, opts.samples * per), shape: [opts.samples, ...model.sampleShape] }));
-    writeFileSync(classesPath, encodeNpy({ data: classes, shape: [opts.samples] }));
-    const args = [TORCH_SCRIPT, '--model', MODEL, '--x', xPath, '--classes', classesPath, '--out', outPath];
-    args.push('--batch', String(opts.batch), '--steps', '100', '--threads', String(opts.threads), '--jacobian', variant.jacobian);
-    const run = spawnSync(PYTHON, args, { encoding: 'utf8', env: variant.keepHeap ? torchEnv(opts.threads) : process.env });
-    const line = run.stdout.trim().split('\n').pop() ?? '';
-    if (run.status !== 0 || !line.startsWith('{')) throw new Error(`torch_fab.py failed (exit ${run.status}): ${run.stderr.trim()}`);
-    const r = JSON.parse(line) as {
-      wall_s: number;
-      cpu_s: number;
-      gradient_s: number;
-      projection_s: number;
-      forward_s: number;
-      rest_s: number;
-      found: number;
-      median_linf: number | null;
-      prediction_mismatches: number;
-      torch: string;
-    };
-    const adv = decodeNpyFloat32(readFileSync(outPath), 'adv.npy').data;
-    const f: TorchFigures = {
-      variant,
-      wallMs: r.wall_s * 1000,
-      cpuMs: r.cpu_s * 1000,
-      gradientMs: r.gradient_s * 1000,
-      projectionMs: r.projection_s * 1000,
-      forwardMs: r.forward_s * 1000,
-      restMs: r.rest_s * 1000,
-      claimed: r.found,
-      raw: r.median_linf ?? NaN,
-      found: 0,
-      linf: [],
-      l2: [],
-      predictionMismatches: r.prediction_mismatches,
-      torch: r.torch,
-    };
-    for (let start = 0; start < opts.samples; start += opts.batch) {
-      const n = Math.min(opts.batch, opts.samples - start);
-      const batch: Batch = { x: x.subarray(start * per, (start + n) * per), n, classes: classes.subarray(start, start + n) };
-      const verified = await verifyAdversarials(model, batch, adv.subarray(start * per, (start + n) * per), opts.refine);
-      for (let i = 0; i < n; i++) {
-        if (!verified.found[i]) continue;
-        f.found++;
-        f.linf.push(verified.linf[i]);
-        f.l2.push(verified.l2[i]);
-      }
+async function runTorch(model: DifferentiableModel, x: Float32Array, classes: Int32Array, variant: TorchVariant, opts: Options): Promise<TorchFigures> {
+  const per = model.sampleShape.reduce((a, b) => a * b, 1);
+  const { adv, ...run } = runTorchFab(x, classes, { model: MODEL, sampleShape: model.sampleShape, batch: opts.batch, steps: 100, threads: opts.threads, ...variant });
+  const f: TorchFigures = { ...run, variant, found: 0, linf: [], l2: [] };
+  for (let start = 0; start < opts.samples; start += opts.batch) {
+    const n = Math.min(opts.batch, opts.samples - start);
+    const batch: Batch = { x: x.subarray(start * per, (start + n) * per), n, classes: classes.subarray(start, start + n) };
+    const verified = await verifyAdversarials(model, batch, adv.subarray(start * per, (start + n) * per), opts.refine);
+    for (let i = 0; i < n; i++) {
+      if (!verified.found[i]) continue;
+      f.found++;
+      f.linf.push(verified.linf[i]);
+      f.l2.push(verified.l2[i]);
     }
-    return f;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
+  return f;
 }
 
 // ---- report -----------------------------------------------------------------------------------
@@ -448,7 +375,7 @@ function reportTorch(brink: Figures[], torch: TorchFigures[][], opts: Options): 
       String(t.found),
       median(t.linf).toFixed(4),
       median(t.l2).toFixed(4),
-      t.raw.toFixed(4),
+      t.medianLinf.toFixed(4),
     ]);
   }
   console.log(
@@ -508,7 +435,7 @@ async function main(): Promise<void> {
       }
       if (!unavailable) {
         for (const [v, variant] of TORCH_VARIANTS.entries()) {
-          const t = await runTorchFab(model, x, classes, variant, opts);
+          const t = await runTorch(model, x, classes, variant, opts);
           console.log(`${prefix}PyTorch fab-linf (${variantName(variant)}) ${seconds(t.wallMs)} s, ${t.found}/${opts.samples} verified (load ${loadAverage()})`);
           torchRounds[v].push(t);
         }
