@@ -311,7 +311,11 @@ async function profileNodes(bytes: Uint8Array, threads: number, feeds: Record<st
   }
 }
 
-async function profile(model: OnnxModel, built: GradientModel, data: Batch, threads: number, opts: Options): Promise<void> {
+/**
+ * `torchGradientMs`: PyTorch's fastest gradient batch at this thread count, when it ran; the
+ * profile then prints the best ratio each part of the gradient session leaves reachable.
+ */
+async function profile(model: OnnxModel, built: GradientModel, data: Batch, threads: number, opts: Options, torchGradientMs?: number): Promise<void> {
   const runs = opts.repeats;
   const fwdFeeds = { [built.input]: new ort.Tensor('float32', data.x.data, data.x.shape) };
   const gradFeeds = { ...fwdFeeds, [built.cotangent]: new ort.Tensor('float32', data.v.data, data.v.shape) };
@@ -364,8 +368,37 @@ async function profile(model: OnnxModel, built: GradientModel, data: Batch, thre
     node?.inputs.forEach(visit);
     return [...found].join(', ') || '-';
   };
+  if (torchGradientMs !== undefined && Number.isFinite(torchGradientMs)) ceilings(plainOps, gradOps, torchGradientMs);
   const slowest = [...grad.nodes].filter(([name, { op }]) => part(name, op) === 'backward').sort((a, b) => b[1].us - a[1].us).slice(0, 12);
   console.log(table(['slowest backward nodes', 'op', 'ms/batch', 'forward tensors read'], slowest.map(([name, { op, us }]) => [name, op, perBatch(us).toFixed(2), reads(name)]), { nameColumn: true }));
+}
+
+/**
+ * The gradient ratio reachable if parts of the gradient session cost nothing: the convolutions
+ * (forward, and their input gradients as Conv or ConvTranspose) bound it from above whatever the
+ * rest becomes; the forward MaxPool costs what MaxPool with its Indices output costs against the
+ * plain session's MaxPool (onnxruntime runs a scalar kernel when Indices is asked for), and the
+ * Indices are the route issue 3 prescribes for MaxPool's gradient.
+ */
+function ceilings(plainOps: { part: string; op: string; ms: number }[], gradOps: { part: string; op: string; ms: number }[], torchMs: number): void {
+  const ms = (ops: { part: string; op: string; ms: number }[], part: string, op: string) => ops.filter((t) => t.part === part && t.op === op).reduce((a, t) => a + t.ms, 0);
+  const total = gradOps.reduce((a, t) => a + t.ms, 0);
+  const convolutions = ms(gradOps, 'forward', 'Conv') + ms(gradOps, 'backward', 'Conv') + ms(gradOps, 'backward', 'ConvTranspose');
+  const indicesCost = ms(gradOps, 'forward', 'MaxPool') - ms(plainOps, 'forward', 'MaxPool');
+  const row = (what: string, kernelMs: number) => [what, kernelMs.toFixed(1), (torchMs / kernelMs).toFixed(2)];
+  console.log(`ratios reachable against PyTorch's fastest gradient batch (${torchMs.toFixed(1)} ms), from the kernel times above; target ${TARGET}x:`);
+  console.log(
+    table(
+      ['gradient session', 'kernel ms', 'Brink/PyTorch at most'],
+      [
+        row('as it is', total),
+        row('forward MaxPool as cheap as without Indices', total - indicesCost),
+        row('convolutions and the forward MaxPool with Indices only', convolutions + ms(gradOps, 'forward', 'MaxPool')),
+        row('convolutions only (everything else free)', convolutions),
+      ],
+      { nameColumn: true },
+    ),
+  );
 }
 
 // ---- report -----------------------------------------------------------------------------------
@@ -499,7 +532,7 @@ async function main(): Promise<void> {
   }
   console.log(`load average after: ${loadAverage()}`);
 
-  if (opts.profile) for (const threads of opts.threads) await profile(model, built, data, threads, opts);
+  if (opts.profile) for (const c of cases) await profile(model, built, data, c.threads, opts, unavailable ? undefined : c.best.torchGradient);
   for (const s of sessions.values()) await s.release();
   if (!ok) {
     console.error(`Brink's gradient differs from PyTorch's autograd by ${check.relativeError.toExponential(2)} (relative), more than ${TOLERANCE}`);

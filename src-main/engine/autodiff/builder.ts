@@ -16,6 +16,7 @@ export class GradBuilder {
   private readonly constants = new Map<string, string>();
   private readonly shapeNodes = new Map<string, string>();
   private readonly channelScales = new Map<string, { grad: string; scale: string }>();
+  private readonly reluMasked = new Set<string>();
   private count = 0;
 
   constructor(
@@ -234,6 +235,28 @@ export class GradBuilder {
   /** The gradient and per-channel factor a scaleChannels product was made of; undefined for any other gradient. */
   channelScaled(grad: string): { grad: string; scale: string } | undefined {
     return this.channelScales.get(grad);
+  }
+
+  /**
+   * The Relu whose output only `reader` reads, if `value` is that output: a rule may then apply
+   * the Relu's mask on a smaller tensor itself (reluApplied) and the Relu passes its gradient on.
+   */
+  soleReluBefore(value: string, reader: Node): Node | undefined {
+    const relu = this.graph.nodes.find((n) => n.outputs[0] === value);
+    if (relu?.opType !== 'Relu' || relu.domain) return undefined;
+    const readers = this.graph.nodes.filter((n) => n.inputs.includes(value));
+    const isOutput = this.graph.outputs.some((o) => o.name === value);
+    return readers.length === 1 && readers[0] === reader && !isOutput ? relu : undefined;
+  }
+
+  /** Marks a gradient of a Relu's output as already masked by that Relu (see soleReluBefore). */
+  reluApplied(grad: string): string {
+    this.reluMasked.add(grad);
+    return grad;
+  }
+
+  hasReluApplied(grad: string): boolean {
+    return this.reluMasked.has(grad);
   }
 
   /** The sum of gradient contributions; null when there are none. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { attr, node } from '../../onnx/fixtures/models.js';
 import type { pb } from '../../onnx/proto.js';
-import { gradCheck, tinyModel, type TinyGraph } from '../test-harness.js';
+import { gradCheck, tinyModel, uniform, type TinyGraph } from '../test-harness.js';
 
 type A = pb.IAttributeProto;
 const conv = (w: number[], attrs: A[], opset = 17, bias = true): TinyGraph => ({
@@ -29,6 +29,16 @@ const convT = (w: number[], attrs: A[], opset = 17): TinyGraph => ({
   opset,
 });
 const pool = (op: string, attrs: A[], opset = 17): TinyGraph => ({ x: ['N', 2, '?', '?'], nodes: [node(op, ['x'], ['y'], attrs)], opset });
+// Relu -> MaxPool, the usual ending of a conv block; `shared`: the Relu's output also feeds an Add.
+const reluPool = (attrs: A[], opset = 17, shared = false): TinyGraph => ({
+  x: ['N', 2, '?', '?'],
+  nodes: [
+    node('Relu', ['x'], ['r']),
+    node('MaxPool', ['r'], [shared ? 'm' : 'y'], attrs),
+    ...(shared ? [node('Add', ['r', 'm'], ['y'])] : []),
+  ],
+  opset,
+});
 const k = (...kernel: number[]) => attr.ints('kernel_shape', kernel);
 const s = (...strides: number[]) => attr.ints('strides', strides);
 const d = (...dilations: number[]) => attr.ints('dilations', dilations);
@@ -82,6 +92,11 @@ const cases: [string, TinyGraph, number[]][] = [
   ['MaxPool ceil_mode, pads, dilations, opset 15 (raised to 16)', pool('MaxPool', [k(2, 3), s(2, 1), p(1, 0, 0, 1), d(2, 1), attr.int('ceil_mode', 1)], 15), [2, 2, 7, 6]],
   ['MaxPool ceil_mode, opset 12 (grouped scatters)', pool('MaxPool', [k(3, 3), s(2, 2), attr.int('ceil_mode', 1)], 12), [2, 2, 6, 6]],
   ['MaxPool dilations', pool('MaxPool', [k(2, 2), d(2, 2), s(1, 1)]), [2, 2, 6, 6]],
+  ['Relu then MaxPool 2x2 (Relu mask over the pooled output)', reluPool([k(2, 2), s(2, 2)]), [2, 2, 6, 6]],
+  ['Relu then overlapping MaxPool, opset 12 (grouped scatters)', reluPool([k(3, 3), s(2, 2), p(1, 1, 1, 1)], 12), [2, 2, 7, 7]],
+  ['Relu read by MaxPool and Add (mask over the Relu output)', reluPool([k(3, 3), s(1, 1), p(1, 1, 1, 1)], 17, true), [2, 2, 5, 5]],
+  ['MaxPool 3x3 stride 3, ceil_mode (MaxUnpool)', pool('MaxPool', [k(3, 3), s(3, 3), attr.int('ceil_mode', 1)]), [2, 2, 7, 8]],
+  ['MaxPool disjoint dilated windows, pads, ceil_mode (MaxUnpool)', pool('MaxPool', [k(2, 2), s(4, 3), d(2, 1), p(1, 0, 0, 1), attr.int('ceil_mode', 1)]), [2, 2, 9, 8]],
   ['MaxPool auto_pad SAME_UPPER', pool('MaxPool', [k(3, 3), s(2, 2), autoPad('SAME_UPPER')]), [2, 2, 6, 7]],
   ['AveragePool 2x2 stride 2', pool('AveragePool', [k(2, 2), s(2, 2)]), [2, 2, 6, 6]],
   ['AveragePool pads, excluding pad', pool('AveragePool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)]), [2, 2, 7, 7]],
@@ -126,6 +141,44 @@ describe('the form of the emitted backward ops', () => {
     expect(muls.map((n) => n.inputs[0])).toEqual(['w']);
     const read = new Set(graph.nodes.flatMap((n) => n.inputs));
     expect(graph.initializers.map((t) => t.name).filter((name) => !read.has(name))).toEqual([]);
+  });
+
+  it.each<[string, TinyGraph]>([
+    ['2x2 stride 2', pool('MaxPool', [k(2, 2), s(2, 2)])],
+    ['3x3 stride 3, ceil_mode, opset 11', pool('MaxPool', [k(3, 3), s(3, 3), attr.int('ceil_mode', 1)], 11)],
+  ])('MaxPool whose windows cannot overlap (%s) puts the gradient back with MaxUnpool', async (_, graph) => {
+    const ops = await backwardOps(graph, [2, 2, 7, 7]);
+    expect(ops).toContain('MaxUnpool');
+    expect(ops).not.toContain('ScatterElements');
+  });
+
+  it.each<[string, TinyGraph]>([
+    ['windows that cannot overlap (MaxUnpool)', pool('MaxPool', [k(2, 2), s(2, 2)])],
+    ['overlapping windows (scatter with add)', pool('MaxPool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)])],
+  ])('MaxPool over %s sends the gradient of tied maxima to the first one, as PyTorch does', async (_, graph) => {
+    // A constant image (a blank background after a convolution): every window ties.
+    const { gradient, built } = await gradCheck(tinyModel(graph), [1, 2, 4, 4], { x: new Float32Array(32).fill(0.5) });
+    const v = uniform(8, 'v');
+    const firsts = [0, 2, 8, 10];
+    const expected = new Float32Array(32);
+    for (let c = 0; c < 2; c++) firsts.forEach((at, w) => (expected[c * 16 + at] += v[c * 4 + w]));
+    // Overlapping 3x3 windows with a pad of 1 start one row and column earlier: their first
+    // element is the padded corner's neighbour, (0,0) for the first window, then (0,1), (1,0), (1,1).
+    if (built.model.graph.nodes.some((n) => n.opType === 'ScatterElements')) {
+      expected.fill(0);
+      const overlapFirsts = [0, 1, 4, 5];
+      for (let c = 0; c < 2; c++) overlapFirsts.forEach((at, w) => (expected[c * 16 + at] += v[c * 4 + w]));
+    }
+    expect(Array.from(gradient)).toEqual(Array.from(expected));
+  });
+
+  it.each<[string, TinyGraph, string]>([
+    ['reads the Relu alone: over the pooled output', reluPool([k(2, 2), s(2, 2)]), 'y'],
+    ['shares the Relu with another reader: over the Relu output', reluPool([k(3, 3), s(1, 1), p(1, 1, 1, 1)], 17, true), 'r'],
+  ])('a MaxPool that %s takes the Relu mask', async (_, graph, masked) => {
+    const { nodes } = (await gradCheck(tinyModel(graph), [2, 2, 6, 6])).built.model.graph;
+    const greater = nodes.filter((n) => n.name.startsWith('brink_grad/') && n.opType === 'Greater');
+    expect(greater.map((n) => n.inputs[0])).toEqual([masked]);
   });
 
   it.each<[number, number]>([

@@ -4,8 +4,9 @@
  * output_padding are chosen so that the result has exactly the input's size, whatever strides,
  * dilations, asymmetric pads or auto_pad the forward used.
  */
-import { attr, describeNode, getInt, getInts, getString, type Node } from '../../onnx/graph.js';
+import { attr, DataType, describeNode, getInt, getInts, getString, type Node } from '../../onnx/graph.js';
 import { GradientError, type GradBuilder } from '../builder.js';
+import { reluMask } from './elementwise.js';
 import { only, type GradRule, type RuleTable } from './rule.js';
 
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
@@ -140,29 +141,52 @@ const convTranspose: GradRule = (n, dy, g) => {
 
 /**
  * MaxPool routes each output's gradient to the element its Indices output names (flat indices
- * into the unpadded input, so pads and ceil_mode need no care). Overlapping windows can pick
- * one element twice: opset 16 scatters with reduction 'add'; before that, outputs are split into
- * interleaved groups whose windows cannot overlap, scattered one group at a time and summed.
+ * into the unpadded input, so pads and ceil_mode need no care). Windows that cannot overlap
+ * name every element at most once: MaxUnpool puts the gradient there (float32; onnxruntime's
+ * kernel is about 6x faster than ScatterElements with reduction 'add' on the sample CNN).
+ * Overlapping windows can pick one element twice: opset 16 scatters with reduction 'add';
+ * before that, outputs are split into interleaved groups whose windows cannot overlap,
+ * scattered one group at a time and summed (MaxUnpool per group measured slower than the add).
  */
 const maxPool: GradRule = (n, dy, g) =>
   only(n, () => {
-    if (getInt(n, 'storage_order', 0) !== 0) throw new GradientError(`${describeNode(n)}: column-major Indices (storage_order=1) are not supported`);
-    const x = n.inputs[0];
-    const indices = g.forwardOutput(n, 1, 'indices');
-    const flat = g.ints([-1]);
-    const zeros = g.zeros(g.reshape(g.op('Size', [x]), g.ints([1])));
-    const scatter = (grad: string, idx: string, add: boolean) => g.scatter(zeros, g.reshape(idx, flat), g.reshape(grad, flat), 0, add);
-    if (g.opset >= 16) return g.reshape(scatter(dy, indices, true), g.shapeOf(x));
-    const kernel = getInts(n, 'kernel_shape') ?? [];
-    const w = windowOf(n, [], kernel);
-    const groups = kernel.map((k, i) => Math.ceil(((k - 1) * w.dilations[i] + 1) / w.strides[i]));
-    if (groups.every((s) => s === 1)) return g.reshape(scatter(dy, indices, false), g.shapeOf(x));
-    const axes = range(2, 2 + kernel.length);
-    const parts = residues(groups).map((r) =>
-      scatter(g.slice(dy, r, r.map(() => Infinity), axes, groups), g.slice(indices, r, r.map(() => Infinity), axes, groups), false),
-    );
-    return g.reshape(g.sum(parts) as string, g.shapeOf(x));
+    // Each window sends its gradient to one element, equal to the window's output: a Relu just
+    // before (the usual conv, relu, pool) masks that element iff it masks the output, so its
+    // mask is taken here over the pooled tensor (a quarter of the size for 2x2 windows).
+    const relu = g.soleReluBefore(n.inputs[0], n);
+    const routed = routeToMaxima(n, relu ? reluMask(n.outputs[0], dy, g) : dy, g);
+    return relu ? g.reluApplied(routed) : routed;
   });
+
+function routeToMaxima(n: Node, dy: string, g: GradBuilder): string {
+  if (getInt(n, 'storage_order', 0) !== 0) throw new GradientError(`${describeNode(n)}: column-major Indices (storage_order=1) are not supported`);
+  const x = n.inputs[0];
+  const indices = g.forwardOutput(n, 1, 'indices');
+  const kernel = getInts(n, 'kernel_shape') ?? [];
+  const w = windowOf(n, [], kernel);
+  const groups = kernel.map((k, i) => Math.ceil(((k - 1) * w.dilations[i] + 1) / w.strides[i]));
+  const disjoint = groups.every((s) => s === 1);
+  const spatial = range(2, g.rank(x));
+  const [inSizes, outSizes] = [x, n.outputs[0]].map((v) => spatial.map((a) => g.shape(v)[a]));
+  if (disjoint && g.floatType === DataType.FLOAT && g.opset >= 9 && [...inSizes, ...outSizes].every((d) => typeof d === 'number')) {
+    // onnxruntime requires output_shape to hold the extent MaxUnpool infers from its
+    // attributes, (out - 1) * stride + kernel - pads: end pads make up what ceil_mode or a
+    // dilation added, and the flat indices place every value whatever the pads say.
+    const excess = (outSizes as number[]).map((o, i) => Math.max(0, (o - 1) * w.strides[i] + kernel[i] - (inSizes[i] as number)));
+    const attrs = [attr.ints('kernel_shape', kernel), attr.ints('strides', w.strides), attr.ints('pads', [...kernel.map(() => 0), ...excess])];
+    return g.op('MaxUnpool', [dy, indices, g.shapeOf(x)], attrs);
+  }
+  const flat = g.ints([-1]);
+  const zeros = g.zeros(g.reshape(g.op('Size', [x]), g.ints([1])));
+  const scatter = (grad: string, idx: string, add: boolean) => g.scatter(zeros, g.reshape(idx, flat), g.reshape(grad, flat), 0, add);
+  if (disjoint) return g.reshape(scatter(dy, indices, false), g.shapeOf(x));
+  if (g.opset >= 16) return g.reshape(scatter(dy, indices, true), g.shapeOf(x));
+  const axes = range(2, 2 + kernel.length);
+  const parts = residues(groups).map((r) =>
+    scatter(g.slice(dy, r, r.map(() => Infinity), axes, groups), g.slice(indices, r, r.map(() => Infinity), axes, groups), false),
+  );
+  return g.reshape(g.sum(parts) as string, g.shapeOf(x));
+}
 
 /** Every combination of offsets 0..groups[i]-1. */
 function residues(groups: number[]): number[][] {

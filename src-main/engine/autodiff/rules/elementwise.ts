@@ -23,7 +23,12 @@ const positivePart = (n: Node, dy: string, g: GradBuilder, negative: string): st
  * runs single-threaded). An infinite dy at y = 0 gives NaN here (0 in PyTorch); only a gradient
  * that has already overflowed has one.
  */
-const relu: GradRule = (n, dy, g) => [() => g.op('Mul', [dy, g.op('Cast', [g.op('Greater', [n.outputs[0], g.scalar(0)])], [attr.int('to', g.floatType)])])];
+export function reluMask(y: string, dy: string, g: GradBuilder): string {
+  return g.op('Mul', [dy, g.op('Cast', [g.op('Greater', [y, g.scalar(0)])], [attr.int('to', g.floatType)])]);
+}
+
+/** A MaxPool reading this Relu alone may have applied the mask already, on its smaller output. */
+const relu: GradRule = (n, dy, g) => [() => (g.hasReluApplied(dy) ? dy : reluMask(n.outputs[0], dy, g))];
 
 export const elementwise: RuleTable = {
   Add: binary((_, dy) => dy, (_, dy) => dy),
