@@ -63,23 +63,21 @@ export async function deepfool(model: DifferentiableModel, batch: Batch, options
 
   const others = k - 1;
   for (let step = 0; step < steps && active.length > 0; step++) {
-    const rows = active.length * others;
-    const xs = new Float32Array(rows * per);
-    const vs = new Float32Array(rows * c);
+    const xs = new Float32Array(active.length * per);
+    const vs = new Float32Array(active.length * others * c);
     active.forEach((i, a) => {
-      const row = x.subarray(i * per, (i + 1) * per);
+      xs.set(x.subarray(i * per, (i + 1) * per), a * per);
       for (let j = 0; j < others; j++) {
         const r = a * others + j;
-        xs.set(row, r * per);
         vs[r * c + candidates[i * k + 1 + j]] = 1;
         vs[r * c + candidates[i * k]] = -1;
       }
     });
-    const { logits, grad } = await model.vjp(xs, vs, rows);
+    const { logits, grad } = await model.vjpRows(xs, vs, active.length, others);
 
     const stillActive: number[] = [];
     active.forEach((i, a) => {
-      const ownLogits = logits.subarray(a * others * c, (a * others + 1) * c);
+      const ownLogits = logits.subarray(a * c, (a + 1) * c);
       if (step > 0 && argmax(ownLogits) !== classes[i]) {
         success[i] = 1;
         iterations[i] = step;

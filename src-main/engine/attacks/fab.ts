@@ -234,28 +234,23 @@ async function closestPlanes(s: RunState, x1: Float32Array, labels: Int32Array, 
 
 /**
  * The gradients of f_j - f_y for every j != y, straight from the graph with cotangents e_j - e_y:
- * C - 1 rows per sample instead of the C a full Jacobian needs. Returns [m, C-1, ...] (j in
- * increasing order, y skipped) and the logits [m, C].
+ * C - 1 rows per sample instead of the C a full Jacobian needs, through one forward pass per
+ * sample. Returns [m, C-1, ...] (j in increasing order, y skipped) and the logits [m, C].
  */
 async function differenceGradients(model: DifferentiableModel, x: Float32Array, labels: Int32Array): Promise<{ logits: Float32Array; diff: Float32Array }> {
   const c = model.classes;
-  const per = model.sampleShape.reduce((a, b) => a * b, 1);
   const m = labels.length;
   const rows = c - 1;
-  const xs = new Float32Array(m * rows * per);
   const vs = new Float32Array(m * rows * c);
   for (let k = 0; k < m; k++) {
     for (let r = 0; r < rows; r++) {
       const j = r < labels[k] ? r : r + 1;
-      xs.set(x.subarray(k * per, (k + 1) * per), (k * rows + r) * per);
       vs[(k * rows + r) * c + j] = 1;
       vs[(k * rows + r) * c + labels[k]] = -1;
     }
   }
-  const { logits, grad } = await model.vjp(xs, vs, m * rows);
-  const first = new Float32Array(m * c);
-  for (let k = 0; k < m; k++) first.set(logits.subarray(k * rows * c, k * rows * c + c), k * c);
-  return { logits: first, diff: grad };
+  const { logits, grad } = await model.vjpRows(x, vs, m, rows);
+  return { logits, diff: grad };
 }
 
 /** ||g||_q for the dual q of `norm` (l_inf -> l1, l2 -> l2, l1 -> l_inf), g = values[at, at + per). */

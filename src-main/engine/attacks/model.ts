@@ -4,7 +4,8 @@ import type { OnnxModel } from '../onnx/graph.js';
 import { writeModel } from '../onnx/codec.js';
 import type { InferenceSession } from 'onnxruntime-node';
 import { BatchRunner } from '../runtime/batcher.js';
-import { createGradientSession } from '../runtime/gradient-session.js';
+import { createGradientSession, type GradientSession } from '../runtime/gradient-session.js';
+import { GradientError } from '../autodiff/backward.js';
 import type { ExternalDataFolder } from '../runtime/external-data.js';
 import { createSession, type Device } from '../runtime/providers.js';
 
@@ -16,6 +17,11 @@ export interface DifferentiableModel {
   logits(x: Float32Array, n: number): Promise<Float32Array>;
   /** Logits and d(sum_i v_i · logits_i)/dx_i for each sample i; v is [n, classes]. */
   vjp(x: Float32Array, v: Float32Array, n: number): Promise<{ logits: Float32Array; grad: Float32Array }>;
+  /**
+   * `rows` vector-Jacobian products per sample: v is [n, rows, classes], the result's grad
+   * [n, rows, ...sampleShape] (row r of sample i: d(v_ir · logits_i)/dx_i), logits [n, classes].
+   */
+  vjpRows(x: Float32Array, v: Float32Array, n: number, rows: number): Promise<{ logits: Float32Array; grad: Float32Array }>;
 }
 
 /** Time spent in the model, split as the benchmarks report it. */
@@ -34,13 +40,29 @@ export interface ModelTimings {
 export async function onnxDifferentiableModel(
   model: OnnxModel,
   options: { sampleShape: readonly number[]; classes: number; device: Device; batchSize: number; intraOpThreads?: number; externalData?: ExternalDataFolder },
-): Promise<DifferentiableModel & { timings: ModelTimings; provider: string; release(): Promise<void> }> {
+): Promise<DifferentiableModel & { timings: ModelTimings; provider: string; sharesForwardPass(rows: number): Promise<boolean>; release(): Promise<void> }> {
   const session = await createGradientSession(model, options);
   const { input, cotangent, logits, gradient } = session.names;
   const runner = sizedRunners(session.session, options.batchSize);
   const forwardOnly = await createForwardRunner(model, options);
   const per = options.sampleShape.reduce((a, b) => a * b, 1);
   const timings: ModelTimings = { forwardMs: 0, backwardMs: 0, forwardCalls: 0, backwardCalls: 0 };
+  const shared = new Map<number, Promise<SharedForward | null>>();
+  const sharedForward = (rows: number) => {
+    let s = shared.get(rows);
+    if (!s) shared.set(rows, (s = createSharedForward(model, options, rows)));
+    return s;
+  };
+  const vjp = async (x: Float32Array, v: Float32Array, n: number) => {
+    const start = performance.now();
+    const out = await runner(n).run(
+      { [input]: { data: x.subarray(0, n * per), shape: [n, ...options.sampleShape] }, [cotangent]: { data: v.subarray(0, n * options.classes), shape: [n, options.classes] } },
+      { fetch: [logits, gradient] },
+    );
+    timings.backwardMs += performance.now() - start;
+    timings.backwardCalls++;
+    return { logits: out[logits].data, grad: out[gradient].data };
+  };
   return {
     classes: options.classes,
     sampleShape: options.sampleShape,
@@ -53,21 +75,73 @@ export async function onnxDifferentiableModel(
       timings.forwardCalls++;
       return out;
     },
-    async vjp(x, v, n) {
+    vjp,
+    /** Whether vjpRows with this many rows runs one forward pass per sample (else it replicates the samples). */
+    async sharesForwardPass(rows) {
+      return rows > 1 && (await sharedForward(rows)) !== null;
+    },
+    async vjpRows(x, v, n, rows) {
+      const s = rows > 1 ? await sharedForward(rows) : null;
+      if (!s) return vjpByReplication(vjp, x, v, n, rows, per, options.classes);
       const start = performance.now();
-      const out = await runner(n).run(
-        { [input]: { data: x.subarray(0, n * per), shape: [n, ...options.sampleShape] }, [cotangent]: { data: v.subarray(0, n * options.classes), shape: [n, options.classes] } },
-        { fetch: [logits, gradient] },
+      const out = await s.runner(n).run(
+        { [s.names.input]: { data: x.subarray(0, n * per), shape: [n, ...options.sampleShape] }, [s.names.cotangent]: { data: v.subarray(0, n * rows * options.classes), shape: [n, rows, options.classes] } },
+        { fetch: [s.names.logits, s.names.gradient] },
       );
       timings.backwardMs += performance.now() - start;
       timings.backwardCalls++;
-      return { logits: out[logits].data, grad: out[gradient].data };
+      return { logits: out[s.names.logits].data, grad: out[s.names.gradient].data };
     },
     async release() {
       await session.session.release();
       await forwardOnly.release();
+      for (const s of shared.values()) await (await s.catch(() => null))?.session.release();
     },
   };
+}
+
+interface SharedForward {
+  session: InferenceSession;
+  names: GradientSession['names'];
+  runner: (samples: number) => BatchRunner;
+}
+
+/**
+ * The gradient model in Jacobian mode for `rows` cotangents per sample, or null where the model
+ * cannot share its forward pass (a batch size baked into a shape, an opset before 13, logits
+ * without a row per sample): its callers then replicate the samples. A run holds
+ * batchSize / rows samples, so that its backward tensors have the plain session's batch size.
+ */
+async function createSharedForward(
+  model: OnnxModel,
+  options: { sampleShape: readonly number[]; device: Device; batchSize: number; intraOpThreads?: number; externalData?: ExternalDataFolder },
+  rows: number,
+): Promise<SharedForward | null> {
+  try {
+    const s = await createGradientSession(model, { ...options, rowsPerSample: rows });
+    return { session: s.session, names: s.names, runner: sizedRunners(s.session, Math.max(1, Math.floor(options.batchSize / rows))) };
+  } catch (e) {
+    if (e instanceof GradientError || /dimension|shape/i.test(String(e))) return null;
+    throw e;
+  }
+}
+
+/** vjpRows as plain vector-Jacobian products: each sample repeated once per row. */
+async function vjpByReplication(
+  vjp: DifferentiableModel['vjp'],
+  x: Float32Array,
+  v: Float32Array,
+  n: number,
+  rows: number,
+  per: number,
+  classes: number,
+): Promise<{ logits: Float32Array; grad: Float32Array }> {
+  const xs = new Float32Array(n * rows * per);
+  for (let i = 0; i < n; i++) for (let r = 0; r < rows; r++) xs.set(x.subarray(i * per, (i + 1) * per), (i * rows + r) * per);
+  const out = await vjp(xs, v.subarray(0, n * rows * classes), n * rows);
+  const logits = new Float32Array(n * classes);
+  for (let i = 0; i < n; i++) logits.set(out.logits.subarray(i * rows * classes, i * rows * classes + classes), i * classes);
+  return { logits, grad: out.grad };
 }
 
 /** The plain model for forward passes: cheaper than the gradient graph even with the backward pruned. */
@@ -99,25 +173,4 @@ function sizedRunners(session: InferenceSession, batchSize: number): (rows: numb
     if (!runner) runners.set(size, (runner = new BatchRunner(session, { batchSize: size })));
     return runner;
   };
-}
-
-/**
- * The full Jacobian of the logits for n samples, by batch replication: each sample is repeated
- * once per class with a one-hot cotangent. Returns [n, classes, ...sampleShape].
- */
-export async function jacobian(model: DifferentiableModel, x: Float32Array, n: number): Promise<{ logits: Float32Array; jac: Float32Array }> {
-  const c = model.classes;
-  const per = model.sampleShape.reduce((a, b) => a * b, 1);
-  const xs = new Float32Array(n * c * per);
-  const vs = new Float32Array(n * c * c);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < c; k++) {
-      xs.set(x.subarray(i * per, (i + 1) * per), (i * c + k) * per);
-      vs[(i * c + k) * c + k] = 1;
-    }
-  }
-  const { logits, grad } = await model.vjp(xs, vs, n * c);
-  const firstLogits = new Float32Array(n * c);
-  for (let i = 0; i < n; i++) firstLogits.set(logits.subarray(i * c * c, i * c * c + c), i * c);
-  return { logits: firstLogits, jac: grad };
 }

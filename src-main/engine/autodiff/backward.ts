@@ -20,7 +20,7 @@ import {
 } from '../onnx/graph.js';
 import type { ShapeMap } from '../onnx/shapes.js';
 import { detectLinearHead } from '../onnx/surgery.js';
-import { GradBuilder, GradientError } from './builder.js';
+import { GradBuilder, GradientError, type BatchAxis } from './builder.js';
 import { RULES } from './rules/index.js';
 import { noGradient, type GradRule } from './rules/rule.js';
 
@@ -35,6 +35,12 @@ export interface GradientOptions {
   logits?: string;
   /** Extra output for the penultimate features; defaults to the detected linear head's input, null for none. */
   features?: string | null;
+  /**
+   * Jacobian mode: this many cotangents per sample share one forward pass. The cotangent input
+   * is then [batch, rows, classes] and the gradient [batch, rows, ...sample]. `batched`: where
+   * each forward value keeps its samples (batchedValues).
+   */
+  rowsPerSample?: { rows: number; batched: ReadonlyMap<string, BatchAxis> };
 }
 
 export interface GradientModel {
@@ -140,9 +146,22 @@ export function buildGradientModel(model: OnnxModel, options: GradientOptions): 
   }
   const taken = valueNames(graph);
   const forwardInitializers = new Set(graph.initializers.map((t) => t.name));
-  const g = new GradBuilder(graph, opsetVersion(out) ?? 1, options.shapes, active, xInfo.elemType, taken);
+  const opset = opsetVersion(out) ?? 1;
+  const perRow = options.rowsPerSample;
+  if (perRow && !(Number.isSafeInteger(perRow.rows) && perRow.rows >= 1)) throw new GradientError(`rows per sample must be a whole number >= 1, got ${perRow.rows}`);
+  if (perRow && opset < 13) throw new GradientError(`shared forward passes need opset 13 or later (the model has ${opset}); replicate the samples instead`);
+  const batched = perRow ? new Map([...perRow.batched, [input, { axis: 0, per: 1 }]]) : null;
+  const logitsAxis = batched?.get(logits);
+  if (batched && (logitsAxis?.axis !== 0 || logitsAxis.per !== 1)) throw new GradientError(`shared forward passes need logits with one row per sample ('${logits}' has none)`);
+  const g = new GradBuilder(graph, opset, options.shapes, active, xInfo.elemType, taken, perRow && batched ? { rows: perRow.rows, batched } : null);
   const cotangent = freshName(taken, 'brink_cotangent');
-  const grads = new Map<string, string[]>([[logits, [cotangent]]]);
+  const fixed = (name: string) => {
+    const dims = g.shape(name).slice(1);
+    if (!dims.every((d): d is number => typeof d === 'number')) throw new GradientError(`shared forward passes need the sizes of '${name}' after the batch axis`);
+    return dims;
+  };
+  const seed = perRow ? g.backwardValue(g.reshape(cotangent, g.ints([-1, ...fixed(logits)]))) : cotangent;
+  const grads = new Map<string, string[]>([[logits, [seed]]]);
   const add = (v: string, grad: string) => grads.set(v, [...(grads.get(v) ?? []), grad]);
 
   for (const node of pathNodes(order, active, logits).reverse()) {
@@ -161,7 +180,8 @@ export function buildGradientModel(model: OnnxModel, options: GradientOptions): 
   }
 
   const gradient = freshName(taken, 'brink_gradient');
-  const dx = g.sum(grads.get(input)) ?? g.zerosLike(input);
+  const summed = g.sum(grads.get(input)) ?? g.zerosLike(input);
+  const dx = perRow ? g.reshape(summed, g.ints([-1, perRow.rows, ...fixed(input)])) : summed;
   graph.nodes.push({ opType: 'Identity', domain: '', name: gradient, inputs: [dx], outputs: [gradient], attributes: [] });
 
   const wanted = options.features === undefined ? detectLinearHead(out, logits).head?.featuresTensor ?? null : options.features;
@@ -171,11 +191,37 @@ export function buildGradientModel(model: OnnxModel, options: GradientOptions): 
     const known = declared.get(name);
     return { name, elemType: known?.elemType || g.floatType, shape: known?.shape ? [...known.shape] : null };
   };
-  graph.inputs.push({ ...info(logits), name: cotangent });
+  const cotangentInfo = info(logits);
+  const gradientInfo: ValueInfo = { ...xInfo, name: gradient };
+  if (perRow) {
+    cotangentInfo.shape = cotangentInfo.shape ? [cotangentInfo.shape[0], perRow.rows, ...cotangentInfo.shape.slice(1)] : null;
+    gradientInfo.shape = xInfo.shape ? [xInfo.shape[0], perRow.rows, ...xInfo.shape.slice(1)] : null;
+  }
+  graph.inputs.push({ ...cotangentInfo, name: cotangent });
   const logitsInfo = graph.outputs.find((o) => o.name === logits) ?? info(logits);
-  graph.outputs = [logitsInfo, ...(features ? [info(features)] : []), { ...xInfo, name: gradient }];
+  graph.outputs = [logitsInfo, ...(features ? [info(features)] : []), gradientInfo];
   removeDeadNodes(out, forwardInitializers);
   return { model: out, input, cotangent, logits, features, gradient };
+}
+
+/**
+ * Where each forward value keeps its samples, from shapes probed at two batch sizes: the one
+ * axis whose size follows the batch (batch * per at both sizes). Values with no such axis, or
+ * more than one, hold no samples of their own (constants, shapes) or cannot share a forward pass.
+ */
+export function batchedValues(first: { shapes: ShapeMap; batch: number }, second: { shapes: ShapeMap; batch: number }): Map<string, BatchAxis> {
+  const batched = new Map<string, BatchAxis>();
+  for (const [name, dims] of first.shapes) {
+    const other = second.shapes.get(name);
+    if (!other || other.length !== dims.length) continue;
+    const moved = dims.map((d, i) => i).filter((i) => dims[i] !== other[i]);
+    if (moved.length !== 1) continue;
+    const [axis] = moved;
+    const [a, b] = [dims[axis], other[axis]];
+    if (typeof a !== 'number' || typeof b !== 'number' || a % first.batch !== 0 || a / first.batch !== b / second.batch) continue;
+    batched.set(name, { axis, per: a / first.batch });
+  }
+  return batched;
 }
 
 function endpoints(model: OnnxModel, options: { input?: string; logits?: string }): { input: string; logits: string } {

@@ -12,11 +12,31 @@ export class GradientError extends Error {
   override name = 'GradientError';
 }
 
+/** Where a forward value keeps its samples: `axis` holds `per` entries per sample (1, or the tokens of a [batch * tokens, ...] layout). */
+export interface BatchAxis {
+  axis: number;
+  per: number;
+}
+
+/**
+ * Jacobian mode: `rows` cotangents per sample share one forward pass. Backward tensors hold
+ * rows * batch rows (sample-major), and each forward value a backward node reads is repeated
+ * `rows` times at that point. `batched`: the forward values that hold samples (batchedValues).
+ */
+export interface RowsPerSample {
+  rows: number;
+  batched: ReadonlyMap<string, BatchAxis>;
+}
+
 export class GradBuilder {
   private readonly constants = new Map<string, string>();
   private readonly shapeNodes = new Map<string, string>();
   private readonly channelScales = new Map<string, { grad: string; scale: string }>();
   private readonly reluMasked = new Set<string>();
+  /** Jacobian mode: values with rows * batch rows; flat indices into a batched tensor (per tensor, its per-sample size). */
+  private readonly perRow = new Set<string>();
+  private readonly flatIndices = new Map<string, { perSample: string; rank: number }>();
+  private readonly repeated = new Map<string, string>();
   private count = 0;
 
   constructor(
@@ -28,6 +48,7 @@ export class GradBuilder {
     /** TensorProto.DataType of the differentiated input (float32 in practice). */
     readonly floatType: number,
     private readonly taken: Set<string>,
+    private readonly rowsPerSample: RowsPerSample | null = null,
   ) {}
 
   /** Whether a value depends on the input differentiably (only those receive gradients). */
@@ -41,9 +62,74 @@ export class GradBuilder {
 
   /** Emits a node; returns its outputs. */
   emit(opType: string, inputs: string[], attributes: Attribute[] = [], outputs = 1): string[] {
+    return this.rowsPerSample ? this.emitPerRow(this.rowsPerSample, opType, inputs, attributes, outputs) : this.emitAsIs(opType, inputs, attributes, outputs);
+  }
+
+  private emitAsIs(opType: string, inputs: string[], attributes: Attribute[] = [], outputs = 1): string[] {
     const names = Array.from({ length: outputs }, () => this.fresh(`${opType}_${++this.count}`));
     this.graph.nodes.push({ opType, domain: '', name: names[0], inputs, outputs: names, attributes });
     return names;
+  }
+
+  private asIs(opType: string, inputs: string[], attributes: Attribute[] = []): string {
+    return this.emitAsIs(opType, inputs, attributes)[0];
+  }
+
+  /**
+   * Jacobian mode: a node that reads a backward value or a batched forward value runs on
+   * rows * batch rows, its batched forward inputs repeated; nodes on constants alone run as they
+   * are. Shape and Size of a batched value answer for the repeated tensor without building it.
+   */
+  private emitPerRow(mode: RowsPerSample, opType: string, inputs: string[], attributes: Attribute[], outputs: number): string[] {
+    const batched = (v: string) => mode.batched.has(v) || this.flatIndices.has(v);
+    const at = mode.batched.get(inputs[0]);
+    if ((opType === 'Shape' || opType === 'Size') && at && attributes.length === 0) {
+      const forward = this.asIs(opType, inputs);
+      if (opType === 'Size') return [this.backwardValue(this.asIs('Mul', [forward, this.ints([mode.rows], [])]))];
+      const scale = Array.from({ length: this.rank(inputs[0]) }, (_, i) => (i === at.axis ? mode.rows : 1));
+      return [this.backwardValue(this.asIs('Mul', [forward, this.ints(scale)]))];
+    }
+    if (!inputs.some((v) => this.perRow.has(v) || batched(v))) return this.emitAsIs(opType, inputs, attributes, outputs);
+    const repeated = inputs.map((v) => (v && !this.perRow.has(v) && batched(v) ? this.repeat(mode, v) : v));
+    return this.emitAsIs(opType, repeated, attributes, outputs).map((o) => this.backwardValue(o));
+  }
+
+  /** Marks a value as holding rows * batch rows (the cotangents, the gradients). */
+  backwardValue(name: string): string {
+    this.perRow.add(name);
+    return name;
+  }
+
+  /**
+   * A batched forward value with each sample's entries repeated `rows` times, next to each
+   * other along its batch axis. Flat indices into a batched tensor (MaxPool's Indices) also move
+   * to their copy's place.
+   */
+  private repeat(mode: RowsPerSample, v: string): string {
+    let out = this.repeated.get(v);
+    if (out) return out;
+    const flat = this.flatIndices.get(v);
+    const { axis, per } = mode.batched.get(v) ?? { axis: 0, per: 1 };
+    const rank = flat?.rank ?? this.rank(v);
+    const shape = this.asIs('Shape', [v]);
+    const part = (from: number, to: number) => this.asIs('Slice', [shape, this.ints([from]), this.ints([to]), this.ints([0])]);
+    const concat = (parts: string[]) => this.asIs('Concat', parts, [attr.int('axis', 0)]);
+    // [..., batch, (per,) ...] -> [..., batch, 1, (per,) ...] -> [..., batch, rows, (per,) ...]
+    const split = per === 1 ? v : this.asIs('Reshape', [v, concat([part(0, axis), this.ints([-1, per]), part(axis + 1, Infinity)])]);
+    const stacked = this.asIs('Unsqueeze', [split, this.ints([axis + 1])]);
+    const spread = [...Array(axis + 1).fill(1), mode.rows, ...Array(rank - axis - (per === 1 ? 1 : 0)).fill(1)];
+    let wide = this.asIs('Expand', [stacked, this.ints(spread)]);
+    if (flat !== undefined) {
+      // Sample b's copy k lands at row b * rows + k: its flat indices move by (b * (rows - 1) + k) samples.
+      const batch = this.asIs('Gather', [shape, this.ints([0], [])], [attr.int('axis', 0)]);
+      const samples = this.asIs('Range', [this.ints([0], []), batch, this.ints([1], [])]);
+      const shift = this.asIs('Add', [this.asIs('Mul', [this.asIs('Unsqueeze', [samples, this.ints([1])]), this.ints([mode.rows - 1])]), this.ints(Array.from({ length: mode.rows }, (_, k) => k), [1, mode.rows])]);
+      const offsets = this.asIs('Reshape', [this.asIs('Mul', [shift, flat.perSample]), this.ints([-1, mode.rows, ...Array(rank - 1).fill(1)])]);
+      wide = this.asIs('Add', [wide, offsets]);
+    }
+    out = this.asIs('Reshape', [wide, concat([part(0, axis), this.ints([-1]), part(axis + 1, Infinity)])]);
+    this.repeated.set(v, out);
+    return out;
   }
 
   op(opType: string, inputs: string[], attributes: Attribute[] = []): string {
@@ -266,10 +352,18 @@ export class GradBuilder {
     return terms.length === 2 ? this.op('Add', terms) : this.op('Sum', terms);
   }
 
-  /** Makes a forward node produce an optional output (MaxPool's Indices) and returns its name. */
-  forwardOutput(node: Node, index: number, hint: string): string {
+  /**
+   * Makes a forward node produce an optional output and returns its name. `flatInto`: the output
+   * holds indices into that batched tensor flattened whole (MaxPool's Indices).
+   */
+  forwardOutput(node: Node, index: number, hint: string, flatInto?: string): string {
     while (node.outputs.length <= index) node.outputs.push('');
     if (!node.outputs[index]) node.outputs[index] = freshName(this.taken, `${node.outputs[0]}_${hint}`);
-    return node.outputs[index];
+    const name = node.outputs[index];
+    if (this.rowsPerSample && flatInto !== undefined && !this.flatIndices.has(name)) {
+      const batch = this.asIs('Gather', [this.asIs('Shape', [flatInto]), this.ints([0])], [attr.int('axis', 0)]);
+      this.flatIndices.set(name, { perSample: this.asIs('Div', [this.asIs('Size', [flatInto]), batch]), rank: this.rank(node.outputs[0]) });
+    }
+    return name;
   }
 }

@@ -5,10 +5,11 @@
 import * as ort from 'onnxruntime-node';
 import { readModel, writeModel } from '../onnx/codec.js';
 import { encode, valueInfo, type DimSpec } from '../onnx/fixtures/models.js';
-import type { OnnxModel } from '../onnx/graph.js';
+import { opsetVersion, type OnnxModel } from '../onnx/graph.js';
 import type { pb } from '../onnx/proto.js';
 import { mergeShapes, probeShapes, staticShapes, type ShapeMap } from '../onnx/shapes.js';
-import { buildGradientModel, type GradientModel } from './backward.js';
+import type { BatchAxis } from './builder.js';
+import { batchedValues, buildGradientModel, GradientError, type GradientModel } from './backward.js';
 
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -96,6 +97,12 @@ export async function shapesFor(model: OnnxModel, feeds: Record<string, ort.Tens
   return mergeShapes(staticShapes(model), await probeShapes(model, ortRun, feeds));
 }
 
+/** Where the forward values keep their samples, from probes at two batch sizes (batchedValues). */
+export async function batchedFor(model: OnnxModel, feeds: Record<string, ort.Tensor>, otherFeeds: Record<string, ort.Tensor>): Promise<Map<string, BatchAxis>> {
+  const probe = async (f: Record<string, ort.Tensor>) => ({ shapes: await probeShapes(model, ortRun, f), batch: Object.values(f)[0].dims[0] });
+  return batchedValues(await probe(feeds), await probe(otherFeeds));
+}
+
 export interface GradCheck {
   /** Brink's d(sum v·y)/dx. */
   gradient: Float32Array;
@@ -136,6 +143,7 @@ export async function gradCheck(proto: pb.IModelProto, shape: number[], options:
     if (logits.some((value, i) => Math.abs(value - (y.data as Float32Array)[i]) > 1e-5 * (1 + Math.abs(value)))) {
       throw new Error('the gradient model changed the forward output');
     }
+    await checkSharedForward(model, built, x, shape, feeds, y.dims);
     const eps = options.eps ?? 1e-3;
     const f = async (data: Float32Array) => {
       const out = (await forward.run({ [input]: new ort.Tensor('float32', data, shape) }))[model.graph.outputs[0].name].data as Float32Array;
@@ -159,5 +167,57 @@ export async function gradCheck(proto: pb.IModelProto, shape: number[], options:
   } finally {
     await forward.release();
     await backward.release();
+  }
+}
+
+const SHARED_ROWS = 3;
+
+/**
+ * Jacobian mode against the plain gradient model: SHARED_ROWS cotangents per sample through one
+ * forward pass must give, row by row, what the plain model gives for each cotangent alone.
+ */
+async function checkSharedForward(model: OnnxModel, plain: GradientModel, x: Float32Array, shape: number[], feeds: Record<string, ort.Tensor>, logitsDims: readonly number[]): Promise<void> {
+  const input = model.graph.inputs[0].name;
+  // Below opset 13 the mode is refused; a fixed batch cannot be probed at a second size.
+  if ((opsetVersion(model) ?? 1) < 13 || typeof model.graph.inputs[0].shape?.[0] === 'number') return;
+  const larger = [shape[0] + 1, ...shape.slice(1)];
+  const shapes = await shapesFor(model, feeds);
+  let shared: GradientModel;
+  try {
+    const batched = await batchedFor(model, feeds, { [input]: new ort.Tensor('float32', spread(larger.reduce((a, b) => a * b, 1), 'batch'), larger) });
+    shared = buildGradientModel(model, { shapes, features: null, rowsPerSample: { rows: SHARED_ROWS, batched } });
+  } catch (e) {
+    // Models that bake the batch size into a shape, or whose outputs do not keep samples on the
+    // first axis (an op test with x as a weight matrix), have no per-sample rows to share.
+    if (e instanceof GradientError || /dimension|shape|broadcast/i.test(String(e))) return;
+    throw e;
+  }
+  const plainSession = await session(writeModel(plain.model));
+  const sharedSession = await session(writeModel(shared.model));
+  try {
+    const classes = logitsDims.slice(1).reduce((a, b) => a * b, 1);
+    const batch = shape[0];
+    const per = x.length / batch;
+    const v = uniform(batch * SHARED_ROWS * classes, 'rows');
+    const out = (await sharedSession.run({ ...feeds, [shared.cotangent]: new ort.Tensor('float32', v, [batch, SHARED_ROWS, classes]) }))[shared.gradient];
+    if (out.dims.join() !== [batch, SHARED_ROWS, ...shape.slice(1)].join()) throw new Error(`shared forward pass: gradient shaped [${out.dims}]`);
+    const got = out.data as Float32Array;
+    for (let k = 0; k < SHARED_ROWS; k++) {
+      const vk = new Float32Array(batch * classes);
+      for (let b = 0; b < batch; b++) vk.set(v.subarray((b * SHARED_ROWS + k) * classes, (b * SHARED_ROWS + k + 1) * classes), b * classes);
+      const want = (await plainSession.run({ ...feeds, [plain.cotangent]: new ort.Tensor('float32', vk, logitsDims) }))[plain.gradient].data as Float32Array;
+      let worst = 0;
+      let scale = 1e-6;
+      for (let b = 0; b < batch; b++) {
+        for (let j = 0; j < per; j++) {
+          worst = Math.max(worst, Math.abs(got[(b * SHARED_ROWS + k) * per + j] - want[b * per + j]));
+          scale = Math.max(scale, Math.abs(want[b * per + j]));
+        }
+      }
+      if (worst > 1e-5 * scale) throw new Error(`shared forward pass: row ${k} differs from the plain gradient by ${worst} (scale ${scale})`);
+    }
+  } finally {
+    await plainSession.release();
+    await sharedSession.release();
   }
 }

@@ -1,7 +1,7 @@
 // The session attacks and `brink grad` use: the model with its backward pass appended, built
 // once per model and run by onnxruntime on the chosen device.
 import ort from 'onnxruntime-node';
-import { buildGradientModel, GradientError, type GradientModel } from '../autodiff/backward.js';
+import { batchedValues, buildGradientModel, GradientError, type GradientModel } from '../autodiff/backward.js';
 import { writeModel } from '../onnx/codec.js';
 import { attachExternalData, hasExternalData } from '../onnx/external.js';
 import { feedInputs, type OnnxModel } from '../onnx/graph.js';
@@ -33,7 +33,14 @@ const probeRunner =
  */
 export async function createGradientSession(
   model: OnnxModel,
-  options: { sampleShape: readonly number[]; device: Device; intraOpThreads?: number; externalData?: ExternalDataFolder },
+  options: {
+    sampleShape: readonly number[];
+    device: Device;
+    intraOpThreads?: number;
+    externalData?: ExternalDataFolder;
+    /** Jacobian mode: this many cotangents per sample through one forward pass (buildGradientModel's rowsPerSample). */
+    rowsPerSample?: number;
+  },
 ): Promise<GradientSession> {
   const { externalData } = options;
   if (externalData) attachExternalData(model, externalData.read);
@@ -41,11 +48,18 @@ export async function createGradientSession(
   const fed = feedInputs(model.graph);
   if (fed.length !== 1) throw new GradientError(`the model takes ${fed.length} inputs; Brink differentiates models with one image input`);
   const input = fed[0];
-  const probeSize = 2 * options.sampleShape.reduce((a, b) => a * b, 1);
-  const probeX = Float32Array.from({ length: probeSize }, (_, i) => ((i * 7919) % 1000) / 1000);
-  const feeds = { [input.name]: new ort.Tensor('float32', probeX, [2, ...options.sampleShape]) };
-  const shapes = mergeShapes(staticShapes(model), await probeShapes(model, probeRunner(externalData), feeds));
-  const { model: gradientModel, ...names } = buildGradientModel(model, { shapes, input: input.name });
+  const probe = async (batch: number) => {
+    const size = batch * options.sampleShape.reduce((a, b) => a * b, 1);
+    const probeX = Float32Array.from({ length: size }, (_, i) => ((i * 7919) % 1000) / 1000);
+    const feeds = { [input.name]: new ort.Tensor('float32', probeX, [batch, ...options.sampleShape]) };
+    return { shapes: await probeShapes(model, probeRunner(externalData), feeds), batch };
+  };
+  const first = await probe(2);
+  const shapes = mergeShapes(staticShapes(model), first.shapes);
+  const rows = options.rowsPerSample;
+  // A second probe at another batch size tells which axis of each value holds the samples.
+  const rowsPerSample = rows === undefined ? undefined : { rows, batched: batchedValues(first, await probe(3)) };
+  const { model: gradientModel, ...names } = buildGradientModel(model, { shapes, input: input.name, rowsPerSample });
   const runtime = await createSession(writeModel(gradientModel), { device: options.device, intraOpThreads: options.intraOpThreads, externalData });
   return { ...runtime, names };
 }

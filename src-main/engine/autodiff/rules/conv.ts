@@ -161,7 +161,7 @@ const maxPool: GradRule = (n, dy, g) =>
 function routeToMaxima(n: Node, dy: string, g: GradBuilder): string {
   if (getInt(n, 'storage_order', 0) !== 0) throw new GradientError(`${describeNode(n)}: column-major Indices (storage_order=1) are not supported`);
   const x = n.inputs[0];
-  const indices = g.forwardOutput(n, 1, 'indices');
+  const indices = g.forwardOutput(n, 1, 'indices', x);
   const kernel = getInts(n, 'kernel_shape') ?? [];
   const w = windowOf(n, [], kernel);
   const groups = kernel.map((k, i) => Math.ceil(((k - 1) * w.dilations[i] + 1) / w.strides[i]));
