@@ -58,8 +58,17 @@ export async function createGradientSession(
   const shapes = mergeShapes(staticShapes(model), first.shapes);
   const rows = options.rowsPerSample;
   // A second probe at another batch size tells which axis of each value holds the samples.
-  const rowsPerSample = rows === undefined ? undefined : { rows, batched: batchedValues(first, await probe(3)) };
+  const rowsPerSample = rows === undefined ? undefined : { rows, batched: batchedValues(first, await secondProbe(() => probe(3))) };
   const { model: gradientModel, ...names } = buildGradientModel(model, { shapes, input: input.name, rowsPerSample });
   const runtime = await createSession(writeModel(gradientModel), { device: options.device, intraOpThreads: options.intraOpThreads, externalData });
   return { ...runtime, names };
+}
+
+/** A model that runs at batch 2 only (a batch size baked into a Reshape) has no sample axis to share. */
+async function secondProbe<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    throw new GradientError(`the model does not run at a second batch size, so no forward pass can be shared: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  }
 }
