@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { AUTO_ORDER, createSession, RuntimeProviderError } from './providers.js';
+import { AUTO_ORDER, createSession, RuntimeProviderError, sessionOptions } from './providers.js';
 import { missingCudaLibrary } from './reasons.js';
 import { classifierBytes, hasSampleModel, SAMPLE_MODEL, uniform } from './test-models.js';
 import { probeInWorker, probeWebgpu } from './webgpu-probe.js';
@@ -14,6 +14,18 @@ async function logits(session: InferenceSession, seed = 1): Promise<Float32Array
   const input = new ort.Tensor('float32', uniform(2 * 784, seed), [2, 1, 28, 28]);
   return (await session.run({ input })).logits.data as Float32Array;
 }
+
+describe('sessionOptions', () => {
+  it('keeps intra-op threads from spinning between runs, beside the external data folder', () => {
+    expect(sessionOptions('cpu', { intraOpThreads: 2, externalData: { dir: '/models/weights' } })).toEqual({
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: 2,
+      extra: { session: { model_external_initializers_file_folder_path: '/models/weights', intra_op: { allow_spinning: '0' } } },
+    });
+    expect(sessionOptions('cpu', {}).extra).toEqual({ session: { intra_op: { allow_spinning: '0' } } });
+  });
+});
 
 describe('createSession', () => {
   it('auto tries cuda, webgpu, cpu in order and records a one-line reason for each failure', async () => {

@@ -80,13 +80,23 @@ async function openOn(provider: Provider, modelBytes: Uint8Array, options: Creat
     const probe = await probeWebgpu(options.webgpuProbeTimeoutMs ?? WEBGPU_PROBE_TIMEOUT_MS);
     if (!probe.ok) throw new Error(probe.reason);
   }
-  const sessionOptions: InferenceSession.SessionOptions = {
+  return ort.InferenceSession.create(modelBytes, sessionOptions(provider, options));
+}
+
+/**
+ * Intra-op threads do not spin between runs: an attack alternates several sessions (forward,
+ * gradient, shared-forward gradient) with its own JavaScript, and each session's idle pool kept
+ * spinning on the cores the active one needed. Measured on 2 cores, FAB with 2 threads ran at
+ * 12.5-14.3 samples/s spinning and 21.5 without (19.8 with 1 thread); `bench/attacks.ts --threads 2`.
+ */
+export function sessionOptions(provider: Provider, options: Pick<CreateSessionOptions, 'intraOpThreads' | 'externalData'>): InferenceSession.SessionOptions {
+  const external = options.externalData ? { model_external_initializers_file_folder_path: options.externalData.dir } : {};
+  return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
-    ...externalDataOptions(options.externalData),
+    extra: { session: { ...external, intra_op: { allow_spinning: '0' } } },
   };
-  return ort.InferenceSession.create(modelBytes, sessionOptions);
 }
 
 function explainFailure(provider: Provider, error: unknown): string {
