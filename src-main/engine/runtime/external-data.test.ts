@@ -117,6 +117,20 @@ describe('sessions on models with external data', () => {
     await outside.session.release();
     await expect(createGradientSession(readModel(bytes), options)).rejects.toThrow(/external data files, but no folder/);
   });
+
+  it('share one forward pass between several cotangents per sample, as the model with its weights inside does', async () => {
+    const { dir, bytes } = externalClassifier();
+    const options = { sampleShape: [1, 28, 28], device: 'cpu' as const, rowsPerSample: 3 };
+    const inside = await createGradientSession(readModel(encode(model(classifierGraph()))), options);
+    const outside = await createGradientSession(readModel(bytes), { ...options, externalData: existingFolder(dir) });
+    const run = (s: typeof inside) =>
+      s.session.run({ [s.names.input]: batch(), [s.names.cotangent]: new ort.Tensor('float32', uniform(60, 5), [2, 3, 10]) });
+    const [a, b] = [await run(inside), await run(outside)];
+    expect(b[outside.names.gradient].dims).toEqual([2, 3, 1, 28, 28]);
+    expect(b[outside.names.gradient].data).toEqual(a[inside.names.gradient].data);
+    await inside.session.release();
+    await outside.session.release();
+  });
 });
 
 function tempFolders(): string[] {
