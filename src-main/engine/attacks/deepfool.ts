@@ -34,9 +34,9 @@ const DISTANCE_PAD = 1e-4;
 /**
  * Runs DeepFool on every sample of the batch. A sample whose prediction already differs from
  * batch.classes counts as a success at iteration 0 with no perturbation (as in Foolbox, where
- * such a sample is adversarial from the start). Per step, one vector-Jacobian call covers all
- * samples still unbroken, each replicated once per candidate k with the cotangent
- * e_k - e_orig, so its gradient is that of f_k - f_orig.
+ * such a sample is adversarial from the start). Per step, one call covers all samples still
+ * unbroken, with one cotangent e_k - e_orig per candidate k (a row each, sharing the sample's
+ * forward pass), so each row's gradient is that of f_k - f_orig.
  */
 export async function deepfool(model: DifferentiableModel, batch: Batch, options: DeepFoolOptions): Promise<AttackResult> {
   const { norm } = options;
