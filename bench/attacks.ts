@@ -34,32 +34,20 @@
  * adversarial examples come back as .npy and go through Brink's verification, so both sides'
  * margins are measured alike.
  */
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
 import { deepfool } from '../src-main/engine/attacks/deepfool.js';
 import { fab } from '../src-main/engine/attacks/fab.js';
 import { fmn } from '../src-main/engine/attacks/fmn.js';
-import { argmax } from '../src-main/engine/attacks/logit-rows.js';
-import { onnxDifferentiableModel, type DifferentiableModel, type ModelTimings } from '../src-main/engine/attacks/model.js';
+import type { DifferentiableModel, ModelTimings } from '../src-main/engine/attacks/model.js';
 import { perturbationNorms } from '../src-main/engine/attacks/norms.js';
 import type { AttackResult, Batch } from '../src-main/engine/attacks/types.js';
 import { verifyAdversarials } from '../src-main/engine/attacks/verify.js';
-import { readDataset } from '../src-main/engine/data/index.js';
-import { readModel } from '../src-main/engine/onnx/codec.js';
-import { foldPreprocessing } from '../src-main/engine/onnx/surgery.js';
 import { loadAverage, median, table, wholeNumber } from './common.js';
+import { CLASSES, loadSampleCnn, ROBUST_CNN } from './sample-cnn.js';
 import { runTorchFab, torchUnavailable, type TorchFabRun, type TorchJacobian } from './torch-fab.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const MODEL = join(root, 'resources', 'samples', 'fmnist-cnn-robust.onnx');
-const IMAGES = join(root, 'resources', 'samples', 'fmnist-test-1000-images-idx3-ubyte.gz');
-// The sample models' normalisation (resources/samples/manifest.json), as `brink model add` is given it.
-const PREPROCESSING = { mean: [0.286], std: [0.353] };
-const CLASSES = 10;
 
 interface AttackCase {
   name: string;
@@ -242,7 +230,7 @@ interface TorchFigures extends Omit<TorchFabRun, 'adv'> {
 /** Runs bench/torch_fab.py on Brink's inputs and classes, then verifies its adversarial examples as Brink's own. */
 async function runTorch(model: DifferentiableModel, x: Float32Array, classes: Int32Array, variant: TorchVariant, opts: Options): Promise<TorchFigures> {
   const per = model.sampleShape.reduce((a, b) => a * b, 1);
-  const { adv, ...run } = runTorchFab(x, classes, { model: MODEL, sampleShape: model.sampleShape, batch: opts.batch, steps: 100, threads: opts.threads, ...variant });
+  const { adv, ...run } = runTorchFab(x, classes, { model: ROBUST_CNN, sampleShape: model.sampleShape, batch: opts.batch, steps: 100, threads: opts.threads, ...variant });
   const f: TorchFigures = { ...run, variant, found: 0, linf: [], l2: [] };
   for (let start = 0; start < opts.samples; start += opts.batch) {
     const n = Math.min(opts.batch, opts.samples - start);
@@ -400,23 +388,17 @@ function reportTorch(brink: Figures[], torch: TorchFigures[][], opts: Options): 
 async function main(): Promise<void> {
   const opts = options(process.argv.slice(2));
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}; Node ${process.versions.node}; onnxruntime-node ${ort.env.versions.node}; load average before: ${loadAverage()}`);
-  const graph = foldPreprocessing(readModel(readFileSync(MODEL), 'fmnist-cnn-robust.onnx'), PREPROCESSING);
-  const dataset = await readDataset(IMAGES, { limit: opts.samples });
-  if (dataset.count < opts.samples) throw new Error(`--samples ${opts.samples}: the sample file holds ${dataset.count} images`);
-  const x = Float32Array.from(dataset.data, (v) => v / 255);
   const t0 = performance.now();
-  const model = await onnxDifferentiableModel(graph, { sampleShape: dataset.shape, classes: CLASSES, device: 'cpu', batchSize: opts.batch, intraOpThreads: opts.threads });
+  const { model, x, classes, correct } = await loadSampleCnn(opts.samples, { batchSize: opts.batch, threads: opts.threads });
   console.log(`gradient and forward sessions built in ${(performance.now() - t0).toFixed(0)} ms (provider ${model.provider})`);
   try {
-    // Margins are distances to the model's own decision (DESIGN.md section 5).
-    const logits = await model.logits(x, opts.samples);
-    const classes = Int32Array.from({ length: opts.samples }, (_, i) => argmax(logits.subarray(i * CLASSES, (i + 1) * CLASSES)));
-    const correct = classes.filter((c, i) => c === dataset.labels[i]).length;
     console.log(`${opts.samples} samples, ${correct} predicted as labelled (${((100 * correct) / opts.samples).toFixed(1)}%)`);
-    // Warm-up outside the timing: onnxruntime's first run of a shape allocates its arena.
+    // Warm-up outside the timing: onnxruntime's first run of a shape allocates its arena, and
+    // the first call with several rows per sample builds the session that shares the forward pass.
     const per = model.sampleShape.reduce((a, b) => a * b, 1);
     const n = Math.min(opts.batch, opts.samples);
     await model.vjp(x.subarray(0, n * per), new Float32Array(n * CLASSES).fill(1), n);
+    await model.vjpRows(x.subarray(0, n * per), new Float32Array(n * (CLASSES - 1) * CLASSES).fill(1), n, CLASSES - 1);
     await model.logits(x.subarray(0, n * per), n);
 
     // Rounds interleave the attacks, so that a burst of other load does not hit one attack only.

@@ -27,32 +27,20 @@
  * Times are wall times of the attack alone (PyTorch's: the script's own, without Python's start-up
  * and model building), verification apart.
  */
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
 import type { ApgdLoss } from '../src-main/engine/attacks/apgd.js';
 import { minimalEpsilonByBisection } from '../src-main/engine/attacks/apgd-search.js';
 import { fab, type FabOptions } from '../src-main/engine/attacks/fab.js';
-import { argmax } from '../src-main/engine/attacks/logit-rows.js';
-import { onnxDifferentiableModel, type DifferentiableModel } from '../src-main/engine/attacks/model.js';
+import type { DifferentiableModel } from '../src-main/engine/attacks/model.js';
 import { perturbationNorms } from '../src-main/engine/attacks/norms.js';
 import type { Batch } from '../src-main/engine/attacks/types.js';
 import { verifyAdversarials } from '../src-main/engine/attacks/verify.js';
-import { readDataset } from '../src-main/engine/data/index.js';
-import { readModel } from '../src-main/engine/onnx/codec.js';
-import { foldPreprocessing } from '../src-main/engine/onnx/surgery.js';
 import { loadAverage, median, table, wholeNumber } from './common.js';
+import { loadSampleCnn, ROBUST_CNN } from './sample-cnn.js';
 import { runTorchFab, torchUnavailable } from './torch-fab.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const MODEL = join(root, 'resources', 'samples', 'fmnist-cnn-robust.onnx');
-const IMAGES = join(root, 'resources', 'samples', 'fmnist-test-1000-images-idx3-ubyte.gz');
-// The sample models' normalisation (resources/samples/manifest.json), as `brink model add` is given it.
-const PREPROCESSING = { mean: [0.286], std: [0.353] };
-const CLASSES = 10;
 const LO = 0;
 const HI = 0.5;
 // A float32 point on the edge of APGD's ball measures a few ulps above its epsilon.
@@ -153,7 +141,7 @@ async function brinkFab(model: DifferentiableModel, batch: Batch, variant: (type
 
 async function torchFab(model: DifferentiableModel, batch: Batch, opts: Options): Promise<FabMargins> {
   const run = runTorchFab(batch.x, batch.classes, {
-    model: MODEL,
+    model: ROBUST_CNN,
     sampleShape: model.sampleShape,
     batch: Math.min(opts.samples, 100),
     steps: 100,
@@ -231,16 +219,8 @@ function report(bisections: Bisection[], fabs: FabMargins[], opts: Options): voi
 async function main(): Promise<void> {
   const opts = options(process.argv.slice(2));
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}; Node ${process.versions.node}; onnxruntime-node ${ort.env.versions.node}; load average before: ${loadAverage()}`);
-  const graph = foldPreprocessing(readModel(readFileSync(MODEL), 'fmnist-cnn-robust.onnx'), PREPROCESSING);
-  const dataset = await readDataset(IMAGES, { limit: opts.samples });
-  if (dataset.count < opts.samples) throw new Error(`--samples ${opts.samples}: the sample file holds ${dataset.count} images`);
-  const x = Float32Array.from(dataset.data, (v) => v / 255);
-  const model = await onnxDifferentiableModel(graph, { sampleShape: dataset.shape, classes: CLASSES, device: 'cpu', batchSize: Math.min(opts.samples, 128), intraOpThreads: opts.threads });
+  const { model, x, classes, correct } = await loadSampleCnn(opts.samples, { batchSize: Math.min(opts.samples, 128), threads: opts.threads });
   try {
-    // Margins are distances to the model's own decision (DESIGN.md section 5).
-    const logits = await model.logits(x, opts.samples);
-    const classes = Int32Array.from({ length: opts.samples }, (_, i) => argmax(logits.subarray(i * CLASSES, (i + 1) * CLASSES)));
-    const correct = classes.filter((c, i) => c === dataset.labels[i]).length;
     console.log(`${opts.samples} samples, ${correct} predicted as labelled; ${opts.threads} intra-op thread(s)`);
     const batch: Batch = { x, n: opts.samples, classes };
 
