@@ -30,3 +30,22 @@ export function loadAverage(): string {
     .map((l) => l.toFixed(2))
     .join(' ');
 }
+
+export interface Timing {
+  imagesPerSecond: number;
+  medianMs: number;
+  minMs: number;
+}
+
+/** Warm-up passes (first-run allocations, onnxruntime's arena), then the median of timed ones. */
+export async function timed(images: number, warmup: number, repeats: number, pass: () => Promise<unknown>): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) await pass();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    await pass();
+    times.push(performance.now() - t0);
+  }
+  const medianMs = median(times);
+  return { imagesPerSecond: (images * 1000) / medianMs, medianMs, minMs: Math.min(...times) };
+}

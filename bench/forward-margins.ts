@@ -33,7 +33,7 @@ import { readModel, writeModel } from '../src-main/engine/onnx/codec.js';
 import { detectLinearHead, foldPreprocessing } from '../src-main/engine/onnx/surgery.js';
 import { BatchRunner, createSession, encodeNpy } from '../src-main/engine/runtime/index.js';
 import type { SampleResult } from '../src-main/store/run-repo.js';
-import { loadAverage, median, table, wholeNumber } from './common.js';
+import { loadAverage, median, table, timed, wholeNumber, type Timing } from './common.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const samples = join(root, 'resources', 'samples');
@@ -52,11 +52,6 @@ interface Options {
   models: string[];
 }
 
-interface Timing {
-  imagesPerSecond: number;
-  medianMs: number;
-  minMs: number;
-}
 
 interface BrinkResult extends Timing {
   /** Logits and [logit, feature l_inf, feature l2] margins of the first batch, for the agreement check. */
@@ -93,18 +88,6 @@ function options(argv: string[]): Options {
 }
 
 
-/** Warm-up passes (first-run allocations, onnxruntime's arena), then the median of timed ones. */
-async function timed(images: number, warmup: number, repeats: number, pass: () => Promise<unknown>): Promise<Timing> {
-  for (let i = 0; i < warmup; i++) await pass();
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now();
-    await pass();
-    times.push(performance.now() - t0);
-  }
-  const medianMs = median(times);
-  return { imagesPerSecond: (images * 1000) / medianMs, medianMs, minMs: Math.min(...times) };
-}
 
 async function benchBrink(modelPath: string, dataset: DatasetSamples, threads: number, opts: Options): Promise<BrinkResult> {
   // Model preparation exactly as forwardMargins() does it.

@@ -45,7 +45,7 @@ import { readModel, writeModel } from '../src-main/engine/onnx/codec.js';
 import { topologicalOrder, type OnnxModel } from '../src-main/engine/onnx/graph.js';
 import { mergeShapes, probeShapes, staticShapes, type ModelRunner } from '../src-main/engine/onnx/shapes.js';
 import { BatchRunner, createSession, decodeNpyFloat32, type FloatArray } from '../src-main/engine/runtime/index.js';
-import { loadAverage, median, table, wholeNumber } from './common.js';
+import { loadAverage, median, table, timed, wholeNumber, type Timing } from './common.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const GOLDEN = join(root, 'src-main', 'engine', 'autodiff', 'goldens', 'resnet');
@@ -162,24 +162,7 @@ async function checkGolden(session: InferenceSession, names: GradientModel): Pro
 
 // ---- timing -----------------------------------------------------------------------------------
 
-interface Timing {
-  imagesPerSecond: number;
-  medianMs: number;
-  minMs: number;
-}
 
-/** Warm-up passes (first-run allocations, onnxruntime's arena), then the median of timed ones. */
-async function timed(images: number, warmup: number, repeats: number, pass: () => Promise<unknown>): Promise<Timing> {
-  for (let i = 0; i < warmup; i++) await pass();
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now();
-    await pass();
-    times.push(performance.now() - t0);
-  }
-  const medianMs = median(times);
-  return { imagesPerSecond: (images * 1000) / medianMs, medianMs, minMs: Math.min(...times) };
-}
 
 interface Brink {
   forward: BatchRunner;
