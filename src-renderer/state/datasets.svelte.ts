@@ -1,53 +1,23 @@
 import type { DatasetDetail, DatasetSummary, Thumbnail } from '../../src-preload/contract';
 import { api } from '../lib/api';
 import { handleError } from './handle-error';
+import { ProjectItems } from './project-items.svelte';
 
 export const THUMBNAILS_PER_PAGE = 64;
 
 /** The open project's datasets: the list, the one whose detail page is shown, and its thumbnails. */
-class DatasetStore {
-  list = $state.raw<DatasetSummary[]>([]);
-  listLoaded = $state(false);
-  detail = $state.raw<DatasetDetail | null>(null);
+class DatasetStore extends ProjectItems<DatasetSummary, DatasetDetail> {
   thumbnails = $state.raw<Thumbnail[]>([]);
   loadingThumbnails = $state(false);
-  #detailId: string | null = null;
 
-  connect(): void {
-    api.on('datasets.changed', () => void this.#changed());
-  }
-
-  /** Reloads the list, and the shown dataset unless it was just removed. */
-  async #changed(): Promise<void> {
-    await this.refresh();
-    const id = this.#detailId;
-    if (id && this.list.some((item) => item.id === id)) await this.load(id);
-  }
-
-  async refresh(): Promise<void> {
-    try {
-      this.list = await api.invoke('dataset.list', {});
-      this.listLoaded = true;
-    } catch (error) {
-      handleError(error, 'Could not list the datasets');
-    }
-  }
-
-  async load(id: string): Promise<void> {
-    const switched = this.#detailId !== id;
-    this.#detailId = id;
-    if (switched) {
-      this.detail = null;
-      this.thumbnails = [];
-    }
-    try {
-      const detail = await api.invoke('dataset.get', { id });
-      if (this.#detailId !== id) return;
-      this.detail = detail;
-      if (switched) await this.moreThumbnails();
-    } catch (error) {
-      handleError(error, 'Could not load the dataset');
-    }
+  constructor() {
+    super({
+      changed: 'datasets.changed',
+      list: () => api.invoke('dataset.list', {}),
+      get: (id) => api.invoke('dataset.get', { id }),
+      remove: (id) => api.invoke('dataset.remove', { id }),
+      noun: 'dataset',
+    });
   }
 
   get hasMoreThumbnails(): boolean {
@@ -55,12 +25,12 @@ class DatasetStore {
   }
 
   async moreThumbnails(): Promise<void> {
-    const id = this.#detailId;
+    const id = this.detailId;
     if (!id || this.loadingThumbnails || !this.hasMoreThumbnails) return;
     this.loadingThumbnails = true;
     try {
       const page = await api.invoke('dataset.thumbnails', { id, offset: this.thumbnails.length, count: THUMBNAILS_PER_PAGE });
-      if (this.#detailId === id) this.thumbnails = [...this.thumbnails, ...page];
+      if (this.detailId === id) this.thumbnails = [...this.thumbnails, ...page];
     } catch (error) {
       handleError(error, 'Could not load the sample images');
     } finally {
@@ -68,27 +38,13 @@ class DatasetStore {
     }
   }
 
-  async remove(id: string): Promise<boolean> {
-    try {
-      await api.invoke('dataset.remove', { id });
-      if (this.#detailId === id) this.close();
-      return true;
-    } catch (error) {
-      handleError(error, 'Could not remove the dataset');
-      return false;
-    }
-  }
-
-  close(): void {
-    this.#detailId = null;
-    this.detail = null;
+  protected override clearDetail(): void {
+    super.clearDetail();
     this.thumbnails = [];
   }
 
-  reset(): void {
-    this.close();
-    this.list = [];
-    this.listLoaded = false;
+  protected override async shown(): Promise<void> {
+    await this.moreThumbnails();
   }
 }
 
