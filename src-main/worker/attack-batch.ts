@@ -40,11 +40,26 @@ async function runMarginAttack(name: AttackName, input: AttackBatchInput, batch:
   const { settings } = input;
   const steps = settings.iterations ?? undefined;
   const seed = batchSeed(settings.seed, input.batchIndex, name);
+  const onProgress = stepProgress(input, name);
   if (name === 'fab') {
-    return fab(input.model, batch, { norm: settings.norm, steps, restarts: settings.restarts, targeted: settings.targeted ?? undefined, seed });
+    return fab(input.model, batch, { norm: settings.norm, steps, restarts: settings.restarts, targeted: settings.targeted ?? undefined, seed, onProgress });
   }
-  if (name === 'deepfool') return deepfool(input.model, batch, { norm: settings.norm as 'l2' | 'linf', steps });
-  return fmn(input.model, batch, { norm: settings.norm, steps });
+  if (name === 'deepfool') return deepfool(input.model, batch, { norm: settings.norm as 'l2' | 'linf', steps, onProgress });
+  return fmn(input.model, batch, { norm: settings.norm, steps, onProgress });
+}
+
+/** How often an attack's steps update the stage: a batch of a large model can take minutes. */
+const STEP_PROGRESS_MS = 250;
+
+/** The attack's steps as the stage, e.g. "fab, step 40 of 100", at most every STEP_PROGRESS_MS and at the end. */
+function stepProgress(input: AttackBatchInput, label: string): (done: number, total: number) => void {
+  let last = -Infinity;
+  return (done, total) => {
+    const now = performance.now();
+    if (done < total && now - last < STEP_PROGRESS_MS) return;
+    last = now;
+    input.stage(`${label}, step ${done} of ${total}`);
+  };
 }
 
 function normOf(v: VerifiedAdversarials, norm: AttackSettings['norm'], i: number): number {
@@ -110,6 +125,7 @@ export async function attackBatch(input: AttackBatchInput): Promise<AttackBatchR
         targets: settings.targeted ?? undefined,
         seed: settings.seed,
         sampleIds: input.indices,
+        onProgress: stepProgress(input, `${name} at ${formatEpsilon(eps)}`),
       });
       const verified = await verifyAdversarials(model, towardsLabel, result.adv, 0);
       for (let i = 0; i < n; i++) {

@@ -48,6 +48,8 @@ export interface ApgdOptions {
   sampleIds?: ArrayLike<number>;
   /** Checked every iteration: an aborted attack rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** Called after each iteration with the iterations done and the most there can be (targets x restarts x steps). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export const APGD_DEFAULTS = { loss: 'ce', steps: 100, restarts: 1, rho: 0.75, momentum: 0.75, targets: 9, seed: 0 } as const;
@@ -84,10 +86,13 @@ export async function apgd(model: DifferentiableModel, batch: Batch, options: Ap
   // APGD-T attacks the k-th most likely other class in its k-th round (ranked at the clean input).
   const rounds = s.loss === 'dlr-targeted' ? Array.from({ length: Math.min(s.targets, model.classes - 1) }, (_, k) => k) : [-1];
   let attempt = 0;
+  const total = rounds.length * s.restarts * s.steps;
+  const progress = (done: number) => options.onProgress?.(done, total);
   for (const rank of rounds) {
     for (let r = 0; r < s.restarts; r++, attempt++) {
       const todo = [...Array(n).keys()].filter((i) => !success[i]);
       if (todo.length === 0) break;
+      const before = attempt * s.steps;
       const target = rank < 0 ? null : Int32Array.from(todo, (i) => rankedOtherClass(clean.subarray(i * model.classes, (i + 1) * model.classes), classes[i], rank));
       const run = await singleRun(model, s, {
         x: gather(batch.x, todo, per),
@@ -95,7 +100,8 @@ export async function apgd(model: DifferentiableModel, batch: Batch, options: Ap
         target,
         eps: Float64Array.from(todo, (i) => eps[i]),
         streams: todo.map((i) => streamSeed(s.seed, ids[i], attempt)),
-      });
+      }, (done) => progress(before + done));
+      progress(before + s.steps);
       todo.forEach((i, j) => {
         iterations[i] += run.steps[j];
         if (!run.broken[j]) return;
@@ -104,6 +110,7 @@ export async function apgd(model: DifferentiableModel, batch: Batch, options: Ap
       });
     }
   }
+  progress(total);
   return { adv, success, iterations };
 }
 
@@ -176,7 +183,8 @@ interface Run {
  * the same point, as the reference does: a forward pass gives the logits, from which the loss's
  * gradient with respect to the logits is the cotangent of the vector-Jacobian product.
  */
-async function singleRun(model: DifferentiableModel, s: Settings, run: Run): Promise<{ broken: Uint8Array; adv: Float32Array; steps: Int32Array }> {
+/** `onIteration`: called with the iterations done so far. */
+async function singleRun(model: DifferentiableModel, s: Settings, run: Run, onIteration: (done: number) => void): Promise<{ broken: Uint8Array; adv: Float32Array; steps: Int32Array }> {
   const m = run.y.length;
   const c = model.classes;
   const per = run.x.length / m;
@@ -232,6 +240,7 @@ async function singleRun(model: DifferentiableModel, s: Settings, run: Run): Pro
     const a = it > 0 ? s.momentum : 1;
     for (const i of active) step(i, a);
     const loss = await evaluate(it + 1);
+    onIteration(it + 1);
     for (const i of active) {
       lossHistory[i * (s.steps + 1) + it + 1] = loss[i];
       if (loss[i] > lossBest[i]) {

@@ -20,6 +20,8 @@ export interface DeepFoolOptions {
    * others by clean logit; 10 as in Foolbox (capped at the number of classes).
    */
   candidates?: number;
+  /** Called after each step with the steps done and the most there can be (all of them once every sample is broken). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export const DEEPFOOL_DEFAULTS = { steps: 50, overshoot: 0.02, candidates: 10 } as const;
@@ -89,7 +91,9 @@ export async function deepfool(model: DifferentiableModel, batch: Batch, options
       iterations[i] = step + 1;
     });
     active = stillActive;
+    options.onProgress?.(step + 1, steps);
   }
+  options.onProgress?.(steps, steps);
 
   // The last step is not checked inside the loop (Foolbox leaves it to its caller's criterion).
   if (active.length > 0) {

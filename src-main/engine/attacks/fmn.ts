@@ -36,6 +36,8 @@ export interface FmnOptions {
   gammaInit?: number;
   /** Final epsilon update factor after cosine annealing; 0.001 as in adv-lib and Foolbox. */
   gammaFinal?: number;
+  /** Called after each step with the steps done and their number. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export const FMN_DEFAULTS = { steps: 100, alphaInit: 1, gammaInit: 0.05, gammaFinal: 0.001 } as const;
@@ -52,6 +54,7 @@ const GRAD_FLOOR = 1e-12;
 export async function fmn(model: DifferentiableModel, batch: Batch, options: FmnOptions): Promise<AttackResult> {
   const settings = resolve(options);
   const { norm, steps } = settings;
+  const { onProgress } = options;
   const c = model.classes;
   validate(batch, c);
   const { n, x: x0, classes } = batch;
@@ -107,6 +110,7 @@ export async function fmn(model: DifferentiableModel, batch: Batch, options: Fmn
         d[k] = xAdv[start + k] - x0[start + k];
       }
     }
+    onProgress?.(step + 1, steps);
   }
 
   if (steps > 0) {
@@ -170,7 +174,7 @@ async function logitDifferenceGradient(
   return { logits, grad };
 }
 
-function resolve(options: FmnOptions): Required<FmnOptions> {
+function resolve(options: FmnOptions): Required<Omit<FmnOptions, 'onProgress'>> {
   const { norm } = options;
   const steps = options.steps ?? FMN_DEFAULTS.steps;
   const alphaInit = options.alphaInit ?? FMN_DEFAULTS.alphaInit;
