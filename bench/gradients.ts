@@ -45,6 +45,7 @@ import { readModel, writeModel } from '../src-main/engine/onnx/codec.js';
 import { topologicalOrder, type OnnxModel } from '../src-main/engine/onnx/graph.js';
 import { mergeShapes, probeShapes, staticShapes, type ModelRunner } from '../src-main/engine/onnx/shapes.js';
 import { BatchRunner, createSession, decodeNpyFloat32, type FloatArray } from '../src-main/engine/runtime/index.js';
+import { mulberry32 } from '../src-main/engine/random.js';
 import { loadAverage, median, table, timed, wholeNumber, type Timing } from './common.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -86,18 +87,6 @@ function options(argv: string[]): Options {
   };
 }
 
-
-/** The same generator as the autodiff tests' (test-harness.ts), for reproducible batches. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function uniform(count: number, seed: number, lo: number, hi: number): Float32Array {
   const next = mulberry32(seed);

@@ -8,19 +8,9 @@ import { encode, valueInfo, type DimSpec } from '../onnx/fixtures/models.js';
 import { opsetVersion, type OnnxModel } from '../onnx/graph.js';
 import type { pb } from '../onnx/proto.js';
 import { mergeShapes, probeShapes, staticShapes, type ShapeMap } from '../onnx/shapes.js';
+import { mulberry32 } from '../random.js';
 import type { BatchAxis } from './builder.js';
 import { batchedValues, buildGradientModel, GradientError, type GradientModel } from './backward.js';
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seedOf = (s: string) => [...s].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261);
 

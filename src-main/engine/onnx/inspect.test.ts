@@ -17,6 +17,7 @@ import {
 } from './fixtures/models.js';
 import { inspectOnnx, OnnxFormatError, type ModelInfo } from './inspect.js';
 import type { pb } from './proto.js';
+import { mulberry32 } from '../random.js';
 
 /** The error inspectOnnx throws; fails the test if it returns or throws anything but OnnxFormatError. */
 function rejection(bytes: Uint8Array, fileName?: string): OnnxFormatError {
@@ -31,17 +32,6 @@ function rejection(bytes: Uint8Array, fileName?: string): OnnxFormatError {
     return e;
   }
   throw new Error(`accepted as a model: ${JSON.stringify(info).slice(0, 200)}`);
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomBytes(seed: number, length: number): Uint8Array {

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { attr, classifierGraph, encode, model, node, valueInfo } from '../onnx/fixtures/models.js';
+import { mulberry32 } from '../random.js';
 
 /** Conv -> Relu -> Flatten -> Gemm on [batch, 1, 28, 28], outputs logits [batch, 10]. */
 export function classifierBytes(): Uint8Array {
@@ -49,12 +50,6 @@ export const hasSampleModel = existsSync(SAMPLE_MODEL);
 
 /** Deterministic values in [0, 1) (mulberry32), so failures reproduce. */
 export function uniform(count: number, seed = 1): Float32Array {
-  let state = seed >>> 0;
-  return Float32Array.from({ length: count }, () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  });
+  const next = mulberry32(seed);
+  return Float32Array.from({ length: count }, () => next());
 }
