@@ -37,37 +37,17 @@ import struct
 import sys
 import time
 
+from pathlib import Path
+
 import numpy as np
 import onnx
 import torch
-import torch.nn as nn
 from onnx import numpy_helper
 
-# The sample models' normalisation (resources/samples/manifest.json).
-MEAN = 0.286
-STD = 0.353
-
-
-class SmallCNN(nn.Module):
-    """The architecture of tools/samples/train_samples.py, with the same module names."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.features = nn.Sequential(
-            nn.Conv2d(1, 16, kernel_size=3, padding=1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(16, 32, kernel_size=3, padding=1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Flatten(),
-            nn.Linear(32 * 7 * 7, 64),
-            nn.ReLU(),
-        )
-        self.head = nn.Linear(64, 10)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x))
+# The architecture, with its module names, and the normalisation come from the script that
+# trained the sample models, so that the two cannot drift apart.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools" / "samples"))
+from train_samples import MEAN, STD, SmallCNN  # noqa: E402
 
 
 def load_model(path: str) -> SmallCNN:
