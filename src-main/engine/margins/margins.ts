@@ -2,6 +2,7 @@
  * Margins of a linear-head classifier, computed from logits (DESIGN.md section 5).
  * Every margin is taken with respect to the model's own prediction i = argmax f(x).
  */
+import type { FiveNumbers } from '../../../src-preload/contract.js';
 
 export type Norm = 'linf' | 'l2' | 'l1';
 
@@ -68,14 +69,6 @@ export function featureMargin(logits: ArrayLike<number>, offset: number, classes
     if (m < best) best = m;
   }
   return best;
-}
-
-export interface FiveNumbers {
-  min: number;
-  q1: number;
-  median: number;
-  q3: number;
-  max: number;
 }
 
 /** Quartiles by linear interpolation between order statistics (numpy's default 'linear' method). */
