@@ -42,7 +42,6 @@ export async function onnxDifferentiableModel(
   options: { sampleShape: readonly number[]; classes: number; device: Device; batchSize: number; intraOpThreads?: number; externalData?: ExternalDataFolder },
 ): Promise<DifferentiableModel & { timings: ModelTimings; provider: string; sharesForwardPass(rows: number): Promise<boolean>; release(): Promise<void> }> {
   const session = await createGradientSession(model, options);
-  const { input, cotangent, logits, gradient } = session.names;
   const runner = sizedRunners(session.session, options.batchSize);
   const forwardOnly = await createForwardRunner(model, options);
   const per = options.sampleShape.reduce((a, b) => a * b, 1);
@@ -53,16 +52,21 @@ export async function onnxDifferentiableModel(
     if (!s) shared.set(rows, (s = createSharedForward(model, options, rows)));
     return s;
   };
-  const vjp = async (x: Float32Array, v: Float32Array, n: number) => {
+  /** One timed call of a gradient session on x [n, ...sampleShape] and cotangents shaped `vShape`. */
+  const backward = async (run: (samples: number) => BatchRunner, names: GradientSession['names'], x: Float32Array, v: Float32Array, n: number, vShape: number[]) => {
     const start = performance.now();
-    const out = await runner(n).run(
-      { [input]: { data: x.subarray(0, n * per), shape: [n, ...options.sampleShape] }, [cotangent]: { data: v.subarray(0, n * options.classes), shape: [n, options.classes] } },
-      { fetch: [logits, gradient] },
+    const out = await run(n).run(
+      {
+        [names.input]: { data: x.subarray(0, n * per), shape: [n, ...options.sampleShape] },
+        [names.cotangent]: { data: v.subarray(0, vShape.reduce((a, b) => a * b, 1)), shape: vShape },
+      },
+      { fetch: [names.logits, names.gradient] },
     );
     timings.backwardMs += performance.now() - start;
     timings.backwardCalls++;
-    return { logits: out[logits].data, grad: out[gradient].data };
+    return { logits: out[names.logits].data, grad: out[names.gradient].data };
   };
+  const vjp = (x: Float32Array, v: Float32Array, n: number) => backward(runner, session.names, x, v, n, [n, options.classes]);
   return {
     classes: options.classes,
     sampleShape: options.sampleShape,
@@ -83,14 +87,7 @@ export async function onnxDifferentiableModel(
     async vjpRows(x, v, n, rows) {
       const s = rows > 1 ? await sharedForward(rows) : null;
       if (!s) return vjpByReplication(vjp, x, v, n, rows, per, options.classes);
-      const start = performance.now();
-      const out = await s.runner(n).run(
-        { [s.names.input]: { data: x.subarray(0, n * per), shape: [n, ...options.sampleShape] }, [s.names.cotangent]: { data: v.subarray(0, n * rows * options.classes), shape: [n, rows, options.classes] } },
-        { fetch: [s.names.logits, s.names.gradient] },
-      );
-      timings.backwardMs += performance.now() - start;
-      timings.backwardCalls++;
-      return { logits: out[s.names.logits].data, grad: out[s.names.gradient].data };
+      return backward(s.runner, s.names, x, v, n, [n, rows, options.classes]);
     },
     async release() {
       await session.session.release();
