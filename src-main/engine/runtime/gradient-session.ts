@@ -5,13 +5,19 @@ import { batchedValues, buildGradientModel, GradientError, type GradientModel } 
 import { writeModel } from '../onnx/codec.js';
 import { attachExternalData, hasExternalData } from '../onnx/external.js';
 import { feedInputs, type OnnxModel } from '../onnx/graph.js';
-import { mergeShapes, probeShapes, staticShapes, type ModelRunner } from '../onnx/shapes.js';
+import { mergeShapes, probeShapes, staticShapes, type ModelRunner, type ShapeMap } from '../onnx/shapes.js';
 import type { ExternalDataFolder } from './external-data.js';
 import { createSession, externalDataOptions, type Device, type RuntimeSession } from './providers.js';
 
 export interface GradientSession extends RuntimeSession {
   names: Omit<GradientModel, 'model'>;
 }
+
+/**
+ * Probed shapes per model object and batch size: an attack model's plain and shared-forward
+ * sessions probe the same graph, which no caller edits once it has asked for a session.
+ */
+const probes = new WeakMap<OnnxModel, Map<string, Promise<ShapeMap>>>();
 
 /** One CPU run that exposes every intermediate tensor; shapes are the same on every device. */
 const probeRunner =
@@ -49,10 +55,17 @@ export async function createGradientSession(
   if (fed.length !== 1) throw new GradientError(`the model takes ${fed.length} inputs; Brink differentiates models with one image input`);
   const input = fed[0];
   const probe = async (batch: number) => {
-    const size = batch * options.sampleShape.reduce((a, b) => a * b, 1);
-    const probeX = Float32Array.from({ length: size }, (_, i) => ((i * 7919) % 1000) / 1000);
-    const feeds = { [input.name]: new ort.Tensor('float32', probeX, [batch, ...options.sampleShape]) };
-    return { shapes: await probeShapes(model, probeRunner(externalData), feeds), batch };
+    const key = `${batch}:${options.sampleShape.join('x')}`;
+    const done = probes.get(model) ?? new Map<string, Promise<ShapeMap>>();
+    probes.set(model, done);
+    let shapes = done.get(key);
+    if (!shapes) {
+      const size = batch * options.sampleShape.reduce((a, b) => a * b, 1);
+      const probeX = Float32Array.from({ length: size }, (_, i) => ((i * 7919) % 1000) / 1000);
+      const feeds = { [input.name]: new ort.Tensor('float32', probeX, [batch, ...options.sampleShape]) };
+      done.set(key, (shapes = probeShapes(model, probeRunner(externalData), feeds)));
+    }
+    return { shapes: await shapes, batch };
   };
   const first = await probe(2);
   const shapes = mergeShapes(staticShapes(model), first.shapes);
