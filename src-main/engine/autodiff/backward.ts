@@ -150,10 +150,11 @@ export function buildGradientModel(model: OnnxModel, options: GradientOptions): 
   const perRow = options.rowsPerSample;
   if (perRow && !(Number.isSafeInteger(perRow.rows) && perRow.rows >= 1)) throw new GradientError(`rows per sample must be a whole number >= 1, got ${perRow.rows}`);
   if (perRow && opset < 13) throw new GradientError(`shared forward passes need opset 13 or later (the model has ${opset}); replicate the samples instead`);
-  const batched = perRow ? new Map([...perRow.batched, [input, { axis: 0, per: 1 }]]) : null;
-  const logitsAxis = batched?.get(logits);
-  if (batched && (logitsAxis?.axis !== 0 || logitsAxis.per !== 1)) throw new GradientError(`shared forward passes need logits with one row per sample ('${logits}' has none)`);
-  const g = new GradBuilder(graph, opset, options.shapes, active, xInfo.elemType, taken, perRow && batched ? { rows: perRow.rows, batched } : null);
+  // The input holds one sample per row by definition, whatever the probes saw.
+  const mode = perRow ? { rows: perRow.rows, batched: new Map([...perRow.batched, [input, { axis: 0, per: 1 }]]) } : null;
+  const logitsAxis = mode?.batched.get(logits);
+  if (mode && (logitsAxis?.axis !== 0 || logitsAxis.per !== 1)) throw new GradientError(`shared forward passes need logits with one row per sample ('${logits}' has none)`);
+  const g = new GradBuilder(graph, opset, options.shapes, active, xInfo.elemType, taken, mode);
   const cotangent = freshName(taken, 'brink_cotangent');
   const fixed = (name: string) => {
     const dims = g.shape(name).slice(1);
