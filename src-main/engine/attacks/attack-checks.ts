@@ -7,6 +7,9 @@ import type { DifferentiableModel } from './model.js';
 import { perturbationNorms } from './norms.js';
 import type { AttackResult, Batch, Norm } from './types.js';
 
+/** Re-exported for the attack tests, which import their helpers from here. */
+export { median } from '../metrics/summary.js';
+
 export interface CheckedResult {
   /** Per sample: the prediction at the returned point differs from batch.classes. */
   changed: boolean[];
@@ -25,10 +28,4 @@ export async function checkResult(model: DifferentiableModel, batch: Batch, resu
     inBox: result.adv.every((v) => v >= 0 && v <= 1),
     norms: perturbationNorms(result.adv, batch.x, batch.n, per, norm),
   };
-}
-
-export function median(values: ArrayLike<number>): number {
-  const sorted = Array.from(values).sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }

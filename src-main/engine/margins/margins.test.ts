@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { argmax, dualNorm, featureMargin, fiveNumbers, logitMargin, pairwiseWeightDistances, upperTriangle, vectorNorm } from './margins.js';
+import { argmax, dualNorm, featureMargin, logitMargin, pairwiseWeightDistances, upperTriangle, vectorNorm } from './margins.js';
 
 function seeded(seed: number) {
   return () => {
@@ -46,11 +46,6 @@ describe('margins', () => {
       expect(moved[i] - moved[j]).toBeCloseTo(0, 9);
       expect(vectorNorm(step, norm)).toBeCloseTo(margin, 12);
     }
-  });
-
-  it('summarises like numpy.percentile with linear interpolation', () => {
-    expect(fiveNumbers([4, 1, 3, 2])).toEqual({ min: 1, q1: 1.75, median: 2.5, q3: 3.25, max: 4 });
-    expect(fiveNumbers([5])).toEqual({ min: 5, q1: 5, median: 5, q3: 5, max: 5 });
   });
 
   it('lists the C(C-1)/2 distinct pairs', () => {

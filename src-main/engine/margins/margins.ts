@@ -2,8 +2,6 @@
  * Margins of a linear-head classifier, computed from logits (DESIGN.md section 5).
  * Every margin is taken with respect to the model's own prediction i = argmax f(x).
  */
-import type { FiveNumbers } from '../../../src-preload/contract.js';
-
 export type Norm = 'linf' | 'l2' | 'l1';
 
 /** argmax with ties resolved to the lowest index, as numpy and PyTorch do. */
@@ -69,18 +67,6 @@ export function featureMargin(logits: ArrayLike<number>, offset: number, classes
     if (m < best) best = m;
   }
   return best;
-}
-
-/** Quartiles by linear interpolation between order statistics (numpy's default 'linear' method). */
-export function fiveNumbers(values: ArrayLike<number>): FiveNumbers {
-  const sorted = Float64Array.from(values).sort();
-  const at = (q: number) => {
-    const pos = q * (sorted.length - 1);
-    const lo = Math.floor(pos);
-    const hi = Math.ceil(pos);
-    return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-  };
-  return { min: sorted[0], q1: at(0.25), median: at(0.5), q3: at(0.75), max: sorted[sorted.length - 1] };
 }
 
 /** The C(C-1)/2 distinct pairwise distances, upper triangle in row order. */
