@@ -44,5 +44,13 @@ export default ts.config(
     electronOnly,
     { group: ['**/web/**', '**/cli/**', '**/electron/**'], message: 'the service knows no transport' },
   ]),
+  layer(['src-main/store/**'], [
+    electronOnly,
+    { group: ['**/web/**', '**/cli/**', '**/electron/**'], message: 'the service knows no transport' },
+    {
+      group: ['**/engine/metrics/**', '**/engine/margins/**', '**/engine/attacks/**'],
+      message: 'the store only reads and writes rows: engine/metrics computes, service/run-analysis composes',
+    },
+  ]),
   layer(['src-renderer/**'], [electronOnly, nodeOnlyInRenderer]),
 );

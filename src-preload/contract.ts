@@ -240,6 +240,202 @@ export interface RunResults {
   robustness: RobustAccuracy[];
 }
 
+// ---------- run analysis (DESIGN.md section 5; computed by service/run-analysis from per-sample rows) ----------
+
+/** A histogram: counts[k] holds values in [edges[k], edges[k+1]); the last bin is closed on the right. */
+export interface Histogram {
+  edges: number[];
+  counts: number[];
+}
+
+/** One bin of the binned consistency plot (the paper's Fig. 2): medians of both variables, standard error of y. */
+export interface ConsistencyBin {
+  /** Median input margin of the bin, in pixel units of the run's norm. */
+  x: number;
+  /** Median of the min-max normalised score over the kept samples, in [0, 1]. */
+  y: number;
+  /** Standard error of the mean of y in the bin; null for a bin of one sample. */
+  sem: number | null;
+  n: number;
+}
+
+/** A point of the input-margin against logit-margin scatter; censored samples have no input margin. */
+export interface ScatterPoint {
+  position: number;
+  inputMargin: number;
+  logitMargin: number;
+  correct: boolean;
+}
+
+export interface Consistency {
+  /** Samples in the correlation: every evaluated sample; censored ones rank above every found margin, tied. */
+  samples: number;
+  kendallTau: number | null;
+  /** Percentile bootstrap, 95 %, seeded. */
+  kendallTauCi: [number, number] | null;
+  spearman: number | null;
+  /** Pearson needs finite values: over the samples with a verified margin only. */
+  pearson: number | null;
+  pearsonSamples: number;
+  binned: ConsistencyBin[];
+  /** Samples kept after trimming the input margin to its 5-95 % range. */
+  binnedSamples: number;
+  /** Every sample with a verified margin, or an evenly spaced subset of at most `scatterLimit`. */
+  scatter: ScatterPoint[];
+  scatterTotal: number;
+}
+
+/** A point of a detection curve: predicted non-robust when -logit margin >= threshold, i.e. logit margin <= -threshold. */
+export interface CurvePoint {
+  x: number;
+  y: number;
+  /** The logit-margin threshold of this point (a sample at or below it is flagged brittle); null where no sample is flagged. */
+  logitMargin: number | null;
+}
+
+/** Confusion counts of the brittle-decision detector at one logit-margin threshold. */
+export interface Confusion {
+  tp: number;
+  fp: number;
+  tn: number;
+  fn: number;
+}
+
+export interface DetectionAtEpsilon {
+  epsilon: number;
+  /** Samples with input margin <= epsilon (non-robust, the positive class). */
+  positives: number;
+  negatives: number;
+  /** Null with the reason when one class is empty at this epsilon. */
+  skipped: string | null;
+  auroc: number | null;
+  /** Trapezoid over (recall, precision), as the paper computes AUPR. */
+  aupr: number | null;
+  /** scikit-learn's average precision. */
+  ap: number | null;
+  /** As the paper's code: det_curve, first point of the lowest TPR plateau >= 0.95. */
+  fprAt95Tpr: number | null;
+  /** Textbook: the smallest FPR with TPR >= 0.95. */
+  fprAt95TprMin: number | null;
+  /** At most 500 points each, for display; the full curves are in the export. */
+  roc: CurvePoint[];
+  pr: CurvePoint[];
+  /** Every distinct threshold for the slider: logit margin, with its confusion counts (at most 500, evenly by rank). */
+  thresholds: (Confusion & { logitMargin: number })[];
+}
+
+export interface RobustAccuracyPoint {
+  epsilon: number;
+  /** Correct and input margin > epsilon (censored samples count as robust); null without margin attacks. */
+  fromMargins: number | null;
+  ci: [number, number] | null;
+  apgdCe: number | null;
+  apgdT: number | null;
+}
+
+export interface Algorithm1Size {
+  n: number;
+  repeats: number;
+  /** The estimated robust accuracy of each repeat (fractions); a repeat whose subset has one class only is left out. */
+  estimates: number[];
+  /** The calibrated logit-margin threshold lambda of each repeat: robust when d_out > lambda and correct. */
+  thresholds: number[];
+  absErrors: number[];
+  meanAbsError: number | null;
+  sdAbsError: number | null;
+}
+
+export interface Algorithm1 {
+  epsilon: number;
+  /** Robust accuracy from the run's margins over all its samples: the reference the estimates are compared with. */
+  robustAccuracy: number;
+  seed: number;
+  sizes: Algorithm1Size[];
+  /** The workflow Algorithm 1 exists for: this run as the calibration subset, a forward run over the whole dataset. */
+  withForward: {
+    runId: string;
+    samples: number;
+    threshold: number;
+    alpha: number;
+    estimate: number;
+    /** The subset's own robust accuracy from margins, and the accuracy of the forward run. */
+    subsetRobustAccuracy: number;
+    accuracy: number;
+  } | null;
+}
+
+export const scoreNames = ['logit-margin', 'probability-margin', 'max-probability', 'entropy', 'energy', 'doctor-alpha', 'doctor-beta', 'feature-margin-linf', 'feature-margin-l2'] as const;
+export type ScoreName = (typeof scoreNames)[number];
+
+/** A confidence score as a brittleness detector: higher = more confident, so -score flags brittle decisions. */
+export interface ScoreComparison {
+  name: ScoreName;
+  kendallTau: number | null;
+  auroc: number | null;
+  aupr: number | null;
+  fprAt95Tpr: number | null;
+  /** The best AUROC at the audit epsilon. */
+  best: boolean;
+}
+
+export interface FeatureConsistency {
+  /** ||h(x) - h(x_adv)||_inf of the penultimate features against the input margin (the paper's Fig. 6). */
+  samples: number;
+  kendallTau: number | null;
+  binned: ConsistencyBin[];
+}
+
+export interface Screening {
+  epsilon: number;
+  tprTarget: number;
+  /** Flag a decision brittle when its logit margin is at most this. */
+  threshold: number;
+  tpr: number;
+  fpr: number;
+  confusion: Confusion;
+}
+
+export interface ClassAnalysis {
+  label: number;
+  name: string | null;
+  samples: number;
+  accuracy: number;
+  robustAccuracy: number | null;
+  medianInputMargin: number | null;
+  censored: number;
+  kendallTau: number | null;
+  auroc: number | null;
+}
+
+export interface RunAnalysis {
+  runId: string;
+  norm: AttackNorm | null;
+  samples: number;
+  correct: number;
+  accuracy: number;
+  /** Samples whose prediction no attack changed within budget: robust at every epsilon, ranked above every found margin. */
+  censored: number;
+  found: number;
+  epsilons: number[];
+  /** The epsilon of the KPI strip, the score table and screening: the run's first, else the grid's middle. */
+  auditEpsilon: number;
+  logitMargin: FiveNumbers & { mean: number; histogram: Histogram };
+  inputMargin: (FiveNumbers & { histogram: Histogram }) | null;
+  consistency: Consistency | null;
+  detection: DetectionAtEpsilon[];
+  robustAccuracy: RobustAccuracyPoint[];
+  /** The robust-accuracy step curve from margins: (epsilon, fraction) at every distinct found margin of a correct sample. */
+  robustCurve: { epsilon: number; robustAccuracy: number }[];
+  algorithm1: Algorithm1 | null;
+  scores: ScoreComparison[];
+  featureConsistency: FeatureConsistency | null;
+  screening: Screening | null;
+  perClass: ClassAnalysis[];
+  bootstrapResamples: number;
+  /** Milliseconds the analysis took (computed, or read back from the cache). */
+  computeMs: number;
+}
+
 export interface RunDetail extends RunSummary {
   config: RunConfig;
   providerAttempts: ProviderAttempt[];
@@ -412,6 +608,19 @@ export const calls = {
   'run.pause': call<RunSummary>()(z.object({ id }).strict()),
   'run.resume': call<RunSummary>()(z.object({ id }).strict()),
   'run.remove': call<null>()(z.object({ id }).strict()),
+  /** The run's analysis; epsilons default to the run's plus the norm's grid, withForward names a forward run of the same model. */
+  'run.analysis': call<RunAnalysis>()(
+    z
+      .object({
+        id,
+        epsilons: z.array(epsilonValue).min(1).max(32).optional(),
+        withForward: id.optional(),
+        tprTarget: z.number().gt(0).lt(1).optional(),
+        /** Every curve point and threshold (exports), instead of at most 500 for display. */
+        fullCurves: z.boolean().optional(),
+      })
+      .strict(),
+  ),
 };
 
 export type CallName = keyof typeof calls;

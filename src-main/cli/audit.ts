@@ -83,7 +83,7 @@ function outcome(run: RunSummary, file: string): void {
   throw new UserError(`run ${run.id} ${run.status}: ${run.error ?? 'no reason recorded'}`);
 }
 
-async function withService<T>(file: string, fn: (service: BrinkService) => Promise<T>): Promise<T> {
+export async function withService<T>(file: string, fn: (service: BrinkService) => Promise<T>): Promise<T> {
   const service = new BrinkService({ host: cliHost(), samplesDir, version: appVersion, spawner: nodeSpawner() });
   try {
     await service.openProject(resolve(file));

@@ -102,7 +102,7 @@ describe('brink CLI', () => {
 
     expect(brink('export', project, '--run', run, '--out', path('out.csv')).code).toBe(0);
     const csv = readFileSync(path('out.csv'), 'utf8').trim().split('\n');
-    expect(csv[0].split(',').slice(0, 7)).toEqual(['index', 'label', 'pred', 'correct', 'logit_margin', 'feature_margin_linf', 'feature_margin_l2']);
+    expect(csv[0].split(',').slice(0, 8)).toEqual(['index', 'label', 'pred', 'correct', 'logit_margin', 'feature_margin_linf', 'feature_margin_l2', 'logit_0']);
     expect(csv).toHaveLength(201);
     const indices = csv.slice(1).map((line) => Number(line.split(',')[0]));
     expect(indices).toEqual([...indices].sort((a, b) => a - b));
@@ -157,9 +157,10 @@ describe('brink CLI', () => {
 
     expect(brink('export', project, '--run', run, '--out', path('a.csv'), '--adv', path('adv.npy')).code).toBe(0);
     const [header, ...lines] = readFileSync(path('a.csv'), 'utf8').trim().split('\n');
-    expect(header.split(',').slice(0, 13)).toEqual([
+    expect(header.split(',').slice(0, 16)).toEqual([
       'index', 'label', 'pred', 'correct', 'logit_margin', 'feature_margin_linf', 'feature_margin_l2',
-      'input_margin', 'margin_found', 'best_attack', 'adv_linf', 'adv_l2', 'adv_l1',
+      'input_margin', 'margin_found', 'best_attack', 'adv_linf', 'adv_l2', 'adv_l1', 'feature_distance_linf', 'feature_distance_l2',
+      'logit_0',
     ]);
     const cells = lines.map((line) => line.split(','));
     for (const row of cells) {
@@ -167,7 +168,13 @@ describe('brink CLI', () => {
       expect(Number(row[7])).toBeGreaterThan(0);
       expect(Number(row[7])).toBe(Number(row[11]));
       expect(['fab', 'deepfool']).toContain(row[9]);
+      // The robust CNN has a linear head: every verified adversarial moved its features.
+      expect(Number(row[13])).toBeGreaterThan(0);
+      expect(Number(row[14])).toBeGreaterThanOrEqual(Number(row[13]));
     }
+    expect(brink('export', project, '--run', run, '--out', path('a.json')).code).toBe(0);
+    const json = JSON.parse(readFileSync(path('a.json'), 'utf8')) as { samples: Record<string, unknown>[] };
+    expect(json.samples.map((s) => [s.feature_distance_linf, s.feature_distance_l2])).toEqual(cells.map((row) => [Number(row[13]), Number(row[14])]));
     const adv = decodeNpyFloat32(new Uint8Array(readFileSync(path('adv.npy'))), 'adv.npy');
     expect(adv.shape).toEqual([20, 1, 28, 28]);
     expect(adv.data.every((v) => v >= 0 && v <= 1)).toBe(true);
@@ -178,5 +185,28 @@ describe('brink CLI', () => {
     const badEps = brink('audit', project, '--model', modelId, '--dataset', datasetId, '--attack', 'fab', '--eps', '8/0x');
     expect(badEps.code).toBe(1);
     expect(badEps.stderr).toContain('is not an epsilon');
+
+    const analysis = brink('analyze', project, '--run', run, '--eps', '0.25,1/2,1', '--json');
+    expect(analysis.code).toBe(0);
+    expect(analysis.stdout.trim().split('\n')).toHaveLength(1);
+    const a = JSON.parse(analysis.stdout) as Record<string, unknown> & {
+      detection: { epsilon: number; positives: number; auroc: number | null; roc?: unknown }[];
+      robust_accuracy: { epsilon: number; from_margins: number; ci: [number, number] }[];
+      consistency: { kendall_tau: number; kendall_tau_ci: [number, number] };
+    };
+    for (const key of ['run', 'norm', 'samples', 'censored', 'consistency', 'detection', 'robust_accuracy', 'algorithm1', 'scores', 'screening', 'per_class']) expect(a).toHaveProperty(key);
+    expect(a).toMatchObject({ run, norm: 'l2', samples: 20, censored: 0 });
+    expect(a.detection.map((d) => d.epsilon)).toEqual([0.25, 0.5, 1]);
+    // The positives at each epsilon are the exported margins within it.
+    const margins = cells.map((row) => Number(row[7]));
+    expect(a.detection.map((d) => d.positives)).toEqual([0.25, 0.5, 1].map((eps) => margins.filter((m) => m <= eps * (1 + 1e-6)).length));
+    expect(a.detection[0].roc).toBeUndefined();
+    expect(a.consistency.kendall_tau_ci[0]).toBeLessThanOrEqual(a.consistency.kendall_tau);
+    const text = brink('analyze', project, '--run', run);
+    expect(text.stdout).toContain('Kendall tau-b');
+    expect(text.stdout).toContain('Robust accuracy');
+    const missing = brink('analyze', project, '--run', 'r-00000000');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe('brink: no run r-00000000 in this project');
   });
 });

@@ -2,10 +2,11 @@ import { createWriteStream } from 'node:fs';
 import { extname } from 'node:path';
 import { once } from 'node:events';
 import { UserError } from '../errors.js';
+import { runDetail } from '../service/run-results.js';
 import type { ProjectStore } from '../store/project-store.js';
 
 const CSV_COLUMNS = ['index', 'label', 'pred', 'correct', 'logit_margin', 'feature_margin_linf', 'feature_margin_l2'];
-const ATTACK_COLUMNS = ['input_margin', 'margin_found', 'best_attack', 'adv_linf', 'adv_l2', 'adv_l1'];
+const ATTACK_COLUMNS = ['input_margin', 'margin_found', 'best_attack', 'adv_linf', 'adv_l2', 'adv_l1', 'feature_distance_linf', 'feature_distance_l2'];
 
 /**
  * Writes a run's per-sample results as CSV or JSON, streaming rows so that exports of large
@@ -14,7 +15,7 @@ const ATTACK_COLUMNS = ['input_margin', 'margin_found', 'best_attack', 'adv_linf
 export async function exportRun(store: ProjectStore, runId: string, out: string): Promise<number> {
   const format = extname(out).toLowerCase();
   if (format !== '.csv' && format !== '.json') throw new UserError(`${out}: export to a .csv or a .json file`);
-  const detail = store.runs.get(runId);
+  const detail = runDetail(store, runId);
   const file = createWriteStream(out);
   const write = async (text: string) => {
     if (!file.write(text)) await once(file, 'drain');
@@ -28,7 +29,16 @@ export async function exportRun(store: ProjectStore, runId: string, out: string)
     await write(`${header.join(',')}\n`);
     for (const s of store.runs.allSamples(runId)) {
       const attackCells = attacks
-        ? [number(s.marginFound ? s.inputMargin : null), s.marginFound === null ? '' : String(s.marginFound), s.bestAttack ?? '', number(s.advLinf), number(s.advL2), number(s.advL1)]
+        ? [
+            number(s.marginFound ? s.inputMargin : null),
+            s.marginFound === null ? '' : String(s.marginFound),
+            s.bestAttack ?? '',
+            number(s.advLinf),
+            number(s.advL2),
+            number(s.advL1),
+            number(s.featureDistanceLinf),
+            number(s.featureDistanceL2),
+          ]
         : [];
       await write(`${[s.index, s.label, s.pred, s.correct, s.logitMargin, number(s.featureMarginLinf), number(s.featureMarginL2), ...attackCells, ...s.logits].join(',')}\n`);
       count++;
@@ -65,6 +75,8 @@ export async function exportRun(store: ProjectStore, runId: string, out: string)
               adv_linf: s.advLinf,
               adv_l2: s.advL2,
               adv_l1: s.advL1,
+              feature_distance_linf: s.featureDistanceLinf,
+              feature_distance_l2: s.featureDistanceL2,
             }
           : {}),
         logits: Array.from(s.logits),

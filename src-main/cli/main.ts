@@ -10,10 +10,12 @@ import { nodeSpawner } from '../jobs/node-spawner.js';
 import { importDataset } from '../service/dataset-import.js';
 import { importModel } from '../service/model-import.js';
 import { openProjectFile } from '../service/open-project.js';
+import { runDetail } from '../service/run-results.js';
 import { BrinkService } from '../service/service.js';
 import { ProjectStore } from '../store/project-store.js';
 import { webHost } from '../web/web-host.js';
 import { startWebServer } from '../web/server.js';
+import { analyze, type AnalyzeOptions } from './analyze.js';
 import { audit, describeRun, resume, type AuditOptions } from './audit.js';
 import { exportAdversarials, exportRun } from './export-run.js';
 import { grad, type GradOptions } from './grad.js';
@@ -32,6 +34,14 @@ function numberList(value: string): number[] {
 }
 
 const devices = ['auto', 'cpu', 'cuda', 'webgpu'];
+
+function epsilonList(value: string): number[] {
+  try {
+    return parseEpsilons(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
 
 function attackList(value: string): string[] {
   const names = value.split(',').map((v) => v.trim()).filter(Boolean);
@@ -161,13 +171,7 @@ export function buildProgram(): Command {
       if (!['linf', 'l2', 'l1'].includes(v)) throw new InvalidArgumentError('expected linf, l2 or l1');
       return v;
     })
-    .option('--eps <list>', 'epsilons for robust accuracy, e.g. 2/255,8/255 or 0.1', (v) => {
-      try {
-        return parseEpsilons(v);
-      } catch (error) {
-        throw new InvalidArgumentError((error as Error).message);
-      }
-    })
+    .option('--eps <list>', 'epsilons for robust accuracy, e.g. 2/255,8/255 or 0.1', epsilonList)
     .option('--iters <n>', 'iterations per attack (default: each attack’s own)', positiveInt)
     .option('--restarts <n>', 'restarts (default 1)', positiveInt)
     .option('--targeted <k>', 'FAB targeted over the top-k classes; APGD-T target count', positiveInt)
@@ -186,9 +190,23 @@ export function buildProgram(): Command {
     .action(async (file: string, opts: Output) => {
       await withProject(file, async (store) => {
         const runs = store.runs.list();
-        print(opts, { runs }, runs.length ? runs.map((r) => describeRun(store.runs.get(r.id))).join('\n') : 'No runs.');
+        print(opts, { runs }, runs.length ? runs.map((r) => describeRun(runDetail(store, r.id))).join('\n') : 'No runs.');
       });
     });
+  program
+    .command('analyze <file>')
+    .description('a run\'s analysis: margin consistency, detection, robust accuracy, Algorithm 1, other scores, screening, per class')
+    .requiredOption('--run <id>', 'run id (see `runs`)')
+    .option('--eps <list>', 'epsilon grid, e.g. 1/255,2/255,8/255 (default: the run\'s epsilons and the norm\'s defaults)', epsilonList)
+    .option('--with-forward <id>', 'a forward-margins run of the same model over the whole dataset: Algorithm 1 estimates its robust accuracy')
+    .option('--tpr <fraction>', 'screening: the true-positive rate the threshold must reach (default 0.95)', (v) => {
+      const n = Number(v);
+      if (!(n > 0 && n < 1)) throw new InvalidArgumentError('expected a fraction between 0 and 1, e.g. 0.95');
+      return n;
+    })
+    .option('--curves', 'with --json: every ROC and PR point and threshold, not at most 500')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: AnalyzeOptions) => analyze(file, opts));
   program
     .command('export <file>')
     .description('write a run\'s per-sample results to a .csv or .json file')

@@ -1,13 +1,15 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CallName, CallResult, ProjectInfo, RunConfig, RunSummary, ValidArgs } from '../../src-preload/contract.js';
+import type { CallArgs, CallName, CallResult, ProjectInfo, RunConfig, RunSummary, ValidArgs } from '../../src-preload/contract.js';
 import { parseCall } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
 import { subsetIndices } from '../jobs/subset.js';
 import type { Spawner } from '../jobs/protocol.js';
 import { JobSupervisor } from '../jobs/supervisor.js';
 import { newId, ProjectStore } from '../store/project-store.js';
+import { AnalysisCache } from './analysis-cache.js';
 import { runProblems } from './run-check.js';
+import { runDetail } from './run-results.js';
 import { sampleExplorerItem } from './sample-explorer.js';
 import { commonSourceName, importDataset } from './dataset-import.js';
 import { withOnePath } from './files.js';
@@ -36,6 +38,7 @@ export class BrinkService {
   private project: ProjectStore | null = null;
   private supervisor: JobSupervisor | null = null;
   private readonly recent: RecentProjects;
+  private readonly analyses = new AnalysisCache();
   private readonly handlers: Handlers;
 
   constructor(private readonly options: ServiceOptions) {
@@ -48,6 +51,11 @@ export class BrinkService {
     const parsed = parseCall(method, args);
     const handler = this.handlers[parsed.method] as (a: unknown) => Promise<unknown>;
     return handler(parsed.args);
+  }
+
+  /** `call` for in-process callers (the CLI), typed by the contract. */
+  invoke<K extends CallName>(method: K, args: CallArgs<K>): Promise<CallResult<K>> {
+    return this.call(method, args) as Promise<CallResult<K>>;
   }
 
   async openProject(path: string): Promise<ProjectInfo> {
@@ -199,7 +207,8 @@ export class BrinkService {
       'run.check': async (config) => this.checkRun(config),
       'run.start': async (config) => this.startRun(config),
       'run.list': async () => this.requireProject().runs.list(),
-      'run.get': async ({ id }) => this.requireProject().runs.get(id),
+      'run.get': async ({ id }) => runDetail(this.requireProject(), id),
+      'run.analysis': async ({ id, ...options }) => this.analyses.get(this.requireProject(), id, options),
       'run.samples': async ({ id, ...page }) => this.requireProject().runs.samples(id, page),
       'run.sample': async ({ id, position }) => sampleExplorerItem(this.requireProject(), id, position),
       'run.cancel': async ({ id }) => this.stopRun(id, 'cancelled'),

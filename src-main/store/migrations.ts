@@ -150,4 +150,12 @@ export const migrations: string[] = [
     PRIMARY KEY (run_id, position, attack, epsilon)
   ) STRICT;
   `,
+  `
+  -- The paper's "feature dist" (Fig. 6): how far the best verified adversarial moved the
+  -- penultimate features h (the linear head's input), ||h(x) - h(x_adv)|| in l_inf as the paper's
+  -- code computes it, and in l2. Null without a detected linear head or without an adversarial,
+  -- and on rows written before this migration.
+  ALTER TABLE run_samples ADD COLUMN feature_distance_linf REAL;
+  ALTER TABLE run_samples ADD COLUMN feature_distance_l2 REAL;
+  `,
 ];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ModelInfo } from '../engine/onnx/inspect.js';
 import { migrations } from './migrations.js';
+import { runDetail } from '../service/run-results.js';
 import { newId, ProjectStore } from './project-store.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'brink-store-'));
@@ -164,12 +165,71 @@ describe('RunRepo robust accuracy', () => {
         logitMargin: 1,
         featureMarginLinf: null,
         featureMarginL2: null,
-        best: { found: true, margin: stored, attack: 'apgd-t', linf: stored, l2: null, l1: null, example: null, logits: null },
+        best: { found: true, margin: stored, attack: 'apgd-t', linf: stored, l2: null, l1: null, example: null, logits: null, featureDistanceLinf: null, featureDistanceL2: null },
         outcomes: [{ attack: 'apgd-t', epsilon: 0.2, found: true, linf: stored, l2: null, l1: null, iterations: 1 }],
       },
     ]);
-    const [at] = store.runs.get(runId).results!.robustness;
+    const [at] = runDetail(store, runId).results!.robustness;
     expect(at).toMatchObject({ epsilon: 0.2, fromMargins: 0, combined: 0, byAttack: { 'apgd-t': 0 } });
     store.close();
+  });
+});
+
+describe('feature distance columns', () => {
+  it('reads rows written before the feature-distance migration as null, and stores them after it', () => {
+    const path = join(dir(), 'old.brink');
+    const store = ProjectStore.create(path, 'old');
+    const modelId = addModel(store);
+    const datasetId = newId('d');
+    store.datasets.insert({
+      id: datasetId,
+      name: 'd',
+      format: 'npy',
+      sourceName: 'x.npy',
+      sha256: '00',
+      shape: [1, 2, 2],
+      dtype: 'uint8',
+      classNames: null,
+      classCounts: [2],
+      skipped: [],
+      data: new Uint8Array(8),
+      labels: Int32Array.of(0, 0),
+    });
+    const runId = newId('r');
+    const attack = { attacks: ['fab' as const], norm: 'linf' as const, epsilons: [], iterations: 1, restarts: 1, targeted: null, seed: 0 };
+    store.runs.create({ id: runId, config: { modelId, datasetId, subset: { mode: 'all' }, batchSize: 1, device: 'cpu', attack }, sampleCount: 2, appVersion: 'test' });
+    store.close();
+    // Back to the schema before the migration, with a row as the Brink of then wrote it.
+    const before = migrations.findIndex((m) => m.includes('feature_distance_linf'));
+    expect(before).toBeGreaterThan(0);
+    const db = new Database(path);
+    db.exec('ALTER TABLE run_samples DROP COLUMN feature_distance_linf; ALTER TABLE run_samples DROP COLUMN feature_distance_l2;');
+    db.pragma(`user_version = ${before}`);
+    db.prepare(
+      `INSERT INTO run_samples (run_id, position, sample_index, label, pred, correct, logits, logit_margin, input_margin, margin_found, best_attack, adv_linf)
+       VALUES (?, 0, 0, 0, 0, 1, ?, 1, 0.1, 1, 'fab', 0.1)`,
+    ).run(runId, Buffer.from(new Float32Array(10).buffer));
+    db.close();
+
+    const reopened = ProjectStore.open(path);
+    reopened.runs.insertBatch(runId, [
+      {
+        position: 1,
+        index: 1,
+        label: 0,
+        pred: 0,
+        logits: new Float32Array(10),
+        logitMargin: 1,
+        featureMarginLinf: null,
+        featureMarginL2: null,
+        best: { found: true, margin: 0.2, attack: 'fab', linf: 0.2, l2: 0.3, l1: 0.4, example: null, logits: null, featureDistanceLinf: 1.5, featureDistanceL2: 2.5 },
+      },
+    ]);
+    const rows = [...reopened.runs.allSamples(runId)].map((s) => [s.position, s.marginFound, s.featureDistanceLinf, s.featureDistanceL2]);
+    expect(rows).toEqual([
+      [0, true, null, null],
+      [1, true, 1.5, 2.5],
+    ]);
+    reopened.close();
   });
 });

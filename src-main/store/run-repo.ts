@@ -1,22 +1,18 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type {
   AttackName,
-  AttackStats,
+  AttackNorm,
   Equidistance,
-  InputMargins,
-  RobustAccuracy,
   ProviderAttempt,
   RunConfig,
   RunDetail,
-  RunResults,
   RunSampleRow,
   RunStatus,
   RunSummary,
+  Screening,
   SampleFilter,
   SampleSortKey,
 } from '../../src-preload/contract.js';
-import { EPSILON_SLACK } from '../engine/attacks/types.js';
-import { fiveNumbers } from '../engine/margins/margins.js';
 import { UserError } from '../errors.js';
 import type { Sqlite } from './sqlite.js';
 
@@ -42,6 +38,9 @@ export interface BestAdversarial {
   example: Float32Array | null;
   /** The logits of the verifying forward pass at the example. */
   logits: Float32Array | null;
+  /** ||h(x) - h(x_adv)|| of the penultimate features h (the paper's "feature dist"); null without a linear head. */
+  featureDistanceLinf: number | null;
+  featureDistanceL2: number | null;
 }
 
 export interface SampleResult {
@@ -60,6 +59,8 @@ export interface SampleResult {
 /** What a run stores once, besides its per-sample rows; recomputable from the model. */
 export interface RunSummaryData {
   equidistance: Equidistance | null;
+  /** The logit-margin threshold calibrated at the audit epsilon, for screening new inputs. */
+  screening?: Screening;
 }
 
 interface RunRow {
@@ -142,8 +143,6 @@ function sampleRow(r: SampleRowData): RunSampleRow {
   };
 }
 
-const HISTOGRAM_BINS = 30;
-
 export class RunRepo {
   constructor(private readonly db: Sqlite) {}
 
@@ -164,7 +163,8 @@ export class RunRepo {
     return summary(this.row(id));
   }
 
-  get(id: string): RunDetail {
+  /** The run without its derived results: service/run-results composes those from the columns. */
+  get(id: string): Omit<RunDetail, 'results'> {
     const row = this.row(id);
     const log = this.db.prepare('SELECT at, line FROM run_log WHERE run_id = ? ORDER BY rowid DESC LIMIT 200').all(id) as { at: string; line: string }[];
     return {
@@ -172,9 +172,14 @@ export class RunRepo {
       config: JSON.parse(row.config_json) as RunConfig,
       providerAttempts: row.provider_attempts_json ? (JSON.parse(row.provider_attempts_json) as ProviderAttempt[]) : [],
       appVersion: row.app_version,
-      results: this.results(id, JSON.parse(row.config_json) as RunConfig, row.summary_json ? (JSON.parse(row.summary_json) as RunSummaryData) : null),
       log: log.reverse(),
     };
+  }
+
+  /** What the run stored once besides its rows (recomputable from the model). */
+  storedSummary(id: string): RunSummaryData | null {
+    const json = this.db.prepare('SELECT summary_json FROM runs WHERE id = ?').pluck().get(id) as string | null | undefined;
+    return json ? (JSON.parse(json) as RunSummaryData) : null;
   }
 
   config(id: string): RunConfig {
@@ -201,6 +206,11 @@ export class RunRepo {
     this.db.prepare('UPDATE runs SET summary_json = ? WHERE id = ?').run(JSON.stringify(data), id);
   }
 
+  /** Records the calibrated screening threshold beside what the run stored once. */
+  setScreening(id: string, screening: Screening): void {
+    this.setSummary(id, { equidistance: null, ...this.storedSummary(id), screening });
+  }
+
   addActiveTime(id: string, ms: number): void {
     this.db.prepare('UPDATE runs SET active_ms = active_ms + ? WHERE id = ?').run(Math.max(0, Math.round(ms)), id);
   }
@@ -220,8 +230,8 @@ export class RunRepo {
   insertBatch(id: string, rows: SampleResult[]): void {
     const insert = this.db.prepare(
       `INSERT INTO run_samples (run_id, position, sample_index, label, pred, correct, logits, logit_margin, feature_margin_linf, feature_margin_l2,
-         input_margin, margin_found, best_attack, adv_linf, adv_l2, adv_l1, adversarial, adversarial_logits)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         input_margin, margin_found, best_attack, adv_linf, adv_l2, adv_l1, adversarial, adversarial_logits, feature_distance_linf, feature_distance_l2)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const outcome = this.db.prepare(
       'INSERT INTO run_attack_samples (run_id, position, attack, epsilon, found, linf, l2, l1, iterations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -248,6 +258,8 @@ export class RunRepo {
           best?.l1 ?? null,
           best?.example ? deflateRawSync(new Uint8Array(best.example.buffer, best.example.byteOffset, best.example.byteLength)) : null,
           best?.logits ? Buffer.from(best.logits.buffer, best.logits.byteOffset, best.logits.byteLength) : null,
+          finiteOrNull(best?.featureDistanceLinf ?? null),
+          finiteOrNull(best?.featureDistanceL2 ?? null),
         );
         for (const o of r.outcomes ?? []) {
           outcome.run(id, r.position, o.attack, o.epsilon, o.found ? 1 : 0, o.linf, o.l2, o.l1, o.iterations);
@@ -300,12 +312,17 @@ export class RunRepo {
   }
 
   /** Every stored result, in run order, with logits: for export. */
-  *allSamples(id: string): Generator<RunSampleRow & { logits: Float32Array }> {
-    const rows = this.db.prepare(`SELECT ${SAMPLE_COLUMNS}, logits FROM run_samples WHERE run_id = ? ORDER BY position`).iterate(id) as IterableIterator<
-      SampleRowData & { logits: Buffer }
-    >;
+  *allSamples(id: string): Generator<RunSampleRow & { logits: Float32Array; featureDistanceLinf: number | null; featureDistanceL2: number | null }> {
+    const rows = this.db
+      .prepare(`SELECT ${SAMPLE_COLUMNS}, logits, feature_distance_linf, feature_distance_l2 FROM run_samples WHERE run_id = ? ORDER BY position`)
+      .iterate(id) as IterableIterator<SampleRowData & { logits: Buffer; feature_distance_linf: number | null; feature_distance_l2: number | null }>;
     for (const r of rows) {
-      yield { ...sampleRow(r), logits: new Float32Array(r.logits.buffer.slice(r.logits.byteOffset, r.logits.byteOffset + r.logits.byteLength)) };
+      yield {
+        ...sampleRow(r),
+        logits: new Float32Array(r.logits.buffer.slice(r.logits.byteOffset, r.logits.byteOffset + r.logits.byteLength)),
+        featureDistanceLinf: r.feature_distance_linf,
+        featureDistanceL2: r.feature_distance_l2,
+      };
     }
   }
 
@@ -324,77 +341,97 @@ export class RunRepo {
     return row;
   }
 
-  /** Summaries are derived from the per-sample rows on demand, never stored as the only copy. */
-  private results(id: string, config: RunConfig, stored: RunSummaryData | null): RunResults | null {
-    const margins = this.db.prepare('SELECT logit_margin FROM run_samples WHERE run_id = ?').pluck().all(id) as number[];
-    if (margins.length === 0) return null;
-    const correct = this.db.prepare('SELECT count(*) FROM run_samples WHERE run_id = ? AND correct = 1').pluck().get(id) as number;
-    const stats = fiveNumbers(margins);
-    return {
-      evaluated: margins.length,
-      correct,
-      accuracy: correct / margins.length,
-      logitMargin: { ...stats, mean: margins.reduce((a, b) => a + b, 0) / margins.length },
-      histogram: histogram(margins, stats.min, stats.max),
-      equidistance: stored?.equidistance ?? null,
-      ...this.attackResults(id, config, margins.length),
+  /**
+   * The run's per-sample columns in position order, for the analysis layer (engine/metrics
+   * computes; the store only reads). Censored samples have input margin +Infinity; samples of a
+   * run without margin attacks have NaN, as do absent feature margins.
+   */
+  marginColumns(id: string): MarginColumns {
+    this.row(id);
+    const rows = this.db
+      .prepare(
+        `SELECT position, label, pred, correct, logit_margin, feature_margin_linf, feature_margin_l2, input_margin, margin_found, best_attack, logits
+         FROM run_samples WHERE run_id = ? ORDER BY position`,
+      )
+      .raw()
+      .all(id) as [number, number, number, number, number, number | null, number | null, number | null, number | null, AttackName | null, Buffer][];
+    const n = rows.length;
+    const classes = n ? rows[0][10].byteLength / 4 : 0;
+    const columns: MarginColumns = {
+      positions: new Uint32Array(n),
+      labels: new Int32Array(n),
+      preds: new Int32Array(n),
+      correct: new Uint8Array(n),
+      logitMargin: new Float64Array(n),
+      inputMargin: new Float64Array(n),
+      featureMarginLinf: new Float64Array(n),
+      featureMarginL2: new Float64Array(n),
+      bestAttack: new Array<AttackName | null>(n),
+      classes,
+      logits: new Float32Array(n * classes),
     };
+    rows.forEach(([position, label, pred, correct, logitMargin, fLinf, fL2, inputMargin, found, best, logits], k) => {
+      columns.positions[k] = position;
+      columns.labels[k] = label;
+      columns.preds[k] = pred;
+      columns.correct[k] = correct;
+      columns.logitMargin[k] = logitMargin;
+      columns.featureMarginLinf[k] = fLinf ?? NaN;
+      columns.featureMarginL2[k] = fL2 ?? NaN;
+      columns.inputMargin[k] = found === null ? NaN : found === 1 ? inputMargin! : Infinity;
+      columns.bestAttack[k] = best;
+      columns.logits.set(new Float32Array(logits.buffer, logits.byteOffset, classes), k * classes);
+    });
+    return columns;
   }
 
-  private attackResults(id: string, config: RunConfig, evaluated: number): Pick<RunResults, 'inputMargins' | 'attacks' | 'robustness'> {
-    const settings = config.attack;
-    if (!settings) return { inputMargins: null, attacks: [], robustness: [] };
-    const normColumn = { linf: 'linf', l2: 'l2', l1: 'l1' }[settings.norm];
-    const runsMargins = settings.attacks.some((a) => a === 'fab' || a === 'deepfool' || a === 'fmn');
-    let inputMargins: InputMargins | null = null;
-    if (runsMargins) {
-      const found = this.db.prepare('SELECT input_margin FROM run_samples WHERE run_id = ? AND margin_found = 1').pluck().all(id) as number[];
-      const censored = this.db.prepare('SELECT count(*) FROM run_samples WHERE run_id = ? AND margin_found = 0').pluck().get(id) as number;
-      const bestBy = Object.fromEntries(
-        (this.db.prepare('SELECT best_attack, count(*) AS n FROM run_samples WHERE run_id = ? AND margin_found = 1 GROUP BY best_attack').all(id) as {
-          best_attack: AttackName;
-          n: number;
-        }[]).map((r) => [r.best_attack, r.n]),
-      );
-      const five = found.length ? fiveNumbers(found) : null;
-      inputMargins = { norm: settings.norm, found: found.length, censored, median: five?.median ?? null, min: five?.min ?? null, max: five?.max ?? null, bestBy };
+  /** Per attack and epsilon (0: the unconstrained margin mode), the positions it broke and the norms it found, in the run's norm. */
+  attackFindings(id: string, norm: AttackNorm): AttackFinding[] {
+    const rows = this.db
+      .prepare(`SELECT attack, epsilon, position, ${{ linf: 'linf', l2: 'l2', l1: 'l1' }[norm]} FROM run_attack_samples WHERE run_id = ? AND found = 1 ORDER BY attack, epsilon, position`)
+      .raw()
+      .all(id) as [AttackName, number, number, number][];
+    const byKey = new Map<string, AttackFinding>();
+    for (const [attack, epsilon, position, value] of rows) {
+      const key = `${attack}@${epsilon}`;
+      let finding = byKey.get(key);
+      if (!finding) byKey.set(key, (finding = { attack, epsilon, positions: [], norms: [] }));
+      finding.positions.push(position);
+      finding.norms.push(value);
     }
-    const attacks: AttackStats[] = settings.attacks.map((attack) => {
-      if (attack === 'apgd-ce' || attack === 'apgd-t') return { attack, found: null, medianNorm: null };
-      const norms = this.db
-        .prepare(`SELECT ${normColumn} FROM run_attack_samples WHERE run_id = ? AND attack = ? AND epsilon = 0 AND found = 1`)
-        .pluck()
-        .all(id, attack) as number[];
-      return { attack, found: norms.length, medianNorm: norms.length ? fiveNumbers(norms).median : null };
-    });
-    const robustness: RobustAccuracy[] = settings.epsilons.map((epsilon) => {
-      const fromMargins = runsMargins
-        ? (this.db.prepare('SELECT count(*) FROM run_samples WHERE run_id = ? AND correct = 1 AND NOT (margin_found = 1 AND input_margin <= ?)').pluck().get(id, slack(epsilon)) as number) /
-          evaluated
-        : null;
-      const byAttack: Partial<Record<AttackName, number>> = {};
-      for (const attack of settings.attacks.filter((a) => a === 'apgd-ce' || a === 'apgd-t')) {
-        const broken = this.db
-          .prepare(
-            `SELECT count(*) FROM run_samples s JOIN run_attack_samples a ON a.run_id = s.run_id AND a.position = s.position
-             WHERE s.run_id = ? AND s.correct = 1 AND a.attack = ? AND a.epsilon = ? AND a.found = 1`,
-          )
-          .pluck()
-          .get(id, attack, epsilon) as number;
-        byAttack[attack] = ((this.db.prepare('SELECT count(*) FROM run_samples WHERE run_id = ? AND correct = 1').pluck().get(id) as number) - broken) / evaluated;
-      }
-      const combinedRobust = this.db
-        .prepare(
-          `SELECT count(*) FROM run_samples s WHERE s.run_id = ? AND s.correct = 1
-             AND NOT (s.margin_found = 1 AND s.input_margin <= ?)
-             AND NOT EXISTS (SELECT 1 FROM run_attack_samples a WHERE a.run_id = s.run_id AND a.position = s.position AND a.epsilon = ? AND a.found = 1)`,
-        )
-        .pluck()
-        .get(id, slack(epsilon), epsilon) as number;
-      return { epsilon, fromMargins, byAttack, combined: combinedRobust / evaluated };
-    });
-    return { inputMargins, attacks, robustness };
+    return [...byKey.values()];
   }
+
+  /** ||h(x) - h(x_adv)||_inf per sample in position order (NaN where none); null when the run recorded none. */
+  featureDistances(id: string): Float64Array | null {
+    const values = this.db.prepare('SELECT feature_distance_linf FROM run_samples WHERE run_id = ? ORDER BY position').pluck().all(id) as (number | null)[];
+    return values.some((v) => v !== null) ? Float64Array.from(values, (v) => v ?? NaN) : null;
+  }
+}
+
+/** A run's per-sample columns, position order (see RunRepo.marginColumns). */
+export interface MarginColumns {
+  positions: Uint32Array;
+  labels: Int32Array;
+  preds: Int32Array;
+  correct: Uint8Array;
+  logitMargin: Float64Array;
+  /** +Infinity: censored (no adversarial within budget); NaN: no margin attack ran. */
+  inputMargin: Float64Array;
+  featureMarginLinf: Float64Array;
+  featureMarginL2: Float64Array;
+  bestAttack: (AttackName | null)[];
+  classes: number;
+  /** Row-major [samples, classes]. */
+  logits: Float32Array;
+}
+
+/** The samples one attack broke at one epsilon (0: unconstrained), with the norms it found. */
+export interface AttackFinding {
+  attack: AttackName;
+  epsilon: number;
+  positions: number[];
+  norms: number[];
 }
 
 const SELECT_RUN = `
@@ -420,19 +457,6 @@ function summary(row: RunRow): RunSummary {
     finishedAt: row.finished_at,
     activeMs: row.active_ms,
   };
-}
-
-function histogram(values: number[], min: number, max: number): { edges: number[]; counts: number[] } {
-  const width = max > min ? (max - min) / HISTOGRAM_BINS : 1;
-  const bins = max > min ? HISTOGRAM_BINS : 1;
-  const counts = new Array<number>(bins).fill(0);
-  for (const v of values) counts[Math.min(bins - 1, Math.floor((v - min) / width))]++;
-  return { edges: Array.from({ length: bins + 1 }, (_, k) => min + k * width), counts };
-}
-
-/** "Within epsilon" as the attacks decide it (EPSILON_SLACK), for margins stored from float32 points. */
-function slack(epsilon: number): number {
-  return epsilon * (1 + EPSILON_SLACK);
 }
 
 function finiteOrNull(value: number | null): number | null {

@@ -22,6 +22,20 @@ export interface AttackBatchInput {
   batchIndex: number;
   settings: AttackSettings;
   stage(name: string): void;
+  /**
+   * The run's forward session, which also gives the penultimate features h where the model has
+   * a linear head: the best adversarials go through it once, for their stored logits and their
+   * feature distance. Without it, model.logits gives the logits and no distance is recorded.
+   */
+  forward?: (x: Float32Array, n: number) => Promise<ForwardOutputs>;
+  /** h(x) of the batch's samples, [n, D], from that same session; null without a linear head. */
+  features?: Float32Array | null;
+}
+
+/** One forward pass: logits [n, classes] and, where the model has a linear head, its input features [n, D]. */
+export interface ForwardOutputs {
+  logits: Float32Array;
+  features: Float32Array | null;
 }
 
 export interface AttackBatchResult {
@@ -85,11 +99,13 @@ export async function attackBatch(input: AttackBatchInput): Promise<AttackBatchR
     l1: null,
     example: null,
     logits: null,
+    featureDistanceLinf: null,
+    featureDistanceL2: null,
   }));
   const offer = (name: AttackName, v: VerifiedAdversarials, i: number) => {
     const norm = normOf(v, settings.norm, i);
     if (best[i].margin !== null && best[i].margin! <= norm) return;
-    best[i] = { found: true, margin: norm, attack: name, linf: v.linf[i], l2: v.l2[i], l1: v.l1[i], example: v.adv.slice(i * per, (i + 1) * per), logits: null };
+    best[i] = { found: true, margin: norm, attack: name, linf: v.linf[i], l2: v.l2[i], l1: v.l1[i], example: v.adv.slice(i * per, (i + 1) * per), logits: null, featureDistanceLinf: null, featureDistanceL2: null };
   };
 
   const towardsPrediction: Batch = { x, n, classes: input.predictions };
@@ -152,8 +168,30 @@ export async function attackBatch(input: AttackBatchInput): Promise<AttackBatchR
   if (kept.length) {
     const examples = new Float32Array(kept.length * per);
     kept.forEach((i, r) => examples.set(best[i].example!, r * per));
-    const logits = await model.logits(examples, kept.length);
-    kept.forEach((i, r) => (best[i].logits = logits.slice(r * model.classes, (r + 1) * model.classes)));
+    // One pass gives the logits kept with each example and, with a linear head, h(x_adv).
+    const out = input.forward ? await input.forward(examples, kept.length) : { logits: await model.logits(examples, kept.length), features: null };
+    const clean = input.features ?? null;
+    const width = clean ? clean.length / n : 0;
+    kept.forEach((i, r) => {
+      best[i].logits = out.logits.slice(r * model.classes, (r + 1) * model.classes);
+      if (clean && out.features) {
+        const d = featureDistances(clean.subarray(i * width, (i + 1) * width), out.features.subarray(r * width, (r + 1) * width));
+        best[i].featureDistanceLinf = d.linf;
+        best[i].featureDistanceL2 = d.l2;
+      }
+    });
   }
   return { best, outcomes };
+}
+
+/** ||h(x) - h(x_adv)|| in l_inf (the paper's "feature dist", Fig. 6) and in l2, summed in float64. */
+function featureDistances(h: Float32Array, hAdv: Float32Array): { linf: number; l2: number } {
+  let linf = 0;
+  let sq = 0;
+  for (let k = 0; k < h.length; k++) {
+    const d = Math.abs(h[k] - hAdv[k]);
+    if (d > linf) linf = d;
+    sq += d * d;
+  }
+  return { linf, l2: Math.sqrt(sq) };
 }

@@ -1,13 +1,14 @@
 import { marginAttacks, type Equidistance, type ProviderAttempt } from '../../src-preload/contract.js';
 import { onnxDifferentiableModel, type DifferentiableModel } from '../engine/attacks/model.js';
-import { dualNorm, featureMargin, fiveNumbers, logitMargin, argmax, pairwiseWeightDistances, upperTriangle } from '../engine/margins/margins.js';
-import { readModel, writeModel } from '../engine/onnx/codec.js';
-import { detectLinearHead, foldPreprocessing, type LinearHead } from '../engine/onnx/surgery.js';
-import { BatchRunner, createSession, type RuntimeSession } from '../engine/runtime/index.js';
+import { dualNorm, featureMargin, logitMargin, argmax, pairwiseWeightDistances, upperTriangle } from '../engine/margins/margins.js';
+import { fiveNumbers } from '../engine/metrics/summary.js';
+import { cloneModel, readModel, writeModel } from '../engine/onnx/codec.js';
+import { detectLinearHead, exposeOutputs, foldPreprocessing, type LinearHead } from '../engine/onnx/surgery.js';
+import { BatchRunError, BatchRunner, createSession, type RuntimeSession } from '../engine/runtime/index.js';
 import { subsetIndices } from '../jobs/subset.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { SampleResult } from '../store/run-repo.js';
-import { attackBatch } from './attack-batch.js';
+import { attackBatch, type ForwardOutputs } from './attack-batch.js';
 import { SampleStream } from './sample-stream.js';
 import { storedExternalData } from './stored-external-data.js';
 
@@ -50,7 +51,10 @@ export async function forwardMargins(ctx: JobContext): Promise<'done' | 'stopped
     if (!detection.head) ctx.log(`no feature margins: ${detection.reason}`);
     const head = detection.head;
     store.runs.setSummary(runId, { equidistance: head ? equidistance(head) : null });
-    runtime = await createSession(writeModel(graph), { device: config.device, intraOpThreads: ctx.intraOpThreads, externalData: externalData ?? undefined });
+    // With a linear head, the forward session also gives its input features h (for feature
+    // distances); a copy is edited, since the gradient model is built from `graph` itself.
+    const forwardGraph = head ? exposeOutputs(cloneModel(graph), [head.featuresTensor]) : graph;
+    runtime = await createSession(writeModel(forwardGraph), { device: config.device, intraOpThreads: ctx.intraOpThreads, externalData: externalData ?? undefined });
     if (config.attack) {
       ctx.progress(done.size, indices.length, 'building gradients', runtime.provider);
       const classes = model.classCount ?? head?.classes;
@@ -92,6 +96,22 @@ async function forwardPass(
   const runner = new BatchRunner(runtime.session, { batchSize: config.batchSize });
   const input = runtime.session.inputNames[0];
   const output = runtime.session.outputNames[0];
+  let features = head?.featuresTensor ?? null;
+  /** Logits and, with a linear head, its input features, in one pass of the forward session. */
+  const forward = async (x: Float32Array, n: number): Promise<ForwardOutputs> => {
+    const fetch = features ? [output, features] : [output];
+    try {
+      const out = await runner.run({ [input]: { data: x, shape: [n, ...dataset.shape] } }, { fetch });
+      return { logits: out[output].data, features: features ? out[features].data : null };
+    } catch (error) {
+      // A features tensor the runner cannot batch (no sample axis, not float32) costs the
+      // feature distances, never the run.
+      if (!features || !(error instanceof BatchRunError) || !error.message.includes(`'${features}'`)) throw error;
+      ctx.log(`no feature distances: ${error.message}`);
+      features = null;
+      return forward(x, n);
+    }
+  };
   const distances = head
     ? {
         linf: pairwiseWeightDistances(head.weight, head.classes, head.features, dualNorm('linf')),
@@ -107,19 +127,20 @@ async function forwardPass(
     const positions = todo.slice(start, start + config.batchSize);
     const batchIndices = positions.map((p) => indices[p]);
     const { x, labels } = stream.take(batchIndices);
-    const logits = (await runner.run({ [input]: { data: x, shape: [positions.length, ...dataset.shape] } }, { fetch: [output] }))[output];
-    const classes = logits.shape[1];
+    const clean = await forward(x, positions.length);
+    const logits = clean.logits;
+    const classes = logits.length / positions.length;
     const rows: SampleResult[] = positions.map((position, k) => {
       const offset = k * classes;
       return {
         position,
         index: batchIndices[k],
         label: labels[k],
-        pred: argmax(logits.data, offset, classes),
-        logits: logits.data.slice(offset, offset + classes),
-        logitMargin: logitMargin(logits.data, offset, classes),
-        featureMarginLinf: distances ? featureMargin(logits.data, offset, classes, distances.linf) : null,
-        featureMarginL2: distances ? featureMargin(logits.data, offset, classes, distances.l2) : null,
+        pred: argmax(logits, offset, classes),
+        logits: logits.slice(offset, offset + classes),
+        logitMargin: logitMargin(logits, offset, classes),
+        featureMarginLinf: distances ? featureMargin(logits, offset, classes, distances.linf) : null,
+        featureMarginL2: distances ? featureMargin(logits, offset, classes, distances.l2) : null,
       };
     });
     if (config.attack && attackModel) {
@@ -134,6 +155,8 @@ async function forwardPass(
         indices: batchIndices,
         batchIndex,
         settings: config.attack,
+        forward,
+        features: clean.features,
         stage: (name) => ctx.progress(completed, indices.length, `${name}, batch ${batchIndex + 1} of ${batches}`, runtime.provider),
       });
       const margins = config.attack.attacks.some((a) => marginAttacks.includes(a));

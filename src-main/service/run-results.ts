@@ -1,0 +1,88 @@
+import type { AttackName, AttackStats, InputMargins, RobustAccuracy, RunConfig, RunDetail, RunResults } from '../../src-preload/contract.js';
+import { EPSILON_SLACK } from '../engine/attacks/types.js';
+import { robustAccuracy } from '../engine/metrics/robust.js';
+import { fiveNumbers, histogram, mean } from '../engine/metrics/summary.js';
+import type { ProjectStore } from '../store/project-store.js';
+import type { AttackFinding, MarginColumns } from '../store/run-repo.js';
+
+const fixedEpsilonAttacks: readonly AttackName[] = ['apgd-ce', 'apgd-t'];
+
+/** A run with its derived results, composed from its stored rows (never stored as the only copy). */
+export function runDetail(store: ProjectStore, id: string): RunDetail {
+  const detail = store.runs.get(id);
+  const columns = store.runs.marginColumns(id);
+  const findings = detail.config.attack ? store.runs.attackFindings(id, detail.config.attack.norm) : [];
+  return { ...detail, results: runResults(detail.config, columns, findings, store.runs.storedSummary(id)?.equidistance ?? null) };
+}
+
+/** "Within epsilon" as the attacks decide it, for margins stored from float32 points. */
+export function slack(epsilon: number): number {
+  return epsilon * (1 + EPSILON_SLACK);
+}
+
+export function runResults(config: RunConfig, c: MarginColumns, findings: AttackFinding[], equidistance: RunResults['equidistance']): RunResults | null {
+  const n = c.positions.length;
+  if (n === 0) return null;
+  const correct = c.correct.reduce((a, b) => a + b, 0);
+  const stats = fiveNumbers(c.logitMargin);
+  return {
+    evaluated: n,
+    correct,
+    accuracy: correct / n,
+    logitMargin: { ...stats, mean: mean(c.logitMargin) },
+    histogram: histogram(c.logitMargin),
+    equidistance,
+    ...attackResults(config, c, findings),
+  };
+}
+
+function attackResults(config: RunConfig, c: MarginColumns, findings: AttackFinding[]): Pick<RunResults, 'inputMargins' | 'attacks' | 'robustness'> {
+  const settings = config.attack;
+  if (!settings) return { inputMargins: null, attacks: [], robustness: [] };
+  const n = c.positions.length;
+  const runsMargins = settings.attacks.some((a) => !fixedEpsilonAttacks.includes(a));
+  const attacks: AttackStats[] = settings.attacks.map((attack) => {
+    if (fixedEpsilonAttacks.includes(attack)) return { attack, found: null, medianNorm: null };
+    const norms = findings.find((f) => f.attack === attack && f.epsilon === 0)?.norms ?? [];
+    return { attack, found: norms.length, medianNorm: norms.length ? fiveNumbers(norms).median : null };
+  });
+  const at = positionIndex(c);
+  const robustness: RobustAccuracy[] = settings.epsilons.map((epsilon) => {
+    const byAttack: Partial<Record<AttackName, number>> = {};
+    const broken = new Uint8Array(n);
+    for (const attack of settings.attacks.filter((a) => fixedEpsilonAttacks.includes(a))) {
+      const positions = findings.find((f) => f.attack === attack && f.epsilon === epsilon)?.positions ?? [];
+      const alive = Uint8Array.from(c.correct);
+      for (const p of positions) {
+        alive[at.get(p)!] = 0;
+        broken[at.get(p)!] = 1;
+      }
+      byAttack[attack] = alive.reduce((a, b) => a + b, 0) / n;
+    }
+    let combined = 0;
+    for (let k = 0; k < n; k++) if (c.correct[k] && !broken[k] && !(c.inputMargin[k] <= slack(epsilon))) combined++;
+    return { epsilon, fromMargins: runsMargins ? robustAccuracy(c.correct, c.inputMargin, slack(epsilon)) : null, byAttack, combined: combined / n };
+  });
+  return { inputMargins: runsMargins ? inputMargins(settings.norm, c) : null, attacks, robustness };
+}
+
+function inputMargins(norm: InputMargins['norm'], c: MarginColumns): InputMargins {
+  const found = c.inputMargin.filter(Number.isFinite);
+  const bestBy: Partial<Record<AttackName, number>> = {};
+  for (const attack of c.bestAttack) if (attack) bestBy[attack] = (bestBy[attack] ?? 0) + 1;
+  const five = found.length ? fiveNumbers(found) : null;
+  return {
+    norm,
+    found: found.length,
+    censored: c.inputMargin.filter((m) => m === Infinity).length,
+    median: five?.median ?? null,
+    min: five?.min ?? null,
+    max: five?.max ?? null,
+    bestBy,
+  };
+}
+
+/** Row of each stored position in the columns. */
+export function positionIndex(c: MarginColumns): Map<number, number> {
+  return new Map(Array.from(c.positions, (p, k) => [p, k]));
+}
