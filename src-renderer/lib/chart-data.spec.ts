@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binValues, describeBin, equidistanceBoxes, histogramBars, logitPairs, robustnessSeries } from './chart-data';
+import { describeBin, equidistanceBoxes, histogramBars, logitPairs, robustnessSeries } from './chart-data';
 
 describe('histogramBars', () => {
   it('puts each bin at its centre and keeps its edges', () => {
@@ -30,17 +30,6 @@ describe('equidistanceBoxes', () => {
     expect(l1.spread).toBe(1.5);
     expect(l2.relative).toEqual({ min: 0.5, q1: 0.75, median: 1, q3: 1.25, max: 2 });
     expect(l2.raw.max).toBe(4);
-  });
-});
-
-describe('binValues', () => {
-  it('spreads the values over equal bins, the maximum in the last one', () => {
-    expect(binValues([0, 1, 2, 3, 4], 4)).toEqual({ edges: [0, 1, 2, 3, 4], counts: [1, 1, 1, 2] });
-  });
-
-  it('puts equal values in one bin and ignores what is not finite', () => {
-    expect(binValues([0.5, 0.5, Number.NaN], 10)).toEqual({ edges: [0.475, 0.525], counts: [2] });
-    expect(binValues([])).toEqual({ edges: [], counts: [] });
   });
 });
 

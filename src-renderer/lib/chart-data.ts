@@ -59,30 +59,6 @@ function box(label: string, norm: string, raw: FiveNumbers): Box {
   return { label, norm, raw, relative, spread: raw.min > 0 ? raw.max / raw.min : null };
 }
 
-/**
- * Equal-width bins over [min, max] of the values, the last bin closed on the right (as the
- * service bins the logit margins). One value, or all equal: one bin around it.
- */
-export function binValues(values: readonly number[], bins = 30): { edges: number[]; counts: number[] } {
-  const finite = values.filter(Number.isFinite);
-  if (finite.length === 0) return { edges: [], counts: [] };
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const value of finite) {
-    if (value < lo) lo = value;
-    if (value > hi) hi = value;
-  }
-  if (hi === lo) {
-    const half = lo === 0 ? 0.5 : Math.abs(lo) * 0.05;
-    return { edges: [lo - half, lo + half], counts: [finite.length] };
-  }
-  const width = (hi - lo) / bins;
-  const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? hi : lo + i * width));
-  const counts = new Array<number>(bins).fill(0);
-  for (const value of finite) counts[Math.min(bins - 1, Math.floor((value - lo) / width))]++;
-  return { edges, counts };
-}
-
 export interface RobustnessSeries {
   /** 'fromMargins', an attack name, or 'combined'. */
   key: string;

@@ -1,7 +1,34 @@
 // Only what Brink's charts draw is registered, to keep chart.js's share of the bundle small.
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Filler,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  ScatterController,
+  Tooltip,
+} from 'chart.js';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Legend, Tooltip);
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  LinearScale,
+  LogarithmicScale,
+  LineController,
+  LineElement,
+  PointElement,
+  ScatterController,
+  Filler,
+  Legend,
+  Tooltip,
+);
 
 // The app's own font and colours (app.css), never a web font.
 Chart.defaults.font.family = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Helvetica Neue', Arial, sans-serif";
@@ -22,6 +49,11 @@ export const chartColors = {
   adversarial: '#d9822b',
   /** One colour per series of a line chart, in order; the last one is for the combined series. */
   series: ['#2d5bcf', '#d9822b', '#1d7a3a', '#8e44ad', '#1d2329'],
+  /** Correct and misclassified samples in scatter plots. */
+  correct: 'rgba(45, 91, 207, 0.45)',
+  wrong: 'rgba(217, 130, 43, 0.8)',
+  /** A confidence band behind its line. */
+  band: 'rgba(45, 91, 207, 0.2)',
 };
 
 // The legend is on only where a chart asks for it.
