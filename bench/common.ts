@@ -1,4 +1,8 @@
 import { loadavg } from 'node:os';
+import { median } from '../src-main/engine/metrics/summary.js';
+
+/** The statistic every benchmark reports, from the one home of quantiles (engine/metrics). */
+export { median };
 
 /** Small helpers every benchmark uses: option parsing and the statistic reported. */
 
@@ -6,14 +10,6 @@ export function wholeNumber(name: string, value: string, min: number): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} takes a whole number >= ${min}, got '${value}'`);
   return n;
-}
-
-/** The median (mean of the two middle values for an even count; NaN for none). */
-export function median(values: ArrayLike<number>): number {
-  const sorted = Float64Array.from(values).sort();
-  if (sorted.length === 0) return NaN;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** A Markdown table with aligned columns: numbers right-aligned, the first column left-aligned when it holds names. */

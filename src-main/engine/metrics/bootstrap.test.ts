@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../random.js';
-import { bootstrapCi, gather, resampleIndices } from './bootstrap.js';
+import { bootstrapCi, bootstrapCis, gather, resampleIndices } from './bootstrap.js';
 import { denseRanks, kendallTauB } from './rank.js';
 import { mean } from './summary.js';
 
@@ -118,5 +118,18 @@ describe('bootstrapCi', () => {
     const rx = denseRanks(x).ranks;
     const ry = denseRanks(y).ranks;
     expect(bootstrapCi(n, (idx) => kendallTauB(gather(rx, idx, bx), gather(ry, idx, by)), { resamples: 200 })).toEqual([lo, hi]);
+  });
+});
+
+describe('bootstrapCis', () => {
+  it('gives each statistic the interval bootstrapCi gives it alone, from one shared draw of resamples', () => {
+    const rng = mulberry32(3);
+    const values = Float64Array.from({ length: 300 }, () => rng());
+    const flags = Uint8Array.from(values, (v) => (v > 0.4 ? 1 : 0));
+    const meanOf = (idx: Uint32Array) => mean(gather(values, idx));
+    const shareOf = (idx: Uint32Array) => mean(gather(flags, idx));
+    const options = { resamples: 120, seed: 9 };
+    expect(bootstrapCis(values.length, [meanOf, shareOf], options)).toEqual([bootstrapCi(values.length, meanOf, options), bootstrapCi(values.length, shareOf, options)]);
+    expect(bootstrapCis(0, [meanOf], options)).toEqual([null]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../random.js';
 import { expectClose, goldens } from './goldens/rank-goldens.js';
-import { averageRanks, denseRanks, kendallTauB, pearson, spearman } from './rank.js';
+import { averageRanks, denseRanks, kendallTauB, mergeInversions, pearson, spearman, treeInversions } from './rank.js';
 
 /** Tau-b from its definition, pair by pair (O(n^2)); comparisons, not differences, so +-Infinity tie. */
 function bruteTauB(x: ArrayLike<number>, y: ArrayLike<number>): number {
@@ -161,5 +161,31 @@ describe('averageRanks against scipy.stats.rankdata (average)', () => {
 describe('denseRanks', () => {
   it('numbers distinct values from 0 in ascending order, ties sharing a rank', () => {
     expect(denseRanks([3, -Infinity, 3, 0, -0, Infinity])).toEqual({ ranks: Uint32Array.from([2, 0, 2, 1, 1, 3]), unique: 4 });
+  });
+});
+
+describe('discordant-pair counts', () => {
+  const brute = (s: Uint32Array) => {
+    let count = 0;
+    for (let k = 0; k < s.length; k++) for (let m = k + 1; m < s.length; m++) if (s[k] > s[m]) count++;
+    return count;
+  };
+  it.each([
+    ['many distinct values', 600, 100_000],
+    ['heavy ties', 600, 4],
+    ['one value', 50, 1],
+    ['two samples', 2, 3],
+  ])('the merge count (many distinct ranks) and the Fenwick count (few) agree with all pairs: %s', (_, n, levels) => {
+    const rng = mulberry32(n * 7 + levels);
+    const sequence = Uint32Array.from({ length: n }, () => Math.floor(rng() * levels));
+    const unique = Math.max(...sequence) + 1;
+    expect(mergeInversions(sequence.slice())).toBe(brute(sequence));
+    expect(treeInversions(sequence, unique)).toBe(brute(sequence));
+  });
+
+  it('agree on 200,000 values with 150,000 distinct ones, where Kendall tau-b takes the merge count', () => {
+    const rng = mulberry32(11);
+    const sequence = Uint32Array.from({ length: 200_000 }, () => Math.floor(rng() * 150_000));
+    expect(mergeInversions(sequence.slice())).toBe(treeInversions(sequence, 150_000));
   });
 });

@@ -160,35 +160,76 @@ function ranksInOrder(values: ArrayLike<number>, order: Uint32Array): DenseRanks
   return { ranks, unique: rank + 1, tiedPairs };
 }
 
+/** Above this many distinct y ranks the Fenwick tree outgrows the caches and a merge count is faster. */
+const TREE_RANKS = 1 << 16;
+
 /**
  * Walks the samples in (x, y) order. x ties and joint ties are runs there. A discordant pair is an
- * earlier sample with a strictly larger y rank (ties in x are ordered by y, so never count): the
- * Fenwick tree holds the y ranks seen so far and answers how many are at or below this one.
+ * earlier sample with a strictly larger y rank (ties in x are ordered by y, so never count). With
+ * few distinct y ranks a Fenwick tree of the ranks seen so far counts them (SciPy's way); with many,
+ * its random accesses miss the caches, and a merge sort of the rank sequence counts the same
+ * inversions with sequential accesses only.
  */
 function countPairs(x: ArrayLike<number>, ry: DenseRanks, order: Uint32Array) {
   const ranks = ry.ranks;
-  const tree = new Uint32Array(ry.unique + 1);
   let tiesX = 0;
   let tiesBoth = 0;
   let runX = 0;
   let runBoth = 0;
-  let discordant = 0;
-  for (let k = 0; k < order.length; k++) {
+  for (let k = 1; k < order.length; k++) {
     const i = order[k];
-    const r = ranks[i];
-    if (k > 0) {
-      const j = order[k - 1];
-      runX = x[i] === x[j] ? runX + 1 : 0;
-      runBoth = runX > 0 && r === ranks[j] ? runBoth + 1 : 0;
-      tiesX += runX;
-      tiesBoth += runBoth;
-    }
+    const j = order[k - 1];
+    runX = x[i] === x[j] ? runX + 1 : 0;
+    runBoth = runX > 0 && ranks[i] === ranks[j] ? runBoth + 1 : 0;
+    tiesX += runX;
+    tiesBoth += runBoth;
+  }
+  const sequence = new Uint32Array(order.length);
+  for (let k = 0; k < order.length; k++) sequence[k] = ranks[order[k]];
+  const discordant = ry.unique > TREE_RANKS ? mergeInversions(sequence) : treeInversions(sequence, ry.unique);
+  return { tiesX, tiesBoth, discordant };
+}
+
+/** Pairs k < m with sequence[k] > sequence[m], by a Fenwick tree over the values 0..unique-1. */
+export function treeInversions(sequence: Uint32Array, unique: number): number {
+  const tree = new Uint32Array(unique + 1);
+  let inversions = 0;
+  for (let k = 0; k < sequence.length; k++) {
+    const r = sequence[k];
     let atOrBelow = 0;
     for (let b = r + 1; b > 0; b -= b & -b) atOrBelow += tree[b];
-    discordant += k - atOrBelow;
+    inversions += k - atOrBelow;
     for (let b = r + 1; b < tree.length; b += b & -b) tree[b]++;
   }
-  return { tiesX, tiesBoth, discordant };
+  return inversions;
+}
+
+/** The same count by a bottom-up merge sort (sorts `sequence`): taking from the right run passes every larger value left in the left run. */
+export function mergeInversions(sequence: Uint32Array<ArrayBuffer>): number {
+  const n = sequence.length;
+  let from = sequence;
+  let to = new Uint32Array(n);
+  let inversions = 0;
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        if (from[i] <= from[j]) to[k++] = from[i++];
+        else {
+          inversions += mid - i;
+          to[k++] = from[j++];
+        }
+      }
+      while (i < mid) to[k++] = from[i++];
+      while (j < hi) to[k++] = from[j++];
+    }
+    [from, to] = [to, from];
+  }
+  return inversions;
 }
 
 /** Two 32-bit words per value whose unsigned order (hi, then lo) is the numeric order of the values. */
