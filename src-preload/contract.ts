@@ -40,6 +40,52 @@ export interface Preprocessing {
   std: number[];
 }
 
+/** The preprocessing a run was created with, and whether it was confirmed then. */
+export interface RunPreprocessing extends Preprocessing {
+  confirmed: boolean;
+}
+
+/** One common convention tried on labelled samples (model.probePreprocessing). */
+export interface PreprocessingCandidate {
+  /** 'identity', 'symmetric', 'imagenet', 'byte', 'metadata' or 'current'; equivalent candidates are merged into the first. */
+  id: 'identity' | 'symmetric' | 'imagenet' | 'byte' | 'metadata' | 'current';
+  /** What it is, e.g. "ImageNet mean/std"; merged candidates name every convention they stand for. */
+  label: string;
+  preprocessing: Preprocessing;
+  /** Null when it cannot apply to this model (the reason is in `skipped`). */
+  accuracy: number | null;
+  correct: number;
+  /** Why it was not tried, e.g. "needs 3 channels; the model takes 1". */
+  skipped: string | null;
+  /** Whether it does the same as the model's current preprocessing. */
+  current: boolean;
+  /** For 'metadata': the metadata_props keys it was read from. */
+  source: string | null;
+}
+
+export interface PreprocessingProbe {
+  modelId: string;
+  datasetId: string;
+  /** Samples drawn at random (seeded) from the dataset and classified under every candidate. */
+  samples: number;
+  seed: number;
+  candidates: PreprocessingCandidate[];
+  /** Index of the proposal: the best accuracy (ties go to the current settings); null when nothing could be tried. */
+  proposed: number | null;
+  /** Chance level (1 / classes), to judge whether even the best candidate is plausible. */
+  chance: number | null;
+  ms: number;
+}
+
+/** An import that found the same content (same SHA-256) already in the project: nothing was imported. */
+export interface DuplicateImport {
+  duplicateOf: { kind: 'model' | 'dataset'; id: string; name: string };
+  /** The file (or files) that were picked. */
+  fileName: string;
+  /** One line saying so. */
+  message: string;
+}
+
 export interface ModelSummary {
   id: string;
   name: string;
@@ -48,6 +94,8 @@ export interface ModelSummary {
   inputShape: Dim[] | null;
   classCount: number | null;
   createdAt: string;
+  /** False until someone gives, confirms or edits the preprocessing: until then it is Brink's guess at import. */
+  preprocessingConfirmed: boolean;
 }
 
 export interface ModelDetail extends ModelSummary {
@@ -64,6 +112,36 @@ export interface ModelDetail extends ModelSummary {
   labels: string[] | null;
   /** Null only while a model imported by an older Brink waits to be analysed. */
   analysis: ModelAnalysis | null;
+  reading: ModelReading;
+}
+
+export type ImageLayout = 'NCHW' | 'NHWC';
+/** 'output': the file's first output; 'before-softmax': the input of the Softmax or LogSoftmax that ends the graph. */
+export type LogitsSource = 'output' | 'before-softmax';
+
+/**
+ * How Brink feeds a model and where it reads its logits (DESIGN.md section 3): detected at
+ * import, changed with model.update (the model page) or `model add --input --layout --logits`.
+ */
+export interface ModelReading {
+  /** The fed input that takes the images; null when the file has several and none looks like an image batch. */
+  imageInput: string | null;
+  layout: ImageLayout;
+  /** The layout the image input's shape suggests; null when it does not tell (Brink then assumes NCHW). */
+  detectedLayout: ImageLayout | null;
+  logits: LogitsSource;
+  /** The Softmax or LogSoftmax that ends the graph (also behind Identity, Reshape, Flatten or Squeeze); null when there is none. */
+  softmax: { op: 'Softmax' | 'LogSoftmax'; node: string; input: string } | null;
+  /** The batch size the file fixes on the image input; null when that axis is symbolic. */
+  fileBatch: number | null;
+  /** Brink made that fixed axis symbolic after two batch sizes gave the same results; false: every job runs at fileBatch. */
+  batchFreed: boolean;
+  /** Why a fixed batch axis stays fixed ("it does not run at batch 2 (...)"); null when it is free or was freed. */
+  batchFixedBecause: string | null;
+  /** [batch, channels, height, width] as Brink feeds the model; null when the image input's shape is unknown. */
+  feedShape: Dim[] | null;
+  /** Why no run can start as the model is read (an input with no value, no image input chosen); null when runs can. */
+  problem: string | null;
 }
 
 export interface ModelAnalysis {
@@ -75,6 +153,12 @@ export interface ModelAnalysis {
   head: { classes: number; features: number; featuresTensor: string; nodes: string[] } | null;
   /** Why no head was found. */
   headReason: string | null;
+  /**
+   * Ops between the input and the logits whose gradient is zero almost everywhere (Round, Floor,
+   * Ceil, Sign, casts to integers, comparisons), with their nodes: the model is differentiable,
+   * but attacks cannot be trusted on it. Empty when there are none.
+   */
+  zeroGradientOps: { op: string; nodes: string[] }[];
 }
 
 export type DatasetFormat = 'idx' | 'cifar10' | 'cifar100' | 'npy' | 'npz' | 'image-folder';
@@ -156,6 +240,21 @@ export interface RunConfig {
   attack: AttackSettings | null;
 }
 
+/**
+ * Something about a configuration the auditor should see before a run starts, that does not stop
+ * it: the model's preprocessing is unconfirmed, the dataset's class names and the model's labels
+ * differ, an epsilon is implausible in [0,1] pixel units, the model's gradient is zero almost
+ * everywhere (attacks), its logits are read after its Softmax. An epsilon warning must be confirmed
+ * (run.start with force) or the epsilons changed to the suggestion.
+ */
+export interface RunWarning {
+  kind: 'preprocessing' | 'labels' | 'epsilon' | 'gradients' | 'logits';
+  message: string;
+  needsConfirmation: boolean;
+  /** For an epsilon: the epsilons the user probably meant (each implausible one divided by 255), in the run's order. */
+  suggestion: number[] | null;
+}
+
 export interface ProviderAttempt {
   provider: string;
   ok: boolean;
@@ -177,9 +276,37 @@ export interface RunSummary {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
-  /** Time spent running, summed over pauses and resumes. */
+  /** Time spent running, summed over pauses and resumes (the stretch under way not included). */
   activeMs: number;
+  /** When the running stretch under way began; null unless running. */
+  runningSince: string | null;
+  /** The user's name for the run; null: it is shown as "model on dataset". */
+  name: string | null;
+  /** The user's notes on the run; empty when there are none. */
+  notes: string;
+  /** The threat model, for lists; null for forward margins only. */
+  attack: Pick<AttackSettings, 'attacks' | 'norm' | 'epsilons'> | null;
+  /** Over the samples evaluated so far; null before the first batch. */
+  accuracy: number | null;
+  /** At the run's first epsilon: correct and unbroken by every attack, as the run page's results; null without an epsilon or results. */
+  robustAccuracy: { epsilon: number; value: number } | null;
+  /** The preprocessing the run was created with; null for runs made before Brink recorded it. */
+  preprocessing: RunPreprocessing | null;
+  /** The model's preprocessing has changed since: the run was made with other settings than the model's now. */
+  preprocessingChanged: boolean;
 }
+
+/** What removing a model or dataset takes with it: the runs made with it (removed too). */
+export interface RemovalImpact {
+  runs: RunSummary[];
+}
+
+/** Where an exported file went: saved by the desktop app where the user chose, or offered to the browser at a one-time URL. */
+export type SavedFile = { kind: 'saved'; path: string } | { kind: 'download'; url: string; name: string };
+
+/** A run's exports: per-sample results (the CLI's columns) and its adversarial examples. */
+export const runExportFormats = ['csv', 'json', 'npy'] as const;
+export type RunExportFormat = (typeof runExportFormats)[number];
 
 export interface FiveNumbers {
   min: number;
@@ -331,6 +458,8 @@ export interface RobustAccuracyPoint {
   ci: [number, number] | null;
   apgdCe: number | null;
   apgdT: number | null;
+  /** Correct and no attack of the run changed the prediction within epsilon; null at epsilons the run did not attack at. */
+  combined: number | null;
 }
 
 export interface Algorithm1Size {
@@ -434,6 +563,59 @@ export interface RunAnalysis {
   bootstrapResamples: number;
   /** Milliseconds the analysis took (computed, or read back from the cache). */
   computeMs: number;
+  /** True when every number above is over the correctly classified samples only (`samples` is then their count). */
+  correctOnly: boolean;
+  /** Misclassified samples left out by the correct-only view; 0 otherwise. */
+  excluded: number;
+  /** Which attack gave each sample's best verified margin, counted over the samples above. */
+  bestBy: Partial<Record<AttackName, number>>;
+  /** What each attack of the run found over the samples above (as RunResults.attacks over every sample). */
+  attackStats: AttackStats[];
+  /** Wu & Yu's signed input margin (+d correct, -d misclassified) over the samples with a verified margin; null without one. */
+  signedInputMargin: SignedMargins | null;
+  /** The logit margin signed the same way (+d_out correct, -d_out misclassified). */
+  signedLogitMargin: SignedMargins;
+}
+
+/**
+ * Margins signed by correctness (Wu & Yu 2019): +d for a correctly classified sample, -d for a
+ * misclassified one. The minimum margin is the smallest signed value; the average margin is the
+ * mean of |d| (the unsigned mean). Censored samples (no verified margin) are left out.
+ */
+export interface SignedMargins {
+  samples: number;
+  /** Samples with a negative signed margin: misclassified, with a margin. */
+  negative: number;
+  min: number;
+  median: number;
+  meanAbs: number;
+}
+
+// ---------- evaluation reliability (AutoAttack's checks; Pintor et al. 2022, indicators of attack failure) ----------
+
+export const reliabilityCheckIds = [
+  'zero-gradient-ops',
+  'zero-gradient-samples',
+  'nondeterministic-forward',
+  'probability-outputs',
+  'censored-share',
+  'fixed-epsilon-beats-margins',
+  'attacks-disagree',
+] as const;
+export type ReliabilityCheckId = (typeof reliabilityCheckIds)[number];
+
+/** review: a sign that the attacks may have failed and the numbers may be too optimistic; not-checked: no data to decide (why is in the finding). */
+export type ReliabilityStatus = 'pass' | 'review' | 'not-checked';
+
+export interface ReliabilityCheck {
+  id: ReliabilityCheckId;
+  status: ReliabilityStatus;
+  /** A few words naming the check, e.g. "Zero-gradient samples". */
+  title: string;
+  /** One line with the numbers behind the status. */
+  finding: string;
+  /** One line: what to do about it (for a pass, what it means). */
+  action: string;
 }
 
 export interface RunDetail extends RunSummary {
@@ -453,6 +635,8 @@ export interface RunProgress {
   etaSeconds: number | null;
   provider: string | null;
   stage: string;
+  /** The batch in flight: its samples and the fraction of its attack steps done, so that a run of one batch moves too; null between batches. */
+  batch: { samples: number; fraction: number } | null;
 }
 
 export interface RunSampleRow {
@@ -492,7 +676,7 @@ export interface SampleExplorerItem {
 export const sampleFilters = ['all', 'found', 'censored', 'wrong'] as const;
 export type SampleFilter = (typeof sampleFilters)[number];
 
-export const sampleSortKeys = ['position', 'index', 'label', 'pred', 'correct', 'logitMargin', 'featureMarginLinf', 'featureMarginL2', 'inputMargin'] as const;
+export const sampleSortKeys = ['position', 'index', 'label', 'pred', 'correct', 'logitMargin', 'featureMarginLinf', 'featureMarginL2', 'inputMargin', 'signedInputMargin'] as const;
 export type SampleSortKey = (typeof sampleSortKeys)[number];
 
 // ---------- import sources ----------
@@ -519,7 +703,35 @@ const preprocessing = z.object({
   std: z.array(finite.positive('std must be positive')).min(1).max(4),
 });
 
+/** How to read a model (ModelReading): each field left out stays as it is. */
+const readingChange = z
+  .object({
+    imageInput: z.string().min(1).max(4096).optional(),
+    layout: z.enum(['NCHW', 'NHWC']).optional(),
+    logits: z.enum(['output', 'before-softmax']).optional(),
+  })
+  .strict();
+export type ReadingChange = z.infer<typeof readingChange>;
+
 const none = z.object({}).strict();
+
+/** A run's name: blank clears it (the run is then shown as "model on dataset"). */
+const runName = z
+  .string()
+  .trim()
+  .max(200, 'names are at most 200 characters')
+  .transform((value) => value || null);
+/** A file name the host may offer in a save dialog or a download: no folders, an extension. */
+const fileName = z
+  .string()
+  .trim()
+  .min(1, 'a file name cannot be empty')
+  .max(200, 'file names are at most 200 characters')
+  .regex(/^[^\\/:*?"<>|]+$/, 'a file name cannot contain / \\ : * ? " < > | or control characters')
+  .refine((value) => ![...value].some((c) => c.charCodeAt(0) < 0x20), 'a file name cannot contain / \\ : * ? " < > | or control characters')
+  .regex(/^[^.].*\.[A-Za-z0-9]{1,8}$/, 'a file name needs an extension and cannot start with a dot');
+/** Saved files travel as base64: at most 48 MiB of text (36 MiB of bytes). */
+const MAX_SAVED_BASE64 = 48 * 2 ** 20;
 
 const epsilonValue = z.number().finite().positive('epsilons must be positive').max(1e6);
 const attackSettings = z
@@ -570,24 +782,44 @@ export const calls = {
 
   'model.list': call<ModelSummary[]>()(none),
   'model.get': call<ModelDetail>()(z.object({ id }).strict()),
-  'model.import': call<ModelDetail>()(z.object({ source: importSource, name: name.optional() }).strict()),
-  'model.update': call<ModelDetail>()(z.object({ id, name: name.optional(), preprocessing: preprocessing.optional() }).strict()),
+  /** A file whose SHA-256 is already in the project is not imported (a DuplicateImport says which) unless allowDuplicate. */
+  'model.import': call<ModelDetail | DuplicateImport>()(
+    z.object({ source: importSource, name: name.optional(), allowDuplicate: z.boolean().optional() }).strict(),
+  ),
+  /** Giving the preprocessing, changed or not, confirms it. */
+  'model.update': call<ModelDetail>()(
+    z.object({ id, name: name.optional(), preprocessing: preprocessing.optional(), reading: readingChange.optional() }).strict(),
+  ),
   'model.setLabels': call<ModelDetail>()(z.object({ id, source: importSource }).strict()),
   'model.remove': call<null>()(z.object({ id }).strict()),
+  /** Classifies a few hundred labelled samples under each common preprocessing convention, in a worker process. */
+  'model.probePreprocessing': call<PreprocessingProbe>()(
+    z.object({ id, datasetId: id, samples: z.number().int().min(1).max(2000).optional() }).strict(),
+  ),
+  /** The runs removing the model would remove with it. */
+  'model.removalImpact': call<RemovalImpact>()(z.object({ id }).strict()),
 
   'dataset.list': call<DatasetSummary[]>()(none),
   'dataset.get': call<DatasetDetail>()(z.object({ id }).strict()),
-  'dataset.import': call<DatasetDetail>()(
-    z.object({ source: importSource, name: name.optional(), limit: z.number().int().positive().optional() }).strict(),
+  /** Samples whose SHA-256 is already in the project are not imported (a DuplicateImport says which) unless allowDuplicate. */
+  'dataset.import': call<DatasetDetail | DuplicateImport>()(
+    z
+      .object({ source: importSource, name: name.optional(), limit: z.number().int().positive().optional(), allowDuplicate: z.boolean().optional() })
+      .strict(),
   ),
   'dataset.thumbnails': call<Thumbnail[]>()(
     z.object({ id, offset: z.number().int().nonnegative(), count: z.number().int().min(1).max(256) }).strict(),
   ),
   'dataset.remove': call<null>()(z.object({ id }).strict()),
+  /** The runs removing the dataset would remove with it. */
+  'dataset.removalImpact': call<RemovalImpact>()(z.object({ id }).strict()),
 
   /** Problems that would stop a run (shape, channels, classes); empty when it can start. */
   'run.check': call<string[]>()(runConfig),
-  'run.start': call<RunSummary>()(runConfig),
+  /** What the auditor should see before the run starts but that does not stop it (see RunWarning). */
+  'run.warnings': call<RunWarning[]>()(runConfig),
+  /** Refuses an implausible epsilon unless force (the user confirmed it). */
+  'run.start': call<RunSummary>()(runConfig.extend({ force: z.boolean().optional() })),
   'run.list': call<RunSummary[]>()(none),
   'run.get': call<RunDetail>()(z.object({ id }).strict()),
   'run.samples': call<{ total: number; rows: RunSampleRow[] }>()(
@@ -608,6 +840,16 @@ export const calls = {
   'run.pause': call<RunSummary>()(z.object({ id }).strict()),
   'run.resume': call<RunSummary>()(z.object({ id }).strict()),
   'run.remove': call<null>()(z.object({ id }).strict()),
+  /** Names or annotates a run; a blank name clears it. */
+  'run.update': call<RunSummary>()(
+    z.object({ id, name: runName.optional(), notes: z.string().max(10_000, 'notes are at most 10,000 characters').optional() }).strict(),
+  ),
+  /** Saves a run's per-sample results (csv, json) or its adversarial examples (npy) through the host; null when the user cancels. */
+  'run.export': call<SavedFile | null>()(z.object({ id, format: z.enum(runExportFormats) }).strict()),
+  /** Saves bytes made in the page (a chart, a table, an image) through the host: the desktop app's save dialog; null when cancelled. */
+  'file.save': call<SavedFile | null>()(
+    z.object({ name: fileName, data: z.base64('data must be base64').max(MAX_SAVED_BASE64, 'the file is too large to save this way (36 MiB at most)') }).strict(),
+  ),
   /** The run's analysis; epsilons default to the run's plus the norm's grid, withForward names a forward run of the same model. */
   'run.analysis': call<RunAnalysis>()(
     z
@@ -618,9 +860,13 @@ export const calls = {
         tprTarget: z.number().gt(0).lt(1).optional(),
         /** Every curve point and threshold (exports), instead of at most 500 for display. */
         fullCurves: z.boolean().optional(),
+        /** Every statistic over the correctly classified samples only. */
+        correctOnly: z.boolean().optional(),
       })
       .strict(),
   ),
+  /** The run's evaluation-reliability checks, pass / review, from its rows, its model and what the worker recorded. */
+  'run.reliability': call<ReliabilityCheck[]>()(z.object({ id }).strict()),
 };
 
 export type CallName = keyof typeof calls;

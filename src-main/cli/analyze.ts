@@ -1,4 +1,4 @@
-import type { RunAnalysis } from '../../src-preload/contract.js';
+import type { ReliabilityCheck, RunAnalysis, SignedMargins } from '../../src-preload/contract.js';
 import { formatEpsilon } from '../../src-preload/epsilon.js';
 import { withService } from './audit.js';
 
@@ -8,6 +8,7 @@ export interface AnalyzeOptions {
   withForward?: string;
   tpr?: number;
   curves?: boolean;
+  correctOnly?: boolean;
   json?: boolean;
 }
 
@@ -23,8 +24,14 @@ export async function analyze(file: string, opts: AnalyzeOptions): Promise<void>
       withForward: opts.withForward,
       tprTarget: opts.tpr,
       fullCurves: opts.curves,
+      correctOnly: opts.correctOnly,
     });
-    process.stdout.write(opts.json ? `${JSON.stringify(analysisJson(analysis, opts.curves ?? false))}\n` : `${analysisText(analysis)}\n`);
+    const reliability = await service.invoke('run.reliability', { id: opts.run });
+    process.stdout.write(
+      opts.json
+        ? `${JSON.stringify({ ...analysisJson(analysis, opts.curves ?? false), reliability })}\n`
+        : `${analysisText(analysis)}\n\n${reliabilityText(reliability)}\n`,
+    );
   });
 }
 
@@ -40,6 +47,10 @@ export function analysisJson(a: RunAnalysis, curves: boolean): Record<string, un
     found: a.found,
     censored: a.censored,
     censored_policy: CENSORED_POLICY,
+    correct_only: a.correctOnly,
+    excluded_misclassified: a.excluded,
+    signed_input_margin: a.signedInputMargin && signedJson(a.signedInputMargin),
+    signed_logit_margin: signedJson(a.signedLogitMargin),
     epsilons: a.epsilons,
     audit_epsilon: a.auditEpsilon,
     bootstrap_resamples: a.bootstrapResamples,
@@ -119,12 +130,25 @@ function table(header: string[], rows: string[][]): string[] {
   return [line(header), ...rows.map(line)];
 }
 
+function signedJson(s: SignedMargins): Record<string, number> {
+  return { samples: s.samples, negative: s.negative, min: s.min, median: s.median, mean_abs: s.meanAbs };
+}
+
+function signedText(name: string, s: SignedMargins): string {
+  return `  signed ${name} (+d correct, -d misclassified; Wu & Yu): min ${s.min.toPrecision(4)}, median ${s.median.toPrecision(4)}, mean |d| ${s.meanAbs.toPrecision(4)} over ${s.samples} samples, ${s.negative} negative`;
+}
+
 /** The compact readable form. */
 export function analysisText(a: RunAnalysis): string {
   const lines = [
-    `run ${a.runId}: ${a.samples} samples, accuracy ${percent(a.accuracy)}${a.norm ? `, norm ${a.norm}` : ''}`,
+    a.correctOnly
+      ? `run ${a.runId}: correct-only view, ${a.samples} correctly classified samples (${a.excluded} misclassified left out)${a.norm ? `, norm ${a.norm}` : ''}`
+      : `run ${a.runId}: ${a.samples} samples, accuracy ${percent(a.accuracy)}${a.norm ? `, norm ${a.norm}` : ''}`,
     `  input margins: ${a.found} verified, ${a.censored} censored (${CENSORED_POLICY})`,
+    '  margins are distances to changing the model\'s prediction: on a misclassified sample the adversarial example may restore the true label (--correct-only leaves those out)',
+    signedText('logit margin', a.signedLogitMargin),
   ];
+  if (a.signedInputMargin) lines.push(signedText('input margin', a.signedInputMargin));
   const c = a.consistency;
   if (c) {
     lines.push(
@@ -171,6 +195,20 @@ export function analysisText(a: RunAnalysis): string {
   if (a.screening) {
     const s = a.screening;
     lines.push('', `Screening at ${formatEpsilon(s.epsilon)}: flag when logit margin <= ${s.threshold.toFixed(4)} (TPR ${percent(s.tpr)}, FPR ${percent(s.fpr)}; tp ${s.confusion.tp}, fp ${s.confusion.fp}, tn ${s.confusion.tn}, fn ${s.confusion.fn})`);
+  }
+  return lines.join('\n');
+}
+
+const statusWord: Record<ReliabilityCheck['status'], string> = { pass: 'pass', review: 'REVIEW', 'not-checked': 'not checked' };
+
+/** The evaluation-reliability lines, as the run page lists them: status, finding, what to do. */
+export function reliabilityText(checks: ReliabilityCheck[]): string {
+  const review = checks.filter((c) => c.status === 'review').length;
+  const lines = [`Evaluation reliability: ${review === 0 ? 'nothing to review' : `${review} to review`} (${checks.length} checks)`];
+  const width = Math.max(...checks.map((c) => statusWord[c.status].length));
+  for (const c of checks) {
+    lines.push(`  ${statusWord[c.status].padEnd(width)}  ${c.title}: ${c.finding}`);
+    lines.push(`  ${''.padEnd(width)}  -> ${c.action}`);
   }
   return lines.join('\n');
 }

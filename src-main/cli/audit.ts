@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { AttackName, AttackNorm, AttackSettings, Device, RunConfig, RunSummary, Subset } from '../../src-preload/contract.js';
+import type { AttackName, AttackNorm, AttackSettings, Device, ReliabilityCheck, RunConfig, RunSummary, Subset } from '../../src-preload/contract.js';
 import { formatEpsilon } from '../../src-preload/epsilon.js';
 import { UserError } from '../errors.js';
 import { nodeSpawner } from '../jobs/node-spawner.js';
@@ -19,6 +19,9 @@ function cliHost(): Host {
     chooseNewProjectPath: refuse,
     chooseProjectToOpen: refuse,
     resolveSource: async (source) => (source.kind === 'paths' ? source.paths : refuse()),
+    saveFile: async () => {
+      throw new UserError('the command line saves with `brink export --out FILE`');
+    },
   };
 }
 
@@ -36,6 +39,8 @@ export interface AuditOptions {
   iters?: number;
   restarts?: number;
   targeted?: number;
+  /** Start even when an epsilon looks implausible for the norm. */
+  force?: boolean;
   json?: boolean;
 }
 
@@ -54,6 +59,23 @@ function attackSettings(opts: AuditOptions): AttackSettings | null {
     targeted: opts.targeted ?? null,
     seed: opts.seed ?? 0,
   };
+}
+
+/**
+ * What the run form shows before a start: problems stop the run; warnings go to stderr; an
+ * implausible epsilon stops it with the suggestion, unless --force.
+ */
+async function reviewConfig(service: BrinkService, config: RunConfig, force: boolean): Promise<void> {
+  const [problem] = await service.invoke('run.check', config);
+  if (problem) throw new UserError(problem);
+  for (const warning of await service.invoke('run.warnings', config)) {
+    if (!warning.needsConfirmation) process.stderr.write(`brink: warning: ${warning.message}\n`);
+    else if (force) process.stderr.write(`brink: warning (--force): ${warning.message}\n`);
+    else {
+      const instead = warning.suggestion ? `--eps ${warning.suggestion.map(formatEpsilon).join(',')} or ` : '';
+      throw new UserError(`${warning.message} (${instead}--force to run with the epsilons as given)`);
+    }
+  }
 }
 
 /** Runs a job in a worker process as the GUI does, with progress on stderr; resolves to the final run. */
@@ -106,13 +128,14 @@ export async function audit(file: string, opts: AuditOptions): Promise<void> {
     attack: attackSettings(opts),
   };
   await withService(file, async (service) => {
-    const started = (await service.call('run.start', config)) as RunSummary;
+    await reviewConfig(service, config, opts.force ?? false);
+    const started = (await service.call('run.start', { ...config, force: opts.force })) as RunSummary;
     const run = await runToEnd(service, started.id, () => {
       if (!opts.json) process.stderr.write(`run ${started.id}: ${started.sampleCount} samples of ${started.datasetName} through ${started.modelName}\n`);
     });
     if (opts.json) process.stdout.write(`${JSON.stringify({ run: run.id })}\n`);
     outcome(run, file);
-    if (!opts.json) process.stdout.write(`${describeRun(await service.call('run.get', { id: run.id }))}\n`);
+    if (!opts.json) process.stdout.write(`${describeRun(await service.call('run.get', { id: run.id }), await service.invoke('run.reliability', { id: run.id }))}\n`);
   });
 }
 
@@ -122,13 +145,21 @@ export async function resume(file: string, opts: { run: string; json?: boolean }
     const run = await runToEnd(service, opts.run, () => {});
     if (opts.json) process.stdout.write(`${JSON.stringify({ run: run.id })}\n`);
     outcome(run, file);
-    if (!opts.json) process.stdout.write(`${describeRun(await service.call('run.get', { id: run.id }))}\n`);
+    if (!opts.json) process.stdout.write(`${describeRun(await service.call('run.get', { id: run.id }), await service.invoke('run.reliability', { id: run.id }))}\n`);
   });
 }
 
-export function describeRun(detail: unknown): string {
+/** The run in a few lines; with its reliability checks, a line naming those to review. */
+export function describeRun(detail: unknown, reliability?: ReliabilityCheck[]): string {
   const run = detail as import('../../src-preload/contract.js').RunDetail;
-  const lines = [`${run.id}  ${run.status}  ${run.modelName} on ${run.datasetName}  ${run.doneCount}/${run.sampleCount} samples  ${run.provider ?? ''}`.trimEnd()];
+  const title = `${run.name ? `"${run.name}"  ` : ''}${run.modelName} on ${run.datasetName}`;
+  const lines = [`${run.id}  ${run.status}  ${title}  ${run.doneCount}/${run.sampleCount} samples  ${run.provider ?? ''}`.trimEnd()];
+  if (run.notes) lines.push(`  notes: ${run.notes.replace(/\s+/g, ' ')}`);
+  if (run.preprocessing) {
+    const p = run.preprocessing;
+    const marks = [p.confirmed ? null : 'unconfirmed when the run was made', run.preprocessingChanged ? "the model's has changed since" : null].filter(Boolean);
+    lines.push(`  preprocessing [${p.valueRange.join(', ')}], mean ${p.mean.join(',')}, std ${p.std.join(',')}${marks.length ? ` (${marks.join('; ')})` : ''}`);
+  }
   if (run.results) {
     const r = run.results;
     lines.push(`  accuracy ${(r.accuracy * 100).toFixed(1)}% (${r.correct}/${r.evaluated})`);
@@ -138,7 +169,7 @@ export function describeRun(detail: unknown): string {
       const median = m.median === null ? 'none found' : `median ${m.median.toFixed(4)}`;
       lines.push(`  input margin (${m.norm}): ${median}; ${m.found} found, ${m.censored} without an adversarial example within budget`);
     }
-    for (const a of r.attacks) if (a.found !== null) lines.push(`  ${a.attack}: ${a.found} adversarial examples, median norm ${a.medianNorm?.toFixed(4) ?? '-'}`);
+    for (const a of r.attacks) if (a.found !== null) lines.push(`  ${a.attack}: prediction changed on ${a.found} samples (verified), median norm ${a.medianNorm?.toFixed(4) ?? '-'}`);
     for (const ra of r.robustness) {
       const parts = [
         ra.fromMargins !== null ? `from margins ${(ra.fromMargins * 100).toFixed(1)}%` : null,
@@ -151,6 +182,14 @@ export function describeRun(detail: unknown): string {
       const e = r.equidistance;
       lines.push(`  head equidistance (||w_i - w_j||_2 over ${e.pairs} pairs): min ${e.l2.min.toFixed(3)}, median ${e.l2.median.toFixed(3)}, max ${e.l2.max.toFixed(3)}`);
     }
+  }
+  if (reliability?.length) {
+    const review = reliability.filter((c) => c.status === 'review');
+    lines.push(
+      review.length
+        ? `  reliability: ${review.length} to review (${review.map((c) => c.title).join('; ')}); \`brink analyze --run ${run.id}\` lists what to do`
+        : `  reliability: nothing to review (${reliability.filter((c) => c.status === 'pass').length} of ${reliability.length} checks pass)`,
+    );
   }
   if (run.error) lines.push(`  ${run.error}`);
   return lines.join('\n');

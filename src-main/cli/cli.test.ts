@@ -202,9 +202,20 @@ describe('brink CLI', () => {
     expect(a.detection.map((d) => d.positives)).toEqual([0.25, 0.5, 1].map((eps) => margins.filter((m) => m <= eps * (1 + 1e-6)).length));
     expect(a.detection[0].roc).toBeUndefined();
     expect(a.consistency.kendall_tau_ci[0]).toBeLessThanOrEqual(a.consistency.kendall_tau);
+    // The reliability lines of the run page, in the JSON and in the text.
+    const reliability = (a as unknown as { reliability: { id: string; status: string; finding: string; action: string }[] }).reliability;
+    expect(reliability.map((r) => r.id)).toContain('censored-share');
+    expect(reliability.find((r) => r.id === 'censored-share')!.status).toBe('pass');
+    expect(a).toMatchObject({ correct_only: false, excluded_misclassified: 0 });
+    expect(a).toHaveProperty('signed_input_margin.mean_abs');
     const text = brink('analyze', project, '--run', run);
     expect(text.stdout).toContain('Kendall tau-b');
     expect(text.stdout).toContain('Robust accuracy');
+    expect(text.stdout).toMatch(/Evaluation reliability: .*\(7 checks\)/);
+    expect(text.stdout).toContain('signed input margin (+d correct, -d misclassified; Wu & Yu)');
+    const correctOnly = JSON.parse(brink('analyze', project, '--run', run, '--correct-only', '--json').stdout) as { correct_only: boolean; samples: number; excluded_misclassified: number };
+    expect(correctOnly.correct_only).toBe(true);
+    expect(correctOnly.samples + correctOnly.excluded_misclassified).toBe(20);
     const missing = brink('analyze', project, '--run', 'r-00000000');
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe('brink: no run r-00000000 in this project');

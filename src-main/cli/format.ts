@@ -1,4 +1,5 @@
-import type { DatasetDetail, Dim, ModelDetail } from '../../src-preload/contract.js';
+import type { DatasetDetail, Dim, ModelDetail, ModelReading } from '../../src-preload/contract.js';
+import { batchText, imageInputText, layoutText, logitsText } from '../../src-preload/model-reading.js';
 
 export function shape(dims: Dim[] | null): string {
   return dims ? `[${dims.join(', ')}]` : '[?]';
@@ -27,9 +28,17 @@ export function describeModel(m: ModelDetail): string {
     `  outputs: ${m.outputs.map((t) => `${t.name} ${t.elemType}${shape(t.shape)}`).join(', ')}`,
     `  opset ${m.opsets.map((o) => `${o.domain} ${o.version}`).join(', ')}; ${m.nodeCount} nodes; ${m.parameterCount.toLocaleString('en-US')} parameters`,
     `  ops: ${ops}`,
+    `  ${describePreprocessing(m)}`,
+    ...describeReading(m.reading),
     `  ${describeAnalysis(m)}`,
     `  sha256 ${m.sha256}`,
   ].join('\n');
+}
+
+function describePreprocessing(m: ModelDetail): string {
+  const p = m.preprocessing;
+  const values = `[${p.valueRange.join(', ')}], mean ${p.mean.join(',')}, std ${p.std.join(',')}`;
+  return m.preprocessingConfirmed ? `preprocessing ${values}` : `preprocessing ${values} (unconfirmed: Brink's default; give --range/--mean/--std, or test the conventions in the app)`;
 }
 
 function describeAnalysis(m: ModelDetail): string {
@@ -39,7 +48,16 @@ function describeAnalysis(m: ModelDetail): string {
     ? 'differentiable'
     : `not differentiable (no gradient rule for ${a.unsupported.map((u) => `${u.op}: ${u.nodes.join(', ')}`).join('; ')})`;
   const head = a.head ? `linear head ${a.head.features} -> ${a.head.classes} (features: ${a.head.featuresTensor})` : `no linear head (${a.headReason})`;
-  return `${gradients}; ${head}`;
+  const zero = (a.zeroGradientOps ?? []).map((z) => `${z.op}: ${z.nodes.join(', ')}`).join('; ');
+  const masked = zero ? `; but its gradient is zero almost everywhere (${zero}): attacks cannot be trusted on it` : '';
+  return `${gradients}${masked}; ${head}`;
+}
+
+/** Where the logits are, how images are fed, the batch axis, and why runs are refused if they are. */
+function describeReading(r: ModelReading): string[] {
+  const lines = [`  image input: ${imageInputText(r)}, layout ${layoutText(r)}`, `  logits: ${logitsText(r)}`, `  batch: ${batchText(r)}`];
+  if (r.problem) lines.push(`  cannot run: ${r.problem}`);
+  return lines;
 }
 
 export function describeDataset(d: DatasetDetail): string {

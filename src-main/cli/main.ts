@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { attackNames } from '../../src-preload/contract.js';
+import { attackNames, type ImageLayout, type LogitsSource } from '../../src-preload/contract.js';
 import { parseEpsilons } from '../../src-preload/epsilon.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,17 +8,21 @@ import { isUserFacing, messageOf, UserError } from '../errors.js';
 import { appVersion, defaultUserDataDir, rendererDir, samplesDir } from '../paths.js';
 import { nodeSpawner } from '../jobs/node-spawner.js';
 import { importDataset } from '../service/dataset-import.js';
+import { DuplicateImportError } from '../service/duplicates.js';
 import { importModel } from '../service/model-import.js';
 import { openProjectFile } from '../service/open-project.js';
+import { RunSummaries } from '../service/run-list.js';
 import { runDetail } from '../service/run-results.js';
 import { BrinkService } from '../service/service.js';
 import { ProjectStore } from '../store/project-store.js';
+import { Downloads } from '../web/downloads.js';
 import { webHost } from '../web/web-host.js';
 import { startWebServer } from '../web/server.js';
 import { analyze, type AnalyzeOptions } from './analyze.js';
 import { audit, describeRun, resume, type AuditOptions } from './audit.js';
 import { exportAdversarials, exportRun } from './export-run.js';
 import { grad, type GradOptions } from './grad.js';
+import { preprocessing, type PreprocessingOptions } from './preprocessing.js';
 import { describeDataset, describeModel } from './format.js';
 
 interface Output {
@@ -67,6 +71,29 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** The command line's way past a refused duplicate. */
+function duplicateHint(error: unknown): never {
+  if (error instanceof DuplicateImportError) throw new UserError(`${error.message}; add --allow-duplicate to import it again`);
+  throw error;
+}
+
+interface ReadingOptions {
+  input?: string;
+  layout?: ImageLayout;
+  logits?: LogitsSource;
+}
+
+function layoutOption(value: string): ImageLayout {
+  const layout = value.toUpperCase();
+  if (layout !== 'NCHW' && layout !== 'NHWC') throw new InvalidArgumentError('expected nchw or nhwc');
+  return layout;
+}
+
+function logitsOption(value: string): LogitsSource {
+  if (value !== 'output' && value !== 'before-softmax') throw new InvalidArgumentError('expected output or before-softmax');
+  return value;
+}
+
 function print(out: Output, json: unknown, text: string): void {
   process.stdout.write(out.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
 }
@@ -106,8 +133,12 @@ export function buildProgram(): Command {
     .option('--std <list>', 'per-channel std of the model’s normalisation', numberList)
     .option('--range <lo,hi>', 'input value range the model expects before normalisation (default 0,1)', numberList)
     .option('--labels <file>', 'class labels, one per line')
+    .option('--allow-duplicate', 'import even when the project already holds this file (same SHA-256)')
+    .option('--input <name>', 'the input that takes the images, for a model with several (default: the only 4-D float input)')
+    .option('--layout <layout>', 'nchw or nhwc: how the image input holds its axes (default: detected from its shape)', layoutOption)
+    .option('--logits <source>', 'output, or before-softmax: the input of a trailing Softmax/LogSoftmax (default when there is one)', logitsOption)
     .option('--json', 'print one JSON object')
-    .action(async (file: string, modelPath: string, opts: { name?: string; mean?: number[]; std?: number[]; range?: number[]; labels?: string } & Output) => {
+    .action(async (file: string, modelPath: string, opts: { name?: string; mean?: number[]; std?: number[]; range?: number[]; labels?: string; allowDuplicate?: boolean } & ReadingOptions & Output) => {
       if (opts.range && opts.range.length !== 2) throw new UserError('--range takes two numbers, e.g. 0,255');
       if ((opts.mean && !opts.std) || (opts.std && !opts.mean)) throw new UserError('give --mean and --std together');
       await withProject(file, async (store) => {
@@ -117,10 +148,25 @@ export function buildProgram(): Command {
           std: opts.std,
           valueRange: opts.range as [number, number] | undefined,
           labelsPath: opts.labels ? resolve(opts.labels) : undefined,
-        });
+          allowDuplicate: opts.allowDuplicate,
+          reading: { imageInput: opts.input, layout: opts.layout, logits: opts.logits },
+        }).catch(duplicateHint);
         print(opts, { id: added.id }, `Added model\n${describeModel(added)}`);
       });
     });
+  model
+    .command('preprocessing <file>')
+    .description("set or confirm a model's preprocessing, or test the common conventions on a labelled dataset")
+    .requiredOption('--model <id>', 'model id (see `model list`)')
+    .option('--range <lo,hi>', 'input value range before normalisation, e.g. 0,255', numberList)
+    .option('--mean <list>', 'per-channel mean, e.g. 0.485,0.456,0.406', numberList)
+    .option('--std <list>', 'per-channel std', numberList)
+    .option('--confirm', 'confirm the preprocessing as it is')
+    .option('--test <dataset>', 'classify labelled samples of this dataset under each common convention')
+    .option('--samples <n>', 'with --test: how many samples (default 300)', positiveInt)
+    .option('--apply', 'with --test: save the proposal, which confirms it')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: PreprocessingOptions) => preprocessing(file, opts));
   model
     .command('list <file>')
     .description('list the models in a project')
@@ -138,10 +184,11 @@ export function buildProgram(): Command {
     .description('import a dataset: IDX (MNIST format), CIFAR binary, .npy/.npz, or a folder of class folders')
     .option('--name <name>', 'display name')
     .option('--limit <n>', 'import only the first N samples', positiveInt)
+    .option('--allow-duplicate', 'import even when the project already holds the same samples (same SHA-256)')
     .option('--json', 'print one JSON object')
-    .action(async (file: string, path: string, opts: { name?: string; limit?: number } & Output) => {
+    .action(async (file: string, path: string, opts: { name?: string; limit?: number; allowDuplicate?: boolean } & Output) => {
       await withProject(file, async (store) => {
-        const added = await importDataset(store, resolve(path), { name: opts.name, limit: opts.limit });
+        const added = await importDataset(store, resolve(path), { name: opts.name, limit: opts.limit, allowDuplicate: opts.allowDuplicate }).catch(duplicateHint);
         print(opts, { id: added.id }, `Added dataset\n${describeDataset(added)}`);
       });
     });
@@ -175,6 +222,7 @@ export function buildProgram(): Command {
     .option('--iters <n>', 'iterations per attack (default: each attack’s own)', positiveInt)
     .option('--restarts <n>', 'restarts (default 1)', positiveInt)
     .option('--targeted <k>', 'FAB targeted over the top-k classes; APGD-T target count', positiveInt)
+    .option('--force', 'start even when an epsilon is implausible for the norm in [0,1] pixel units (8 for 8/255, say)')
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: AuditOptions) => audit(file, opts));
   program
@@ -189,7 +237,7 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: Output) => {
       await withProject(file, async (store) => {
-        const runs = store.runs.list();
+        const runs = new RunSummaries().list(store);
         print(opts, { runs }, runs.length ? runs.map((r) => describeRun(runDetail(store, r.id))).join('\n') : 'No runs.');
       });
     });
@@ -205,6 +253,7 @@ export function buildProgram(): Command {
       return n;
     })
     .option('--curves', 'with --json: every ROC and PR point and threshold, not at most 500')
+    .option('--correct-only', 'every statistic over the correctly classified samples only')
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: AnalyzeOptions) => analyze(file, opts));
   program
@@ -265,9 +314,10 @@ async function serve(opts: { port?: number; project?: string; sample?: boolean; 
     throw new UserError('the interface is not built yet: run `npm run build` first, or start with `npm run serve`');
   }
   const stagingDir = mkdtempSync(join(tmpdir(), 'brink-uploads-'));
+  const downloads = new Downloads(mkdtempSync(join(tmpdir(), 'brink-downloads-')));
   const userDataDir = defaultUserDataDir();
   const service = new BrinkService({
-    host: webHost({ userDataDir, projectsDir: resolve(opts.projectsDir ?? '.'), stagingDir }),
+    host: webHost({ userDataDir, projectsDir: resolve(opts.projectsDir ?? '.'), stagingDir, downloads }),
     samplesDir,
     version: appVersion,
     spawner: nodeSpawner(),
@@ -278,6 +328,7 @@ async function serve(opts: { port?: number; project?: string; sample?: boolean; 
     service,
     rendererDir,
     stagingDir,
+    downloads,
     port: opts.port ?? 0,
     log: (line) => process.stderr.write(`${line}\n`),
   });
@@ -285,6 +336,7 @@ async function serve(opts: { port?: number; project?: string; sample?: boolean; 
   const stop = async () => {
     await server.close();
     await service.dispose();
+    await downloads.close();
     rmSync(stagingDir, { recursive: true, force: true });
     process.exit(0);
   };

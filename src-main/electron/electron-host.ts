@@ -1,12 +1,12 @@
 import { dialog, type BrowserWindow } from 'electron';
-import { lstat, realpath } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { lstat, realpath, rm } from 'node:fs/promises';
+import { extname, isAbsolute, join } from 'node:path';
 import type { ImportSource } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
 import type { Host } from '../service/host.js';
 
-/** Native dialogs for projects; dropped or picked files arrive as paths, which are re-checked here. */
-export function electronHost(options: { userDataDir: string; documentsDir: string; window: () => BrowserWindow | null }): Host {
+/** Native dialogs for projects and exports; dropped or picked files arrive as paths, which are re-checked here. */
+export function electronHost(options: { userDataDir: string; documentsDir: string; downloadsDir: string; window: () => BrowserWindow | null }): Host {
   return {
     kind: 'electron',
     userDataDir: options.userDataDir,
@@ -34,6 +34,27 @@ export function electronHost(options: { userDataDir: string; documentsDir: strin
     async resolveSource(source: ImportSource) {
       if (source.kind !== 'paths') throw new UserError('the desktop app imports dropped or chosen files only');
       return Promise.all(source.paths.map(checkDroppedPath));
+    },
+    // Main writes the file itself: the page never names a path, it only hands over what to write.
+    async saveFile(suggestedName, write) {
+      const win = options.window();
+      const extension = extname(suggestedName).slice(1).toLowerCase();
+      const dialogOptions = {
+        title: 'Save',
+        defaultPath: join(options.downloadsDir, suggestedName),
+        filters: [{ name: `${extension.toUpperCase()} file`, extensions: [extension] }],
+      };
+      const result = win ? await dialog.showSaveDialog(win, dialogOptions) : await dialog.showSaveDialog(dialogOptions);
+      if (result.canceled || !result.filePath) return null;
+      const path = extname(result.filePath) ? result.filePath : `${result.filePath}.${extension}`;
+      try {
+        await write(path);
+      } catch (error) {
+        // Never leave half a file where the user asked for a whole one.
+        await rm(path, { force: true }).catch(() => undefined);
+        throw error;
+      }
+      return { kind: 'saved', path };
     },
   };
 }

@@ -19,7 +19,12 @@ if (!app.requestSingleInstanceLock()) app.quit();
 let mainWindow: BrowserWindow | null = null;
 
 const service = new BrinkService({
-  host: electronHost({ userDataDir: app.getPath('userData'), documentsDir: app.getPath('documents'), window: () => mainWindow }),
+  host: electronHost({
+    userDataDir: app.getPath('userData'),
+    documentsDir: app.getPath('documents'),
+    downloadsDir: app.getPath('downloads'),
+    window: () => mainWindow,
+  }),
   samplesDir,
   version: app.getVersion(),
   spawner: utilitySpawner(join(here, 'worker.js')),

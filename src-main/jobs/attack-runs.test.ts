@@ -134,4 +134,18 @@ describe('attack runs', () => {
     await service.jobs().waitFor(started.id);
     expect(await rows(started.id)).toEqual(await rows(reference.id));
   }, 180_000);
+
+  it('a run of one batch reports how far its attacks have got, so that its progress moves before the batch commits', async () => {
+    const { service, config } = await sample();
+    const events: RunProgress[] = [];
+    service.events.on('run.progress', (p: RunProgress) => events.push(p));
+    const run = (await service.call('run.start', config({ subset: { mode: 'first', count: 8 }, batchSize: 8, attack: { ...fast, attacks: ['fab', 'apgd-ce'] } }))) as RunSummary;
+    await service.jobs().waitFor(run.id);
+    const within = events.filter((p) => p.runId === run.id && p.batch !== null);
+    expect(within.length).toBeGreaterThan(0);
+    expect(within.every((p) => p.done === 0 && p.batch!.samples === 8 && p.batch!.fraction >= 0 && p.batch!.fraction <= 1)).toBe(true);
+    // FAB, then APGD-CE at each of two epsilons: each attack's last step ends a third of the batch.
+    expect(within.map((p) => p.batch!.fraction)).toEqual(expect.arrayContaining([1 / 3, 2 / 3, 1]));
+    expect(events.filter((p) => p.runId === run.id).at(-1)).toMatchObject({ status: 'done', done: 8, batch: null });
+  }, 120_000);
 });

@@ -1,5 +1,12 @@
 /** Messages between the supervisor and a job process: the same over child_process and utilityProcess. */
 
+/** The batch in flight: its samples and the fraction of its attack steps done. */
+export interface BatchProgress {
+  samples: number;
+  fraction: number;
+}
+import type { PreprocessingProbe } from '../../src-preload/contract.js';
+
 export interface StartJob {
   type: 'start';
   projectPath: string;
@@ -7,13 +14,25 @@ export interface StartJob {
   intraOpThreads?: number;
 }
 
-export type ToWorker = StartJob | { type: 'stop' };
+/** A one-shot job outside the runs queue: try the common preprocessing conventions (service/preprocessing-probe). */
+export interface ProbeJob {
+  type: 'probe';
+  projectPath: string;
+  modelId: string;
+  datasetId: string;
+  samples: number;
+  seed: number;
+  intraOpThreads?: number;
+}
+
+export type ToWorker = StartJob | ProbeJob | { type: 'stop' };
 
 export type FromWorker =
-  | { type: 'progress'; done: number; total: number; stage: string; provider: string | null }
+  | { type: 'progress'; done: number; total: number; stage: string; provider: string | null; batch?: BatchProgress }
   | { type: 'log'; at: string; line: string }
   | { type: 'finished'; outcome: 'done' | 'stopped' }
-  | { type: 'failed'; message: string };
+  | { type: 'failed'; message: string }
+  | { type: 'probed'; result: PreprocessingProbe };
 
 /** A running job process, whatever spawned it. */
 export interface WorkerHandle {

@@ -115,6 +115,7 @@ export class JobSupervisor {
         etaSeconds: rate && rate > 0 ? (message.total - message.done) / rate : null,
         provider: message.provider,
         stage: message.stage,
+        batch: message.batch ?? null,
       });
     } else {
       job.outcome = message;
@@ -148,6 +149,7 @@ export class JobSupervisor {
       etaSeconds: null,
       provider: job.provider,
       stage: summary.status,
+      batch: null,
     });
     this.active = null;
     this.settle(job.runId);

@@ -25,7 +25,7 @@ export class AnalysisCache {
     }
     const analysis = runAnalysis(store, id, options);
     // The screening threshold at the audit epsilon goes with a finished run, for screening new inputs later.
-    if (run.status === 'done' && analysis.screening && options.epsilons === undefined && options.tprTarget === undefined) {
+    if (run.status === 'done' && analysis.screening && options.epsilons === undefined && options.tprTarget === undefined && !options.correctOnly) {
       store.runs.setScreening(id, analysis.screening);
     }
     this.entries.set(key, analysis);

@@ -4,26 +4,31 @@ import type { DatasetDetail } from '../../src-preload/contract.js';
 import { readDataset, type DatasetSamples } from '../engine/data/index.js';
 import { UserError } from '../errors.js';
 import { newId, type ProjectStore } from '../store/project-store.js';
+import { refuseDuplicate, uniqueName } from './duplicates.js';
 
 export interface DatasetImportOptions {
   name?: string;
   limit?: number;
   /** What the user picked, when `path` is a staging copy of it. */
   sourceName?: string;
+  /** Import even when the project already holds the same samples and labels (same SHA-256). */
+  allowDuplicate?: boolean;
 }
 
 /** Decodes a dataset completely before writing, so that a bad file leaves the project untouched. */
 export async function importDataset(store: ProjectStore, path: string, options: DatasetImportOptions = {}): Promise<DatasetDetail> {
   const samples = await readDataset(path, { limit: options.limit });
   if (samples.count === 0) throw new UserError(`${basename(path)}: no samples to import`);
-  const id = newId('d');
   const sourceName = options.sourceName ?? basename(path);
+  const sha256 = sha256Of(samples);
+  refuseDuplicate('dataset', store.datasets.findBySha256(sha256), sourceName, options.allowDuplicate);
+  const id = newId('d');
   store.datasets.insert({
     id,
-    name: options.name ?? defaultName(sourceName),
+    name: uniqueName(options.name ?? defaultName(sourceName), store.datasets.list().map((d) => d.name)),
     format: samples.format,
     sourceName,
-    sha256: sha256Of(samples),
+    sha256,
     shape: samples.shape,
     dtype: samples.dtype,
     classNames: samples.classNames,

@@ -74,7 +74,8 @@ describe('models whose weights live in external data files', () => {
     file('outside/weights.bin', data);
     const outside = await call<ModelDetail>('model.import', { source: paths(file('outside/net.onnx', onnxBytes)) });
     expect(outside).toMatchObject({
-      name: 'net',
+      // Names stay unique in a project: the second net.onnx is "net (2)".
+      name: 'net (2)',
       fileName: 'net.onnx',
       byteSize: onnxBytes.length + data.length,
       classCount: 10,
@@ -230,7 +231,7 @@ function directModel(bytes: Uint8Array): NewModel {
     info: inspectOnnx(bytes),
     preprocessing: { valueRange: [0, 1], mean: [0], std: [1] },
     labels: null,
-    analysis: { differentiable: true, unsupported: [], head: null, headReason: null },
+    analysis: { differentiable: true, unsupported: [], head: null, headReason: null, zeroGradientOps: [] },
     bytes,
   };
 }

@@ -1,4 +1,4 @@
-import type { ImportSource } from '../../src-preload/contract.js';
+import type { ImportSource, SavedFile } from '../../src-preload/contract.js';
 
 /** What differs between the Electron app, the web host and the CLI; the service asks, the host answers. */
 export interface Host {
@@ -11,4 +11,10 @@ export interface Host {
   chooseProjectToOpen(): Promise<string | null>;
   /** Turns an import source into local paths after checking that this host may accept it. */
   resolveSource(source: ImportSource): Promise<string[]>;
+  /**
+   * Delivers an exported file: the desktop app asks where to save it (null when the user
+   * cancels) and `write` writes it there; the web host has `write` fill a private file and
+   * offers it to the browser as a one-time download. `suggestedName` ends in the file's extension.
+   */
+  saveFile(suggestedName: string, write: (path: string) => Promise<unknown>): Promise<SavedFile | null>;
 }

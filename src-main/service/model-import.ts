@@ -1,14 +1,19 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import type { ModelDetail, Preprocessing } from '../../src-preload/contract.js';
+import type { ModelDetail, ReadingChange } from '../../src-preload/contract.js';
+import { readModel } from '../engine/onnx/codec.js';
 import { inspectOnnx, type ModelInfo } from '../engine/onnx/inspect.js';
+import { modelReading } from '../engine/onnx/reading.js';
 import { parseLabelsFile } from '../engine/onnx/labels.js';
 import { UserError } from '../errors.js';
 import { newId, type ProjectStore } from '../store/project-store.js';
 import { openExternalData } from './external-files.js';
+import { refuseDuplicate, uniqueName } from './duplicates.js';
 import { requireFile } from './files.js';
 import { analyzeModel } from './model-analysis.js';
+import { initialReading } from './model-reading.js';
+import { checkPreprocessing } from './preprocessing-check.js';
 
 export interface ModelImportOptions {
   name?: string;
@@ -16,6 +21,10 @@ export interface ModelImportOptions {
   std?: number[];
   valueRange?: [number, number];
   labelsPath?: string;
+  /** Import even when the project already holds a model with the same SHA-256. */
+  allowDuplicate?: boolean;
+  /** How to read the model where detection should not decide: image input, layout, logits. */
+  reading?: ReadingChange;
 }
 
 /** Reads, validates and stores a model; nothing is written unless every check passes. */
@@ -23,27 +32,33 @@ export async function importModel(store: ProjectStore, path: string, options: Mo
   await requireFile(path);
   const bytes = new Uint8Array(await readFile(path));
   const fileName = basename(path);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  refuseDuplicate('model', store.models.findBySha256(sha256), fileName, options.allowDuplicate);
   const info = inspectOnnx(bytes, fileName);
   const labels = options.labelsPath ? await readLabels(options.labelsPath) : null;
   if (labels) checkLabelCount(info, labels, basename(options.labelsPath!));
-  const preprocessing = checkPreprocessing(info, {
-    valueRange: options.valueRange ?? [0, 1],
-    mean: options.mean ?? [0],
-    std: options.std ?? [1],
-  });
   // Weights in external data files come from the model's folder and are stored with it.
   const external = info.externalData ? await openExternalData(path, bytes, fileName) : null;
   const id = newId('m');
   try {
+    const reading = await initialReading(readModel(bytes, fileName), options.reading ?? {}, { weightBytes: info.initializerBytes, externalData: external ?? undefined });
+    const preprocessing = checkPreprocessing(modelReading(reading, info.inputs).feedShape, {
+      valueRange: options.valueRange ?? [0, 1],
+      mean: options.mean ?? [0],
+      std: options.std ?? [1],
+    });
     store.models.insert({
       id,
-      name: options.name ?? basename(fileName, extname(fileName)),
+      name: uniqueName(options.name ?? basename(fileName, extname(fileName)), store.models.list().map((m) => m.name)),
       fileName,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
+      sha256,
       info,
       preprocessing,
+      // Values given at import are the user's; the defaults are Brink's guess until confirmed.
+      preprocessingConfirmed: options.mean !== undefined || options.std !== undefined || options.valueRange !== undefined,
       labels,
-      analysis: analyzeModel(bytes, fileName, external?.read),
+      analysis: analyzeModel(bytes, fileName, reading, external?.read),
+      reading,
       bytes,
       externalFiles: external?.files,
     });
@@ -64,16 +79,4 @@ export function checkLabelCount(info: Pick<ModelInfo, 'outputs'>, labels: string
   if (typeof classes === 'number' && classes !== labels.length) {
     throw new UserError(`${fileName}: ${labels.length} labels, but the model has ${classes} classes`);
   }
-}
-
-/** One mean/std value stands for every channel; otherwise there must be one per input channel. */
-export function checkPreprocessing(info: Pick<ModelInfo, 'inputs'>, p: Preprocessing): Preprocessing {
-  const channels = info.inputs[0]?.shape?.[1];
-  if (p.mean.length !== p.std.length) throw new UserError(`mean has ${p.mean.length} values but std has ${p.std.length}`);
-  if (p.std.some((s) => !(s > 0))) throw new UserError('every std value must be positive');
-  if (!(p.valueRange[1] > p.valueRange[0])) throw new UserError('the value range must be increasing, e.g. 0,1 or 0,255');
-  if (typeof channels === 'number' && p.mean.length !== 1 && p.mean.length !== channels) {
-    throw new UserError(`the model takes ${channels} channels, but ${p.mean.length} mean/std values were given`);
-  }
-  return p;
 }

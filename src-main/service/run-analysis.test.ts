@@ -138,6 +138,55 @@ describe('the analysis of a finished attack run of the sample robust CNN', () =>
     expect(a.featureConsistency!.samples).toBe(a.found);
   });
 
+  it('restricts every statistic to the correctly classified samples in the correct-only view', () => {
+    const all = runAnalysis(store, attackRun);
+    const only = runAnalysis(store, attackRun, { correctOnly: true });
+    const rows = [...store.runs.allSamples(attackRun)].filter((r) => r.correct);
+    expect(only).toMatchObject({ correctOnly: true, samples: rows.length, correct: rows.length, accuracy: 1, excluded: 200 - rows.length });
+    expect(all).toMatchObject({ correctOnly: false, excluded: 0 });
+    expect(only.found + only.censored).toBe(rows.length);
+    expect(only.perClass.reduce((n, k) => n + k.samples, 0)).toBe(rows.length);
+    const eps = 8 / 255;
+    const positive = rows.map((r) => r.marginFound === true && r.inputMargin! <= eps * (1 + 1e-6));
+    const at = only.detection.find((d) => d.epsilon === eps)!;
+    expect(at.positives).toBe(positive.filter(Boolean).length);
+    expect(at.auroc).toBeCloseTo(bruteAuroc(rows.map((r) => r.logitMargin), positive), 12);
+    // Robust accuracy among the correct samples: the share not broken within epsilon.
+    expect(only.robustAccuracy.find((r) => r.epsilon === eps)!.fromMargins).toBeCloseTo(positive.filter((p) => !p).length / rows.length, 12);
+    // Combined (margins and APGD) over every sample equals the run page's figure; in the view, over the correct ones.
+    expect(all.robustAccuracy.find((r) => r.epsilon === eps)!.combined).toBeCloseTo(runDetail(store, attackRun).results!.robustness[0].combined, 12);
+    expect(only.robustAccuracy.find((r) => r.epsilon === eps)!.combined! * rows.length).toBeCloseTo(all.robustAccuracy.find((r) => r.epsilon === eps)!.combined! * 200, 9);
+    expect(only.robustAccuracy.filter((r) => r.epsilon !== eps).every((r) => r.combined === null)).toBe(true);
+    // Each attack's figures: the run page's over every sample, the view's over the correct ones.
+    expect(all.attackStats).toEqual(runDetail(store, attackRun).results!.attacks);
+    expect(only.attackStats.find((s) => s.attack === 'deepfool')!.found).toBe(rows.filter((r) => r.marginFound).length);
+    expect(Object.values(only.bestBy).reduce((a, b) => a + b, 0)).toBe(only.found);
+    // Every sample in the view is correct: signed margins equal the unsigned ones.
+    expect(only.signedInputMargin).toMatchObject({ negative: 0, min: only.inputMargin!.min });
+  });
+
+  it('signs the margins by correctness (Wu & Yu): misclassified samples count negative, the average is of |d|', () => {
+    const a = runAnalysis(store, attackRun);
+    const rows = [...store.runs.allSamples(attackRun)].filter((r) => r.marginFound);
+    const signed = rows.map((r) => (r.correct ? r.inputMargin! : -r.inputMargin!));
+    expect(a.signedInputMargin).toMatchObject({ samples: rows.length, negative: rows.filter((r) => !r.correct).length, min: Math.min(...signed) });
+    expect(a.signedInputMargin!.meanAbs).toBeCloseTo(rows.reduce((s, r) => s + r.inputMargin!, 0) / rows.length, 12);
+    expect(a.signedInputMargin!.min).toBeLessThan(0);
+    expect(a.signedLogitMargin.samples).toBe(200);
+    // The sample table sorts by the signed margin: the most negative (misclassified, largest margin) first.
+    const page = store.runs.samples(attackRun, { offset: 0, limit: 1, sort: 'signedInputMargin' });
+    expect(page.rows[0].correct).toBe(false);
+    expect(-page.rows[0].inputMargin!).toBe(a.signedInputMargin!.min);
+  });
+
+  it('does not store the screening threshold of the correct-only view', () => {
+    const fresh = new AnalysisCache();
+    const stored = store.runs.storedSummary(attackRun)?.screening;
+    const only = fresh.get(store, attackRun, { correctOnly: true });
+    expect(only.correctOnly).toBe(true);
+    expect(store.runs.storedSummary(attackRun)?.screening).toEqual(stored);
+  });
+
   it('analyses a forward-only run without consistency or detection', () => {
     const a = runAnalysis(store, forwardRun);
     expect(a.consistency).toBeNull();
@@ -209,5 +258,28 @@ describe('analyzeRun on given columns', () => {
     const config = input(columns([1], [1], [1]), [0.1, 8 / 255]).config;
     expect(epsilonGrid(config)).toEqual([1 / 255, 2 / 255, 4 / 255, 8 / 255, 16 / 255, 0.1]);
     expect(epsilonGrid(config, [0.3, 0.2, 0.3])).toEqual([0.2, 0.3]);
+  });
+});
+
+describe('the correct-only view on given columns', () => {
+  it('drops misclassified rows, their findings and feature distances, and says how many it left out', () => {
+    const c = columns([0.01, 0.02, 0.03, Infinity], [0.1, 0.2, 0.3, 0.4], [1, 0, 1, 1]);
+    const base = input(c);
+    const withFindings: AnalysisInput = {
+      ...base,
+      config: { ...base.config, attack: { ...base.config.attack!, attacks: ['fab', 'apgd-ce'] } },
+      findings: [{ attack: 'apgd-ce', epsilon: 0.1, positions: [0, 1], norms: [0.05, 0.05] }],
+      featureDistance: Float64Array.from([1, 2, 3, NaN]),
+    };
+    const a = analyzeRun(withFindings, { correctOnly: true, resamples: 20 });
+    expect(a).toMatchObject({ samples: 3, correct: 3, excluded: 1, censored: 1, found: 2 });
+    // Position 1 (misclassified) is gone from APGD's findings: robust = 2 of 3 correct left unbroken.
+    expect(a.robustAccuracy.find((r) => r.epsilon === 0.1)!.apgdCe).toBeCloseTo(2 / 3, 12);
+    expect(a.featureConsistency).toBeNull();
+    expect(analyzeRun(withFindings, { resamples: 20 }).signedInputMargin).toMatchObject({ samples: 3, negative: 1, min: -0.02, meanAbs: 0.02 });
+  });
+
+  it('refuses a view with no correct sample, saying what to do', () => {
+    expect(() => analyzeRun(input(columns([0.1], [1], [0])), { correctOnly: true })).toThrow(/no correctly classified sample.*show all samples/);
   });
 });

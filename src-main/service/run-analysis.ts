@@ -11,6 +11,7 @@
 import type {
   Algorithm1,
   AttackNorm,
+  AttackStats,
   ClassAnalysis,
   Consistency,
   CurvePoint,
@@ -23,9 +24,10 @@ import type {
   ScoreName,
   Screening,
 } from '../../src-preload/contract.js';
+import { marginAttacks } from '../../src-preload/contract.js';
 import { algorithm1Study, calibrateThreshold, estimateRobustAccuracy } from '../engine/metrics/algorithm1.js';
 import { binnedConsistency } from '../engine/metrics/binned.js';
-import { bootstrapCi, gather } from '../engine/metrics/bootstrap.js';
+import { bootstrapCi, bootstrapCis, gather } from '../engine/metrics/bootstrap.js';
 import {
   aupr,
   auroc,
@@ -59,6 +61,8 @@ export interface AnalysisOptions {
   /** Every point of the ROC and PR curves and every threshold (for export), not at most 500. */
   fullCurves?: boolean;
   seed?: number;
+  /** Every statistic over the correctly classified samples only (issue 10: margins are measured from the prediction). */
+  correctOnly?: boolean;
 }
 
 export const ANALYSIS_DEFAULTS = { resamples: 200, seed: 0, tprTarget: 0.95, scatterLimit: 10_000, curvePoints: 500 } as const;
@@ -117,11 +121,13 @@ function auditEpsilonOf(config: RunConfig, grid: number[]): number {
   return grid[Math.floor(grid.length / 2)] ?? 0;
 }
 
-export function analyzeRun(input: AnalysisInput, options: AnalysisOptions = {}): RunAnalysis {
+export function analyzeRun(everySample: AnalysisInput, options: AnalysisOptions = {}): RunAnalysis {
   const started = performance.now();
+  if (everySample.columns.positions.length === 0) throw new UserError(`run ${everySample.runId} has no results yet`);
+  const input = options.correctOnly ? onlyCorrect(everySample) : everySample;
   const { config, columns: c } = input;
   const n = c.positions.length;
-  if (n === 0) throw new UserError(`run ${input.runId} has no results yet`);
+  if (n === 0) throw new UserError(`run ${input.runId} has no correctly classified sample: the correct-only view is empty; show all samples`);
   const resamples = options.resamples ?? ANALYSIS_DEFAULTS.resamples;
   const seed = options.seed ?? ANALYSIS_DEFAULTS.seed;
   const tprTarget = options.tprTarget ?? ANALYSIS_DEFAULTS.tprTarget;
@@ -150,7 +156,7 @@ export function analyzeRun(input: AnalysisInput, options: AnalysisOptions = {}):
     inputMargin: found.length ? { ...fiveNumbers(found), histogram: histogram(found) } : null,
     consistency: hasMargins ? consistency(ctx) : null,
     detection,
-    robustAccuracy: config.attack ? epsilons.map((epsilon) => robustAt(ctx, input, epsilon, hasMargins)) : [],
+    robustAccuracy: config.attack ? robustPoints(ctx, input, epsilons, hasMargins) : [],
     robustCurve: hasMargins ? robustAccuracyCurve(c.correct, c.inputMargin) : [],
     algorithm1: hasMargins ? algorithm1(ctx, auditEpsilon, input.forward) : null,
     scores: hasMargins ? scoreComparison(ctx, auditEpsilon) : [],
@@ -159,7 +165,94 @@ export function analyzeRun(input: AnalysisInput, options: AnalysisOptions = {}):
     perClass: perClass(ctx, auditEpsilon, hasMargins, input.classNames),
     bootstrapResamples: resamples,
     computeMs: performance.now() - started,
+    correctOnly: options.correctOnly === true,
+    excluded: everySample.columns.positions.length - n,
+    bestBy: countBestBy(c),
+    attackStats: attackStats(config, input.findings),
+    signedInputMargin: hasMargins ? signedMargins(c.inputMargin, c.correct) : null,
+    signedLogitMargin: signedMargins(c.logitMargin, c.correct)!,
   };
+}
+
+/** Per minimal-norm attack, the samples whose prediction it changed and the median norm; fixed-epsilon attacks have none. */
+function attackStats(config: RunConfig, findings: AttackFinding[]): AttackStats[] {
+  return (config.attack?.attacks ?? []).map((attack) => {
+    if (!marginAttacks.includes(attack)) return { attack, found: null, medianNorm: null };
+    const norms = findings.find((f) => f.attack === attack && f.epsilon === 0)?.norms ?? [];
+    return { attack, found: norms.length, medianNorm: norms.length ? median(norms) : null };
+  });
+}
+
+function countBestBy(c: MarginColumns): RunAnalysis['bestBy'] {
+  const counts: RunAnalysis['bestBy'] = {};
+  for (const attack of c.bestAttack) if (attack) counts[attack] = (counts[attack] ?? 0) + 1;
+  return counts;
+}
+
+/** Rows k of the columns, in order. */
+function pickRows(c: MarginColumns, rows: Uint32Array): MarginColumns {
+  const logits = new Float32Array(rows.length * c.classes);
+  rows.forEach((k, r) => logits.set(c.logits.subarray(k * c.classes, (k + 1) * c.classes), r * c.classes));
+  return {
+    positions: Uint32Array.from(rows, (k) => c.positions[k]),
+    labels: Int32Array.from(rows, (k) => c.labels[k]),
+    preds: Int32Array.from(rows, (k) => c.preds[k]),
+    correct: Uint8Array.from(rows, (k) => c.correct[k]),
+    logitMargin: gather(c.logitMargin, rows),
+    inputMargin: gather(c.inputMargin, rows),
+    featureMarginLinf: gather(c.featureMarginLinf, rows),
+    featureMarginL2: gather(c.featureMarginL2, rows),
+    bestAttack: Array.from(rows, (k) => c.bestAttack[k]),
+    classes: c.classes,
+    logits,
+  };
+}
+
+function correctRows(c: MarginColumns): Uint32Array {
+  const rows: number[] = [];
+  c.correct.forEach((ok, k) => ok === 1 && rows.push(k));
+  return Uint32Array.from(rows);
+}
+
+/**
+ * The correct-only view: margins are distances to changing the model's prediction, so on a
+ * misclassified sample the adversarial example may restore the true label. Every statistic of
+ * the view is over the correct samples; the attacks' findings and the forward run follow.
+ */
+export function onlyCorrect(input: AnalysisInput): AnalysisInput {
+  const rows = correctRows(input.columns);
+  const kept = new Set(Array.from(rows, (k) => input.columns.positions[k]));
+  const findings = input.findings.map((f) => {
+    const keep = f.positions.map((p) => kept.has(p));
+    return { ...f, positions: f.positions.filter((_, i) => keep[i]), norms: f.norms.filter((_, i) => keep[i]) };
+  });
+  const forward = input.forward && { runId: input.forward.runId, columns: pickRows(input.forward.columns, correctRows(input.forward.columns)) };
+  return {
+    ...input,
+    columns: pickRows(input.columns, rows),
+    findings,
+    featureDistance: input.featureDistance && gather(input.featureDistance, rows),
+    forward,
+  };
+}
+
+/** Wu & Yu's signed margins over the samples with a finite margin; null when there is none. */
+function signedMargins(margins: Float64Array, correct: Uint8Array): RunAnalysis['signedLogitMargin'] | null {
+  const signed: number[] = [];
+  let sumAbs = 0;
+  margins.forEach((m, k) => {
+    if (!Number.isFinite(m)) return;
+    signed.push(correct[k] === 1 ? m : -m);
+    sumAbs += Math.abs(m);
+  });
+  if (signed.length === 0) return null;
+  let min = Infinity;
+  let negative = 0;
+  for (const v of signed) {
+    if (v < min) min = v;
+    if (v < 0) negative++;
+  }
+  return { samples: signed.length, negative, min, median: median(signed), meanAbs: sumAbs / signed.length };
 }
 
 interface Context {
@@ -270,24 +363,39 @@ function fixedEpsilonAccuracy(c: MarginColumns, findings: AttackFinding[], confi
   return alive.reduce((a, b) => a + b, 0) / c.positions.length;
 }
 
-function robustAt(ctx: Context, input: AnalysisInput, epsilon: number, hasMargins: boolean): RobustAccuracyPoint {
+/** Robust accuracy at every epsilon of the grid; the intervals share one set of bootstrap resamples. */
+function robustPoints(ctx: Context, input: AnalysisInput, epsilons: number[], hasMargins: boolean): RobustAccuracyPoint[] {
   const { c, n } = ctx;
-  const limit = slack(epsilon);
-  const robust = Uint8Array.from(c.correct, (ok, k) => (ok === 1 && !(c.inputMargin[k] <= limit) ? 1 : 0));
-  const ci = hasMargins
-    ? bootstrapCi(n, (idx) => {
-        let s = 0;
-        for (let i = 0; i < idx.length; i++) s += robust[idx[i]];
-        return s / idx.length;
-      }, { resamples: ctx.resamples, seed: ctx.seed })
-    : null;
-  return {
+  const robust = epsilons.map((epsilon) => {
+    const limit = slack(epsilon);
+    return Uint8Array.from(c.correct, (ok, k) => (ok === 1 && !(c.inputMargin[k] <= limit) ? 1 : 0));
+  });
+  const share = (flags: Uint8Array) => (idx: Uint32Array) => {
+    let s = 0;
+    for (let i = 0; i < idx.length; i++) s += flags[idx[i]];
+    return s / idx.length;
+  };
+  const cis = hasMargins ? bootstrapCis(n, robust.map(share), { resamples: ctx.resamples, seed: ctx.seed }) : epsilons.map(() => null);
+  return epsilons.map((epsilon, k) => ({
     epsilon,
-    fromMargins: hasMargins ? robustAccuracy(c.correct, c.inputMargin, limit) : null,
-    ci,
+    fromMargins: hasMargins ? robustAccuracy(c.correct, c.inputMargin, slack(epsilon)) : null,
+    ci: cis[k],
     apgdCe: fixedEpsilonAccuracy(c, input.findings, input.config, 'apgd-ce', epsilon),
     apgdT: fixedEpsilonAccuracy(c, input.findings, input.config, 'apgd-t', epsilon),
-  };
+    combined: combinedAccuracy(c, input, robust[k], epsilon),
+  }));
+}
+
+/** Robust from the margins and unbroken by every fixed-epsilon attack at this epsilon; null where the run did not attack at it. */
+function combinedAccuracy(c: MarginColumns, input: AnalysisInput, robust: Uint8Array, epsilon: number): number | null {
+  if (!input.config.attack?.epsilons.includes(epsilon)) return null;
+  const alive = Uint8Array.from(robust);
+  const at = positionIndex(c);
+  for (const f of input.findings) {
+    if (f.epsilon !== epsilon || (f.attack !== 'apgd-ce' && f.attack !== 'apgd-t')) continue;
+    for (const p of f.positions) alive[at.get(p)!] = 0;
+  }
+  return alive.reduce((a, b) => a + b, 0) / c.positions.length;
 }
 
 function algorithm1(ctx: Context, epsilon: number, forward: AnalysisInput['forward']): Algorithm1 | null {
@@ -378,7 +486,11 @@ function screening(ctx: Context, epsilon: number, tprTarget: number): Screening 
 function perClass(ctx: Context, epsilon: number, hasMargins: boolean, classNames: string[] | null): ClassAnalysis[] {
   const { c } = ctx;
   const byLabel = new Map<number, number[]>();
-  c.labels.forEach((label, k) => byLabel.set(label, [...(byLabel.get(label) ?? []), k]));
+  c.labels.forEach((label, k) => {
+    const rows = byLabel.get(label);
+    if (rows) rows.push(k);
+    else byLabel.set(label, [k]);
+  });
   return [...byLabel.entries()]
     .sort(([a], [b]) => a - b)
     .map(([label, rows]) => {

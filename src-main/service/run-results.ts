@@ -1,4 +1,4 @@
-import type { AttackName, AttackStats, InputMargins, RobustAccuracy, RunConfig, RunDetail, RunResults } from '../../src-preload/contract.js';
+import type { AttackName, AttackStats, InputMargins, RobustAccuracy, RunConfig, RunDetail, RunResults, RunSummary } from '../../src-preload/contract.js';
 import { EPSILON_SLACK } from '../engine/attacks/types.js';
 import { robustAccuracy } from '../engine/metrics/robust.js';
 import { fiveNumbers, histogram, mean } from '../engine/metrics/summary.js';
@@ -12,7 +12,14 @@ export function runDetail(store: ProjectStore, id: string): RunDetail {
   const detail = store.runs.get(id);
   const columns = store.runs.marginColumns(id);
   const findings = detail.config.attack ? store.runs.attackFindings(id, detail.config.attack.norm) : [];
-  return { ...detail, results: runResults(detail.config, columns, findings, store.runs.storedSummary(id)?.equidistance ?? null) };
+  const results = runResults(detail.config, columns, findings, store.runs.storedSummary(id)?.equidistance ?? null);
+  return { ...detail, results, robustAccuracy: robustAtFirstEpsilon(results) };
+}
+
+/** The run list's robust accuracy: at the run's first epsilon, correct and unbroken by every attack. */
+export function robustAtFirstEpsilon(results: RunResults | null): RunSummary['robustAccuracy'] {
+  const first = results?.robustness[0];
+  return first ? { epsilon: first.epsilon, value: first.combined } : null;
 }
 
 /** "Within epsilon" as the attacks decide it, for margins stored from float32 points. */

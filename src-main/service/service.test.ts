@@ -161,6 +161,7 @@ describe('BrinkService', () => {
       unsupported: [],
       head: { classes: 10, features: 64, featuresTensor: expect.any(String), nodes: [expect.any(String)] },
       headReason: null,
+      zeroGradientOps: [],
     });
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CallArgs, CallName, CallResult, ProjectInfo, RunConfig, RunSummary, ValidArgs } from '../../src-preload/contract.js';
+import type { CallArgs, CallName, CallResult, ProjectInfo, RunConfig, RunSummary, RunWarning, ValidArgs } from '../../src-preload/contract.js';
 import { parseCall } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
 import { subsetIndices } from '../jobs/subset.js';
@@ -8,15 +9,22 @@ import type { Spawner } from '../jobs/protocol.js';
 import { JobSupervisor } from '../jobs/supervisor.js';
 import { newId, ProjectStore } from '../store/project-store.js';
 import { AnalysisCache } from './analysis-cache.js';
-import { runProblems } from './run-check.js';
+import { runProblems, runWarnings } from './run-check.js';
+import { orDuplicate, requireFreeName } from './duplicates.js';
+import { probePreprocessing } from './preprocessing-probe.js';
+import { saveRunExport } from './run-export.js';
+import { RunSummaries } from './run-list.js';
 import { runDetail } from './run-results.js';
+import { runReliability } from './run-reliability.js';
 import { sampleExplorerItem } from './sample-explorer.js';
 import { commonSourceName, importDataset } from './dataset-import.js';
 import { withOnePath } from './files.js';
 import { EventHub } from './events.js';
 import type { Host } from './host.js';
 import { openProjectFile } from './open-project.js';
-import { checkLabelCount, checkPreprocessing, importModel, readLabels } from './model-import.js';
+import { checkLabelCount, importModel, readLabels } from './model-import.js';
+import { changeReading } from './model-reading.js';
+import { checkPreprocessing } from './preprocessing-check.js';
 import { RecentProjects } from './recent.js';
 import { buildSampleProject, sampleAvailable } from './sample-project.js';
 import { thumbnails } from './thumbnails.js';
@@ -39,6 +47,7 @@ export class BrinkService {
   private supervisor: JobSupervisor | null = null;
   private readonly recent: RecentProjects;
   private readonly analyses = new AnalysisCache();
+  private readonly summaries = new RunSummaries();
   private readonly handlers: Handlers;
 
   constructor(private readonly options: ServiceOptions) {
@@ -154,22 +163,29 @@ export class BrinkService {
 
       'model.list': async () => this.requireProject().models.list(),
       'model.get': async ({ id }) => this.requireProject().models.get(id),
-      'model.import': async ({ source, name }) => {
+      'model.import': async ({ source, name, allowDuplicate }) =>
+        orDuplicate(async () => {
+          const store = this.requireProject();
+          const paths = await host.resolveSource(source);
+          if (paths.length !== 1) throw new UserError(`drop one .onnx file at a time (got ${paths.length} files)`);
+          const model = await importModel(store, paths[0], { name, allowDuplicate });
+          this.changed('models.changed');
+          return model;
+        }),
+      'model.update': async ({ id, name, preprocessing, reading }) => {
         const store = this.requireProject();
-        const paths = await host.resolveSource(source);
-        if (paths.length !== 1) throw new UserError(`drop one .onnx file at a time (got ${paths.length} files)`);
-        const model = await importModel(store, paths[0], { name });
-        this.changed('models.changed');
-        return model;
-      },
-      'model.update': async ({ id, name, preprocessing }) => {
-        const store = this.requireProject();
+        if (name !== undefined) requireFreeName(name, store.models.list().filter((m) => m.id !== id), 'model');
+        if (reading) await changeReading(store, id, reading, preprocessing);
         const model = store.models.get(id);
-        if (preprocessing) checkPreprocessing(model, preprocessing);
+        if (preprocessing) checkPreprocessing(model.reading.feedShape, preprocessing);
         store.models.update(id, { name, preprocessing });
         this.changed('models.changed');
+        // The model's runs now show whether they were made with other settings.
+        if (preprocessing) this.events.emit('runs.changed', null);
         return store.models.get(id);
       },
+      'model.probePreprocessing': async ({ id, datasetId, samples }) =>
+        probePreprocessing(this.requireProject(), this.options.spawner, id, datasetId, { samples, intraOpThreads: this.options.intraOpThreads }),
       'model.setLabels': async ({ id, source }) => {
         const store = this.requireProject();
         const model = store.models.get(id);
@@ -182,33 +198,42 @@ export class BrinkService {
         return store.models.get(id);
       },
       'model.remove': async ({ id }) => {
+        this.refuseWhileRunning({ modelId: id }, 'model');
         this.requireProject().models.remove(id);
         this.changed('models.changed');
+        this.events.emit('runs.changed', null);
         return null;
       },
+      'model.removalImpact': async ({ id }) => ({ runs: this.summaries.using(this.requireProject(), { modelId: id }) }),
 
       'dataset.list': async () => this.requireProject().datasets.list(),
       'dataset.get': async ({ id }) => this.requireProject().datasets.get(id),
-      'dataset.import': async ({ source, name, limit }) => {
-        const store = this.requireProject();
-        const paths = await host.resolveSource(source);
-        const sourceName = commonSourceName(paths);
-        const dataset = await withOnePath(paths, (path) => importDataset(store, path, { name, limit, sourceName }));
-        this.changed('datasets.changed');
-        return dataset;
-      },
+      'dataset.import': async ({ source, name, limit, allowDuplicate }) =>
+        orDuplicate(async () => {
+          const store = this.requireProject();
+          const paths = await host.resolveSource(source);
+          const sourceName = commonSourceName(paths);
+          const dataset = await withOnePath(paths, (path) => importDataset(store, path, { name, limit, sourceName, allowDuplicate }));
+          this.changed('datasets.changed');
+          return dataset;
+        }),
       'dataset.thumbnails': async ({ id, offset, count }) => thumbnails(this.requireProject().datasets.read(id, offset, count)),
       'dataset.remove': async ({ id }) => {
+        this.refuseWhileRunning({ datasetId: id }, 'dataset');
         this.requireProject().datasets.remove(id);
         this.changed('datasets.changed');
+        this.events.emit('runs.changed', null);
         return null;
       },
+      'dataset.removalImpact': async ({ id }) => ({ runs: this.summaries.using(this.requireProject(), { datasetId: id }) }),
 
       'run.check': async (config) => this.checkRun(config),
-      'run.start': async (config) => this.startRun(config),
-      'run.list': async () => this.requireProject().runs.list(),
+      'run.warnings': async (config) => this.runWarnings(config),
+      'run.start': async ({ force, ...config }) => this.startRun(config, { force }),
+      'run.list': async () => this.summaries.list(this.requireProject()),
       'run.get': async ({ id }) => runDetail(this.requireProject(), id),
       'run.analysis': async ({ id, ...options }) => this.analyses.get(this.requireProject(), id, options),
+      'run.reliability': async ({ id }) => runReliability(this.requireProject(), id),
       'run.samples': async ({ id, ...page }) => this.requireProject().runs.samples(id, page),
       'run.sample': async ({ id, position }) => sampleExplorerItem(this.requireProject(), id, position),
       'run.cancel': async ({ id }) => this.stopRun(id, 'cancelled'),
@@ -218,7 +243,7 @@ export class BrinkService {
         const status = store.runs.summary(id).status;
         if (status === 'done' || status === 'running' || status === 'queued') throw new UserError(`the run is ${status}; only paused, interrupted, failed or cancelled runs resume`);
         this.jobs().resume(id);
-        return store.runs.summary(id);
+        return this.summaries.summary(store, id);
       },
       'run.remove': async ({ id }) => {
         const store = this.requireProject();
@@ -227,6 +252,14 @@ export class BrinkService {
         this.events.emit('runs.changed', null);
         return null;
       },
+      'run.update': async ({ id, name, notes }) => {
+        const store = this.requireProject();
+        store.runs.update(id, { name, notes });
+        this.events.emit('runs.changed', null);
+        return this.summaries.summary(store, id);
+      },
+      'run.export': async ({ id, format }) => saveRunExport(this.requireProject(), host, id, format),
+      'file.save': async ({ name, data }) => host.saveFile(name, (path) => writeFile(path, Buffer.from(data, 'base64'))),
     };
   }
 
@@ -236,16 +269,25 @@ export class BrinkService {
     return runProblems(store.models.get(config.modelId), store.datasets.get(config.datasetId), config);
   }
 
-  startRun(config: RunConfig): RunSummary {
+  /** What the auditor should see before the run starts but that does not stop it. */
+  runWarnings(config: RunConfig): RunWarning[] {
+    const store = this.requireProject();
+    return runWarnings(store.models.get(config.modelId), store.datasets.get(config.datasetId), config);
+  }
+
+  /** Refuses what would stop the run, and a warning that needs confirming unless `force`. */
+  startRun(config: RunConfig, options: { force?: boolean } = {}): RunSummary {
     const store = this.requireProject();
     const problems = this.checkRun(config);
     if (problems.length) throw new UserError(problems[0]);
+    const unconfirmed = options.force ? undefined : this.runWarnings(config).find((warning) => warning.needsConfirmation);
+    if (unconfirmed) throw new UserError(unconfirmed.message);
     const id = newId('r');
     const count = subsetIndices(config.subset, store.datasets.get(config.datasetId).count).length;
     store.runs.create({ id, config, sampleCount: count, appVersion: this.options.version });
     this.events.emit('runs.changed', null);
     this.jobs().pump();
-    return store.runs.summary(id);
+    return this.summaries.summary(store, id);
   }
 
   private stopRun(id: string, as: 'paused' | 'cancelled'): RunSummary {
@@ -253,7 +295,15 @@ export class BrinkService {
     const status = store.runs.summary(id).status;
     if (status !== 'running' && status !== 'queued') throw new UserError(`the run is ${status}; there is nothing to ${as === 'paused' ? 'pause' : 'cancel'}`);
     this.jobs().stop(id, as);
-    return store.runs.summary(id);
+    return this.summaries.summary(store, id);
+  }
+
+  /** Removing a model or dataset removes its runs: never the one a worker is writing. */
+  private refuseWhileRunning(item: { modelId: string } | { datasetId: string }, noun: 'model' | 'dataset'): void {
+    const store = this.requireProject();
+    if (store.runs.listUsing(item).some((run) => this.jobs().isActive(run.id))) {
+      throw new UserError(`a run of this ${noun} is in progress; pause or cancel it first`);
+    }
   }
 
   private changed(event: 'models.changed' | 'datasets.changed'): void {

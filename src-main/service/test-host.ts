@@ -1,9 +1,11 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Host } from './host.js';
 
 /**
- * Test support: a host without dialogs, whose projects go into `root` and whose import sources
- * are plain paths, as the desktop app's are after main has checked them.
+ * Test support: a host without dialogs, whose projects go into `root`, whose import sources
+ * are plain paths (as the desktop app's are after main has checked them), and whose saved files
+ * go into `root/saved` under their suggested names, as if the user accepted the save dialog.
  */
 export function testHost(root: string): Host {
   return {
@@ -12,5 +14,12 @@ export function testHost(root: string): Host {
     chooseNewProjectPath: async (name) => join(root, `${name}.brink`),
     chooseProjectToOpen: async () => null,
     resolveSource: async (source) => (source.kind === 'paths' ? source.paths : []),
+    saveFile: async (suggestedName, write) => {
+      const dir = join(root, 'saved');
+      mkdirSync(dir, { recursive: true });
+      const path = join(dir, suggestedName);
+      await write(path);
+      return { kind: 'saved', path };
+    },
   };
 }

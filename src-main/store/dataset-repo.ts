@@ -118,6 +118,12 @@ export class DatasetRepo {
     };
   }
 
+  /** The first dataset (by import) with these samples, to refuse importing the same samples twice. */
+  findBySha256(sha256: string): DatasetSummary | null {
+    const row = this.db.prepare('SELECT * FROM datasets WHERE sha256 = ? ORDER BY created_at, id LIMIT 1').get(sha256) as DatasetRow | undefined;
+    return row ? summary(row) : null;
+  }
+
   /** Reads samples [offset, offset + count) touching only the chunks that hold them. */
   read(id: string, offset: number, count: number): SampleBlock {
     const dataset = this.get(id);

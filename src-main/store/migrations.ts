@@ -158,4 +158,40 @@ export const migrations: string[] = [
   ALTER TABLE run_samples ADD COLUMN feature_distance_linf REAL;
   ALTER TABLE run_samples ADD COLUMN feature_distance_l2 REAL;
   `,
+  `
+  -- Issue 10 (audits an auditor can trust). Each part below belongs to one piece of work; keep
+  -- every statement inside its own part.
+
+  -- Part A: where the logits are, the input layout, the image input.
+  -- How Brink reads the model (JSON: image input, layout, logits source, the trailing Softmax,
+  -- the batch the file fixes and whether it was made symbolic); null on models imported before,
+  -- which get the detected reading when the project opens. Each run keeps the reading it was
+  -- created with, so that a resume after an edit of the model stays one run.
+  ALTER TABLE models ADD COLUMN reading_json TEXT;
+  ALTER TABLE runs ADD COLUMN reading_json TEXT;
+
+  -- Part B: preprocessing confirmation and the preprocessing each run used.
+  -- A model's preprocessing is unconfirmed until someone gives or confirms it. A model whose
+  -- preprocessing differs from the import default ([0,1], mean 0, std 1) had it set by hand.
+  ALTER TABLE models ADD COLUMN preprocessing_confirmed INTEGER NOT NULL DEFAULT 0;
+  UPDATE models SET preprocessing_confirmed = 1 WHERE preprocessing_json <> '{"valueRange":[0,1],"mean":[0],"std":[1]}';
+  -- The preprocessing (JSON, with whether it was confirmed) the run was created with; the worker
+  -- folds this one, so a resume after an edit of the model keeps the run's own settings. Null on
+  -- runs made before Brink recorded it.
+  ALTER TABLE runs ADD COLUMN preprocessing_json TEXT;
+
+  -- Part C: evaluation reliability.
+  -- ||grad_x (f_pred - f_second)(x)|| in the dual norm of the run's norm, at the clean sample, from
+  -- one vector-Jacobian product per attacked batch: exactly 0 flags a sample that gradient attacks
+  -- cannot move (AutoAttack's check_zero_gradients). Null on forward runs and older rows.
+  ALTER TABLE run_samples ADD COLUMN margin_gradient_norm REAL;
+  -- What the worker checked once per run (JSON): two forward passes of the first batch compared.
+  ALTER TABLE runs ADD COLUMN reliability_json TEXT;
+
+  -- Part D: run names and notes.
+  ALTER TABLE runs ADD COLUMN name TEXT;
+  ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT '';
+  -- When the running stretch under way began, so that "time running" counts on after a resume.
+  ALTER TABLE runs ADD COLUMN running_since TEXT;
+  `,
 ];

@@ -34,10 +34,19 @@ function addModel(store: ProjectStore, bytes = new Uint8Array([1, 2, 3])): strin
     info,
     preprocessing: { valueRange: [0, 1], mean: [0.5], std: [0.25] },
     labels: null,
-    analysis: { differentiable: true, unsupported: [], head: null, headReason: 'test' },
+    analysis: { differentiable: true, unsupported: [], head: null, headReason: 'test', zeroGradientOps: [] },
     bytes,
   });
   return id;
+}
+
+/** Takes a project file back to schema version `version` by undoing the columns and tables later migrations added. */
+function rollBack(db: Database.Database, version: number): void {
+  for (const migration of migrations.slice(version).reverse()) {
+    for (const [, table, column] of [...migration.matchAll(/ALTER TABLE (\w+) ADD COLUMN (\w+)/g)].reverse()) db.exec(`ALTER TABLE ${table} DROP COLUMN ${column}`);
+    for (const [, table] of [...migration.matchAll(/CREATE TABLE (\w+)/g)].reverse()) db.exec(`DROP TABLE ${table}`);
+  }
+  db.pragma(`user_version = ${version}`);
 }
 
 describe('ProjectStore', () => {
@@ -203,8 +212,7 @@ describe('feature distance columns', () => {
     const before = migrations.findIndex((m) => m.includes('feature_distance_linf'));
     expect(before).toBeGreaterThan(0);
     const db = new Database(path);
-    db.exec('ALTER TABLE run_samples DROP COLUMN feature_distance_linf; ALTER TABLE run_samples DROP COLUMN feature_distance_l2;');
-    db.pragma(`user_version = ${before}`);
+    rollBack(db, before);
     db.prepare(
       `INSERT INTO run_samples (run_id, position, sample_index, label, pred, correct, logits, logit_margin, input_margin, margin_found, best_attack, adv_linf)
        VALUES (?, 0, 0, 0, 0, 1, ?, 1, 0.1, 1, 'fab', 0.1)`,

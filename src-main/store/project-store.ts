@@ -86,6 +86,20 @@ export class ProjectStore {
     this.db.prepare("UPDATE meta SET value = ? WHERE key = 'name'").run(name);
   }
 
+  /**
+   * Runs `work` on one read snapshot, across its awaits: an export reads a count and then rows
+   * that must agree while a worker commits batches. Only for a connection of its own (a second
+   * ProjectStore.open), since writes on this connection wait until the snapshot ends.
+   */
+  async readSnapshot<T>(work: () => Promise<T>): Promise<T> {
+    this.db.exec('BEGIN');
+    try {
+      return await work();
+    } finally {
+      this.db.exec('COMMIT');
+    }
+  }
+
   integrityCheck(): string {
     return this.db.pragma('integrity_check', { simple: true }) as string;
   }

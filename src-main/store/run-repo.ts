@@ -6,6 +6,7 @@ import type {
   ProviderAttempt,
   RunConfig,
   RunDetail,
+  RunPreprocessing,
   RunSampleRow,
   RunStatus,
   RunSummary,
@@ -13,6 +14,7 @@ import type {
   SampleFilter,
   SampleSortKey,
 } from '../../src-preload/contract.js';
+import type { ReadingSettings } from '../engine/onnx/reading.js';
 import { UserError } from '../errors.js';
 import type { Sqlite } from './sqlite.js';
 
@@ -54,6 +56,20 @@ export interface SampleResult {
   featureMarginL2: number | null;
   best?: BestAdversarial;
   outcomes?: AttackOutcome[];
+  /** ||grad_x of the logit margin at x|| in the dual norm of the run's norm (attack runs; see migrations Part C). */
+  marginGradientNorm?: number | null;
+}
+
+/** What the worker checked once per run for the reliability checks (service/run-reliability). */
+export interface WorkerReliabilityFacts {
+  /** The run's first batch through the forward session twice (AutoAttack's check_randomized). */
+  determinism?: {
+    samples: number;
+    /** Largest ||a/||a|| - b/||b|| ||_2 over the batch's logit rows, as AutoAttack measures it. */
+    maxNormalizedDiff: number;
+    maxAbsDiff: number;
+    predictionsChanged: number;
+  };
 }
 
 /** What a run stores once, besides its per-sample rows; recomputable from the model. */
@@ -80,9 +96,16 @@ interface RunRow {
   started_at: string | null;
   finished_at: string | null;
   active_ms: number;
+  running_since: string | null;
+  name: string | null;
+  notes: string;
   model_name: string;
   dataset_name: string;
   done_count: number;
+  preprocessing_json: string | null;
+  reading_json: string | null;
+  model_preprocessing_json: string;
+  accuracy: number | null;
 }
 
 const sortColumns: Record<SampleSortKey, string> = {
@@ -95,6 +118,7 @@ const sortColumns: Record<SampleSortKey, string> = {
   featureMarginLinf: 'feature_margin_linf',
   featureMarginL2: 'feature_margin_l2',
   inputMargin: 'input_margin',
+  signedInputMargin: 'CASE WHEN correct = 1 THEN input_margin ELSE -input_margin END',
 };
 
 const filterClauses: Record<SampleFilter, string> = {
@@ -146,17 +170,55 @@ function sampleRow(r: SampleRowData): RunSampleRow {
 export class RunRepo {
   constructor(private readonly db: Sqlite) {}
 
+  /** Records the model's preprocessing as it is now (and whether it was confirmed): the run keeps it, whatever the model gets later. */
   create(run: { id: string; config: RunConfig; sampleCount: number; appVersion: string }): void {
     this.db
       .prepare(
-        `INSERT INTO runs (id, kind, model_id, dataset_id, config_json, status, sample_count, app_version, created_at)
-         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
+        `INSERT INTO runs (id, kind, model_id, dataset_id, config_json, status, sample_count, app_version, created_at, preprocessing_json, reading_json)
+         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?,
+           (SELECT json_set(preprocessing_json, '$.confirmed', json(CASE preprocessing_confirmed WHEN 1 THEN 'true' ELSE 'false' END)) FROM models WHERE id = ?),
+           (SELECT reading_json FROM models WHERE id = ?))`,
       )
-      .run(run.id, run.config.attack ? 'attacks' : 'forward-margins', run.config.modelId, run.config.datasetId, JSON.stringify(run.config), run.sampleCount, run.appVersion, new Date().toISOString());
+      .run(
+        run.id,
+        run.config.attack ? 'attacks' : 'forward-margins',
+        run.config.modelId,
+        run.config.datasetId,
+        JSON.stringify(run.config),
+        run.sampleCount,
+        run.appVersion,
+        new Date().toISOString(),
+        run.config.modelId,
+        run.config.modelId,
+      );
+  }
+
+  /** How the model was read when the run was created (image input, layout, logits, batch); null for runs made before Brink recorded it. */
+  reading(id: string): ReadingSettings | null {
+    const json = this.row(id).reading_json;
+    return json ? (JSON.parse(json) as ReadingSettings) : null;
+  }
+
+  /** The preprocessing the run was created with; null for runs made before Brink recorded it. */
+  preprocessing(id: string): RunPreprocessing | null {
+    return parseRunPreprocessing(this.row(id).preprocessing_json);
   }
 
   list(): RunSummary[] {
     return (this.db.prepare(`${SELECT_RUN} ORDER BY r.created_at DESC, r.id`).all() as RunRow[]).map(summary);
+  }
+
+  /** The runs made with a model or with a dataset: what removing it removes too. */
+  listUsing(item: { modelId: string } | { datasetId: string }): RunSummary[] {
+    const [column, id] = 'modelId' in item ? ['r.model_id', item.modelId] : ['r.dataset_id', item.datasetId];
+    return (this.db.prepare(`${SELECT_RUN} WHERE ${column} = ? ORDER BY r.created_at DESC, r.id`).all(id) as RunRow[]).map(summary);
+  }
+
+  /** The user's name (null clears it) and notes. */
+  update(id: string, changes: { name?: string | null; notes?: string }): void {
+    this.row(id);
+    if (changes.name !== undefined) this.db.prepare('UPDATE runs SET name = ? WHERE id = ?').run(changes.name, id);
+    if (changes.notes !== undefined) this.db.prepare('UPDATE runs SET notes = ? WHERE id = ?').run(changes.notes, id);
   }
 
   summary(id: string): RunSummary {
@@ -193,9 +255,10 @@ export class RunRepo {
       .prepare(
         `UPDATE runs SET status = ?, error = CASE WHEN ? THEN ? ELSE error END,
            started_at = CASE WHEN ? = 'running' AND started_at IS NULL THEN ? ELSE started_at END,
+           running_since = CASE WHEN ? = 'running' THEN ? ELSE NULL END,
            finished_at = ? WHERE id = ?`,
       )
-      .run(status, changes.error !== undefined ? 1 : 0, changes.error ?? null, status, now, finished, id);
+      .run(status, changes.error !== undefined ? 1 : 0, changes.error ?? null, status, now, status, now, finished, id);
   }
 
   setProvider(id: string, provider: string, attempts: ProviderAttempt[]): void {
@@ -230,8 +293,9 @@ export class RunRepo {
   insertBatch(id: string, rows: SampleResult[]): void {
     const insert = this.db.prepare(
       `INSERT INTO run_samples (run_id, position, sample_index, label, pred, correct, logits, logit_margin, feature_margin_linf, feature_margin_l2,
-         input_margin, margin_found, best_attack, adv_linf, adv_l2, adv_l1, adversarial, adversarial_logits, feature_distance_linf, feature_distance_l2)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         input_margin, margin_found, best_attack, adv_linf, adv_l2, adv_l1, adversarial, adversarial_logits, feature_distance_linf, feature_distance_l2,
+         margin_gradient_norm)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const outcome = this.db.prepare(
       'INSERT INTO run_attack_samples (run_id, position, attack, epsilon, found, linf, l2, l1, iterations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -260,6 +324,7 @@ export class RunRepo {
           best?.logits ? Buffer.from(best.logits.buffer, best.logits.byteOffset, best.logits.byteLength) : null,
           finiteOrNull(best?.featureDistanceLinf ?? null),
           finiteOrNull(best?.featureDistanceL2 ?? null),
+          finiteOrNull(r.marginGradientNorm ?? null),
         );
         for (const o of r.outcomes ?? []) {
           outcome.run(id, r.position, o.attack, o.epsilon, o.found ? 1 : 0, o.linf, o.l2, o.l1, o.iterations);
@@ -328,7 +393,7 @@ export class RunRepo {
 
   /** Runs left 'running' by a process that is gone: called when a project is opened. */
   markOrphansInterrupted(): number {
-    return this.db.prepare("UPDATE runs SET status = 'interrupted' WHERE status = 'running'").run().changes;
+    return this.db.prepare("UPDATE runs SET status = 'interrupted', running_since = NULL WHERE status = 'running'").run().changes;
   }
 
   remove(id: string): void {
@@ -402,6 +467,22 @@ export class RunRepo {
     return [...byKey.values()];
   }
 
+  /** The margin-gradient norm per sample in position order (NaN where none); null when the run recorded none. */
+  marginGradientNorms(id: string): Float64Array | null {
+    const values = this.db.prepare('SELECT margin_gradient_norm FROM run_samples WHERE run_id = ? ORDER BY position').pluck().all(id) as (number | null)[];
+    return values.some((v) => v !== null) ? Float64Array.from(values, (v) => v ?? NaN) : null;
+  }
+
+  reliabilityFacts(id: string): WorkerReliabilityFacts {
+    const json = this.db.prepare('SELECT reliability_json FROM runs WHERE id = ?').pluck().get(id) as string | null | undefined;
+    return json ? (JSON.parse(json) as WorkerReliabilityFacts) : {};
+  }
+
+  /** Merges what the worker checked into the run's facts (a resumed run keeps the earlier ones). */
+  addReliabilityFacts(id: string, facts: WorkerReliabilityFacts): void {
+    this.db.prepare('UPDATE runs SET reliability_json = ? WHERE id = ?').run(JSON.stringify({ ...this.reliabilityFacts(id), ...facts }), id);
+  }
+
   /** ||h(x) - h(x_adv)||_inf per sample in position order (NaN where none); null when the run recorded none. */
   featureDistances(id: string): Float64Array | null {
     const values = this.db.prepare('SELECT feature_distance_linf FROM run_samples WHERE run_id = ? ORDER BY position').pluck().all(id) as (number | null)[];
@@ -435,11 +516,14 @@ export interface AttackFinding {
 }
 
 const SELECT_RUN = `
-  SELECT r.*, m.name AS model_name, d.name AS dataset_name,
-         (SELECT count(*) FROM run_samples s WHERE s.run_id = r.id) AS done_count
+  SELECT r.*, m.name AS model_name, d.name AS dataset_name, m.preprocessing_json AS model_preprocessing_json,
+         (SELECT count(*) FROM run_samples s WHERE s.run_id = r.id) AS done_count,
+         (SELECT avg(correct) FROM run_samples s WHERE s.run_id = r.id) AS accuracy
   FROM runs r JOIN models m ON m.id = r.model_id JOIN datasets d ON d.id = r.dataset_id`;
 
+/** The run as lists show it; robustAccuracy is left to the service, which computes it from the rows. */
 function summary(row: RunRow): RunSummary {
+  const attack = (JSON.parse(row.config_json) as RunConfig).attack;
   return {
     id: row.id,
     kind: row.kind,
@@ -456,7 +540,32 @@ function summary(row: RunRow): RunSummary {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     activeMs: row.active_ms,
+    runningSince: row.status === 'running' ? row.running_since : null,
+    name: row.name,
+    notes: row.notes,
+    attack: attack ? { attacks: attack.attacks, norm: attack.norm, epsilons: attack.epsilons } : null,
+    accuracy: row.accuracy,
+    robustAccuracy: null,
+    ...preprocessingOf(row),
   };
+}
+
+function parseRunPreprocessing(json: string | null): RunPreprocessing | null {
+  return json ? (JSON.parse(json) as RunPreprocessing) : null;
+}
+
+/** The run's preprocessing, and whether the model's has changed since (compared field by field, whatever the key order). */
+function preprocessingOf(row: RunRow): Pick<RunSummary, 'preprocessing' | 'preprocessingChanged'> {
+  const preprocessing = parseRunPreprocessing(row.preprocessing_json);
+  if (!preprocessing) return { preprocessing: null, preprocessingChanged: false };
+  const { confirmed: _confirmed, ...settings } = preprocessing;
+  return { preprocessing, preprocessingChanged: canonicalJson(settings) !== canonicalJson(JSON.parse(row.model_preprocessing_json)) };
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
 }
 
 function finiteOrNull(value: number | null): number | null {

@@ -1,12 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { nodeSpawner } from '../jobs/node-spawner.js';
 import { BrinkService } from '../service/service.js';
 import { samplesDir } from '../paths.js';
+import { attachmentHeader, Downloads } from './downloads.js';
 import { safeRelativePath, startWebServer, type RunningServer } from './server.js';
 import { webHost } from './web-host.js';
 
@@ -52,6 +53,7 @@ describe('brink serve', () => {
   let server: RunningServer;
   let root: string;
   let service: BrinkService;
+  let downloadsDir: string;
 
   beforeEach(async () => {
     root = mkdtempSync(join(tmpdir(), 'brink-web-'));
@@ -60,13 +62,15 @@ describe('brink serve', () => {
     writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Brink</title>');
     writeFileSync(join(root, 'secret.txt'), 'do not serve me');
     const stagingDir = join(root, 'staging');
+    downloadsDir = join(root, 'downloads');
+    const downloads = new Downloads(downloadsDir);
     service = new BrinkService({
-      host: webHost({ userDataDir: join(root, 'home'), projectsDir: join(root, 'projects'), stagingDir }),
+      host: webHost({ userDataDir: join(root, 'home'), projectsDir: join(root, 'projects'), stagingDir, downloads }),
       samplesDir,
       version: 'test',
       spawner: nodeSpawner(),
     });
-    server = await startWebServer({ service, rendererDir, stagingDir, port: 0 });
+    server = await startWebServer({ service, rendererDir, stagingDir, downloads, port: 0 });
   });
   afterEach(async () => {
     await server.close();
@@ -127,6 +131,38 @@ describe('brink serve', () => {
     expect((await http(server.port, '/upload', { method: 'POST', headers: headers({ 'x-brink-token': 'wrong' }), body })).status).toBe(403);
     expect((await http(server.port, '/upload', { method: 'POST', headers: headers({ origin: 'http://evil.example' }), body })).status).toBe(403);
     expect((await http(server.port, '/upload', { method: 'POST', headers: headers({ 'x-brink-path': '..%2F..%2Fescape.txt' }), body })).status).toBe(400);
+  });
+
+  it('offers a saved file as a one-time download that needs the token, then deletes it', async () => {
+    const ws = socket(server);
+    await opened(ws);
+    const bytes = Buffer.from('index,label\r\n0,1\r\n');
+    const saved = (await rpc(ws, 1, 'file.save', { name: 'robust accuracy é.csv', data: bytes.toString('base64') })).result as { kind: string; url: string; name: string };
+    ws.close();
+    expect(saved).toMatchObject({ kind: 'download', name: 'robust accuracy é.csv' });
+    expect(saved.url).toMatch(/^\/download\/[A-Za-z0-9_-]{24}$/);
+    const host = { host: `127.0.0.1:${server.port}` };
+    expect((await http(server.port, saved.url, { headers: host })).status).toBe(403);
+    expect((await http(server.port, `${saved.url}?token=${'f'.repeat(48)}`, { headers: host })).status).toBe(403);
+    const first = await http(server.port, `${saved.url}?token=${server.token}`, { headers: host });
+    expect(first.status).toBe(200);
+    expect(first.body).toBe(bytes.toString());
+    expect(first.headers['content-disposition']).toBe(attachmentHeader('robust accuracy é.csv'));
+    expect(first.headers['content-disposition']).toContain("filename*=UTF-8''robust%20accuracy%20%C3%A9.csv");
+    const again = await http(server.port, `${saved.url}?token=${server.token}`, { headers: host });
+    expect(again.status).toBe(404);
+    expect(again.body).toMatch(/export the file again/);
+    // The file goes once it has been sent.
+    await vi.waitFor(() => expect(existsSync(downloadsDir) ? readdirSync(downloadsDir) : []).toEqual([]));
+  });
+
+  it('refuses file names with folders or without an extension', async () => {
+    const ws = socket(server);
+    await opened(ws);
+    for (const name of ['../x.csv', 'a/b.csv', 'noextension', '.hidden', 'tab\there.csv']) {
+      expect((await rpc(ws, 1, 'file.save', { name, data: '' })).error?.message).toMatch(/^file\.save: name: /);
+    }
+    ws.close();
   });
 
   it('splits upload paths safely', () => {

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -9,12 +9,15 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { eventNames, type WireError } from '../../src-preload/contract.js';
 import { isUserFacing, messageOf } from '../errors.js';
 import type { BrinkService } from '../service/service.js';
+import { attachmentHeader, type Downloads } from './downloads.js';
 import { staticFile } from './static-files.js';
 
 export interface WebServerOptions {
   service: BrinkService;
   rendererDir: string;
   stagingDir: string;
+  /** Exports waiting for the browser (the web host's saveFile); without it there is no /download route. */
+  downloads?: Downloads;
   port: number;
   /** Fixed only by tests; otherwise random per launch. */
   token?: string;
@@ -60,6 +63,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     if (req.method === 'POST' && url.pathname === '/upload') return upload(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
+    if (url.pathname.startsWith('/download/')) return download(req, res, url);
     const file = await staticFile(options.rendererDir, url.pathname);
     if (!file) return send(res, 404, 'not found');
     res.writeHead(200, {
@@ -82,6 +86,27 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     await mkdir(dirname(target), { recursive: true });
     await pipeline(req, createWriteStream(target));
     send(res, 200, 'ok');
+  }
+
+  /** An export, fetched once by the page that asked for it (a link click sends no Origin, so the token and the ticket decide). */
+  async function download(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (!tokenOk(url.searchParams.get('token'))) return send(res, 403, 'forbidden');
+    if (req.method !== 'GET') return send(res, 405, 'method not allowed');
+    const file = options.downloads?.take(url.pathname.slice('/download/'.length)) ?? null;
+    if (!file) return send(res, 404, 'this download has expired or was already fetched; export the file again');
+    try {
+      const { size } = await stat(file.path);
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': size,
+        'content-disposition': attachmentHeader(file.name),
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-store',
+      });
+      await pipeline(createReadStream(file.path), res);
+    } finally {
+      await options.downloads?.remove(file);
+    }
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 << 20 });

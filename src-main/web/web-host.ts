@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import type { ImportSource } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
 import type { Host } from '../service/host.js';
+import type { Downloads } from './downloads.js';
 
 /**
- * The browser host has no native dialogs: new projects go into one projects folder, and
- * files arrive as uploads staged in a private temporary folder.
+ * The browser host has no native dialogs: new projects go into one projects folder, files
+ * arrive as uploads staged in a private temporary folder, and exports leave as downloads.
  */
-export function webHost(options: { userDataDir: string; projectsDir: string; stagingDir: string }): Host {
+export function webHost(options: { userDataDir: string; projectsDir: string; stagingDir: string; downloads: Downloads }): Host {
   return {
     kind: 'web',
     userDataDir: options.userDataDir,
@@ -31,5 +32,6 @@ export function webHost(options: { userDataDir: string; projectsDir: string; sta
       if (!entries || entries.length === 0) throw new UserError('that upload is empty or has expired; add the files again');
       return entries.sort().map((entry) => join(dir, entry));
     },
+    saveFile: (suggestedName, write) => options.downloads.add(suggestedName, write),
   };
 }

@@ -79,4 +79,26 @@ describe('an attack batch in the worker', () => {
     expect(stages).toContain('apgd-ce at 0.05');
     expect(stages.at(-1)).toBe('apgd-ce at 0.05, step 6 of 6');
   });
+
+  it('reports how far the batch has got, so that a run of one batch moves: each attack and epsilon an equal share, rising to 1', async () => {
+    const fractions: number[] = [];
+    const settings: AttackSettings = { attacks: ['fmn', 'apgd-ce'], norm: 'linf', epsilons: [0.02, 0.05], iterations: 6, restarts: 1, targeted: null, seed: 0 };
+    await attackBatch({
+      model,
+      x: batch.x,
+      n: batch.n,
+      predictions: batch.classes,
+      labels: batch.classes,
+      indices: [0, 1, 2, 3, 4, 5],
+      batchIndex: 0,
+      settings,
+      stage: (_name, fraction) => fractions.push(fraction),
+    });
+    expect(fractions[0]).toBe(0);
+    expect(fractions.at(-1)).toBe(1);
+    // fmn, then APGD at each of two epsilons: three phases of a third each.
+    expect(fractions).toContain(1 / 3);
+    expect(fractions).toContain(2 / 3);
+    for (let k = 1; k < fractions.length; k++) expect(fractions[k]).toBeGreaterThanOrEqual(fractions[k - 1]);
+  });
 });

@@ -21,7 +21,8 @@ export interface AttackBatchInput {
   /** Batches are fixed slices of the run, so a resumed batch gets the same seed as before. */
   batchIndex: number;
   settings: AttackSettings;
-  stage(name: string): void;
+  /** What the batch is doing, and the fraction of its attack steps done (each attack, and APGD at each epsilon, an equal share). */
+  stage(name: string, fraction: number): void;
   /**
    * The run's forward session, which also gives the penultimate features h where the model has
    * a linear head: the best adversarials go through it once, for their stored logits and their
@@ -50,11 +51,11 @@ function batchSeed(seed: number, batchIndex: number, attack: AttackName): number
   return h;
 }
 
-async function runMarginAttack(name: AttackName, input: AttackBatchInput, batch: Batch): Promise<AttackResult> {
+async function runMarginAttack(name: AttackName, input: AttackBatchInput, batch: Batch, share: Share): Promise<AttackResult> {
   const { settings } = input;
   const steps = settings.iterations ?? undefined;
   const seed = batchSeed(settings.seed, input.batchIndex, name);
-  const onProgress = stepProgress(input, name);
+  const onProgress = stepProgress(input, name, share);
   if (name === 'fab') {
     return fab(input.model, batch, { norm: settings.norm, steps, restarts: settings.restarts, targeted: settings.targeted ?? undefined, seed, onProgress });
   }
@@ -65,14 +66,20 @@ async function runMarginAttack(name: AttackName, input: AttackBatchInput, batch:
 /** How often an attack's steps update the stage: a batch of a large model can take minutes. */
 const STEP_PROGRESS_MS = 250;
 
+/** Which of the batch's attack phases this is (each attack, and APGD at each epsilon, is one), of how many. */
+interface Share {
+  phase: number;
+  phases: number;
+}
+
 /** The attack's steps as the stage, e.g. "fab, step 40 of 100", at most every STEP_PROGRESS_MS and at the end. */
-function stepProgress(input: AttackBatchInput, label: string): (done: number, total: number) => void {
+function stepProgress(input: AttackBatchInput, label: string, { phase, phases }: Share): (done: number, total: number) => void {
   let last = -Infinity;
   return (done, total) => {
     const now = performance.now();
     if (done < total && now - last < STEP_PROGRESS_MS) return;
     last = now;
-    input.stage(`${label}, step ${done} of ${total}`);
+    input.stage(`${label}, step ${done} of ${total}`, (phase + (total > 0 ? Math.min(1, done / total) : 1)) / phases);
   };
 }
 
@@ -108,10 +115,15 @@ export async function attackBatch(input: AttackBatchInput): Promise<AttackBatchR
     best[i] = { found: true, margin: norm, attack: name, linf: v.linf[i], l2: v.l2[i], l1: v.l1[i], example: v.adv.slice(i * per, (i + 1) * per), logits: null, featureDistanceLinf: null, featureDistanceL2: null };
   };
 
+  const marginNames = settings.attacks.filter((a) => a === 'fab' || a === 'deepfool' || a === 'fmn');
+  const fixedNames = settings.attacks.filter((a) => a === 'apgd-ce' || a === 'apgd-t');
+  const phases = marginNames.length + fixedNames.length * settings.epsilons.length;
+  let phase = 0;
+
   const towardsPrediction: Batch = { x, n, classes: input.predictions };
-  for (const name of settings.attacks.filter((a) => a === 'fab' || a === 'deepfool' || a === 'fmn')) {
-    input.stage(name);
-    const result = await runMarginAttack(name, input, towardsPrediction);
+  for (const name of marginNames) {
+    input.stage(name, phase / phases);
+    const result = await runMarginAttack(name, input, towardsPrediction, { phase: phase++, phases });
     const verified = await verifyAdversarials(model, towardsPrediction, result.adv);
     for (let i = 0; i < n; i++) {
       const found = verified.found[i] === 1;
@@ -129,9 +141,9 @@ export async function attackBatch(input: AttackBatchInput): Promise<AttackBatchR
   }
 
   const towardsLabel: Batch = { x, n, classes: input.labels };
-  for (const name of settings.attacks.filter((a) => a === 'apgd-ce' || a === 'apgd-t')) {
+  for (const name of fixedNames) {
     for (const eps of settings.epsilons) {
-      input.stage(`${name} at ${formatEpsilon(eps)}`);
+      input.stage(`${name} at ${formatEpsilon(eps)}`, phase / phases);
       const result = await apgd(model, towardsLabel, {
         loss: name === 'apgd-ce' ? 'ce' : 'dlr-targeted',
         norm: settings.norm,
@@ -141,7 +153,7 @@ export async function attackBatch(input: AttackBatchInput): Promise<AttackBatchR
         targets: settings.targeted ?? undefined,
         seed: settings.seed,
         sampleIds: input.indices,
-        onProgress: stepProgress(input, `${name} at ${formatEpsilon(eps)}`),
+        onProgress: stepProgress(input, `${name} at ${formatEpsilon(eps)}`, { phase: phase++, phases }),
       });
       const verified = await verifyAdversarials(model, towardsLabel, result.adv, 0);
       for (let i = 0; i < n; i++) {

@@ -3,9 +3,10 @@
  * child_process.fork elsewhere); receives one job, runs it, reports, exits.
  */
 import { messageOf } from '../errors.js';
-import type { FromWorker, StartJob, ToWorker } from '../jobs/protocol.js';
+import type { FromWorker, ProbeJob, StartJob, ToWorker } from '../jobs/protocol.js';
 import { ProjectStore } from '../store/project-store.js';
 import { forwardMargins } from './forward-margins.js';
+import { probePreprocessing } from './preprocessing-probe.js';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): void;
@@ -32,6 +33,9 @@ onMessage((message) => {
   else if (message.type === 'start' && !started) {
     started = true;
     void run(message);
+  } else if (message.type === 'probe' && !started) {
+    started = true;
+    void probe(message);
   }
 });
 
@@ -45,7 +49,7 @@ async function run(job: StartJob): Promise<void> {
       runId: job.runId,
       intraOpThreads: job.intraOpThreads,
       stopRequested: () => stopRequested,
-      progress: (done, total, stage, provider) => send({ type: 'progress', done, total, stage, provider }),
+      progress: (done, total, stage, provider, batch) => send({ type: 'progress', done, total, stage, provider, batch }),
       log: (line) => send({ type: 'log', ...opened.runs.log(job.runId, line) }),
     });
     send({ type: 'finished', outcome });
@@ -56,5 +60,19 @@ async function run(job: StartJob): Promise<void> {
     store?.close();
   }
   // Let the last message flush before leaving; the supervisor reads the exit as the end of the job.
+  setTimeout(() => process.exit(0), 50);
+}
+
+async function probe(job: ProbeJob): Promise<void> {
+  let store: ProjectStore | null = null;
+  try {
+    store = ProjectStore.open(job.projectPath);
+    send({ type: 'probed', result: await probePreprocessing(store, job) });
+  } catch (error) {
+    if (process.env.BRINK_DEBUG) console.error(error);
+    send({ type: 'failed', message: messageOf(error) });
+  } finally {
+    store?.close();
+  }
   setTimeout(() => process.exit(0), 50);
 }

@@ -3,12 +3,15 @@ import { onnxDifferentiableModel, type DifferentiableModel } from '../engine/att
 import { dualNorm, featureMargin, logitMargin, argmax, pairwiseWeightDistances, upperTriangle } from '../engine/margins/margins.js';
 import { fiveNumbers } from '../engine/metrics/summary.js';
 import { cloneModel, readModel, writeModel } from '../engine/onnx/codec.js';
-import { detectLinearHead, exposeOutputs, foldPreprocessing, type LinearHead } from '../engine/onnx/surgery.js';
-import { BatchRunError, BatchRunner, createSession, type RuntimeSession } from '../engine/runtime/index.js';
+import { asTheFileSays, graphReading, prepareGraph } from '../engine/onnx/reading.js';
+import { detectLinearHead, exposeOutputs, type LinearHead } from '../engine/onnx/surgery.js';
+import { BatchRunError, BatchRunner, createSession, fixedBatchSize, type RuntimeSession } from '../engine/runtime/index.js';
+import type { BatchProgress } from '../jobs/protocol.js';
 import { subsetIndices } from '../jobs/subset.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { SampleResult } from '../store/run-repo.js';
 import { attackBatch, type ForwardOutputs } from './attack-batch.js';
+import { compareForwardPasses, marginGradientNorms } from './reliability-probes.js';
 import { SampleStream } from './sample-stream.js';
 import { storedExternalData } from './stored-external-data.js';
 
@@ -18,7 +21,8 @@ export interface JobContext {
   intraOpThreads?: number;
   /** Set when the supervisor asked the job to stop; checked between batches. */
   stopRequested: () => boolean;
-  progress(done: number, total: number, stage: string, provider: string | null): void;
+  /** `batch`: how far the batch in flight has got, while its attacks run. */
+  progress(done: number, total: number, stage: string, provider: string | null, batch?: BatchProgress): void;
   log(line: string): void;
 }
 
@@ -42,10 +46,15 @@ export async function forwardMargins(ctx: JobContext): Promise<'done' | 'stopped
   let runtime: RuntimeSession | null = null;
   let attackModel: (DifferentiableModel & { release(): Promise<void> }) | null = null;
   try {
-    const graph = foldPreprocessing(parsed, {
-      range: model.preprocessing.valueRange,
-      mean: model.preprocessing.mean,
-      std: model.preprocessing.std,
+    // The preprocessing the run was created with, so that a resume after the model was edited stays one run.
+    const preprocessing = store.runs.preprocessing(runId) ?? model.preprocessing;
+    // The same holds for how the model is read: its image input, layout, logits and batch axis
+    // (a run made before Brink recorded them read the model as the file says).
+    const reading = store.runs.reading(runId) ?? asTheFileSays(model.inputs);
+    const graph = prepareGraph(parsed, graphReading(reading), {
+      range: preprocessing.valueRange,
+      mean: preprocessing.mean,
+      std: preprocessing.std,
     });
     const detection = detectLinearHead(graph);
     if (!detection.head) ctx.log(`no feature margins: ${detection.reason}`);
@@ -93,7 +102,8 @@ async function forwardPass(
   for (const attempt of runtime.attempts) {
     ctx.log(attempt.ok ? `running on ${attempt.provider}` : `${attempt.provider} not used: ${attempt.reason}`);
   }
-  const runner = new BatchRunner(runtime.session, { batchSize: config.batchSize });
+  // A model that fixes its batch size runs at that size, whatever the run's batches are.
+  const runner = new BatchRunner(runtime.session, { batchSize: fixedBatchSize(runtime.session) ?? config.batchSize });
   const input = runtime.session.inputNames[0];
   const output = runtime.session.outputNames[0];
   let features = head?.featuresTensor ?? null;
@@ -129,6 +139,11 @@ async function forwardPass(
     const { x, labels } = stream.take(batchIndices);
     const clean = await forward(x, positions.length);
     const logits = clean.logits;
+    // Reliability: the first batch twice, once per run (a randomized model misleads every attack).
+    if (!store.runs.reliabilityFacts(runId).determinism) {
+      const again = await forward(x, positions.length);
+      store.runs.addReliabilityFacts(runId, { determinism: compareForwardPasses(logits, again.logits, positions.length) });
+    }
     const classes = logits.length / positions.length;
     const rows: SampleResult[] = positions.map((position, k) => {
       const offset = k * classes;
@@ -144,6 +159,9 @@ async function forwardPass(
       };
     });
     if (config.attack && attackModel) {
+      // Reliability: samples where the margin's input gradient is exactly zero give gradient attacks nothing to follow.
+      const gradientNorms = await marginGradientNorms(attackModel, x, positions.length, logits, config.attack.norm);
+      rows.forEach((row, k) => (row.marginGradientNorm = gradientNorms[k]));
       const batchIndex = Math.floor(positions[0] / config.batchSize);
       const batches = Math.ceil(indices.length / config.batchSize);
       const attacked = await attackBatch({
@@ -157,7 +175,8 @@ async function forwardPass(
         settings: config.attack,
         forward,
         features: clean.features,
-        stage: (name) => ctx.progress(completed, indices.length, `${name}, batch ${batchIndex + 1} of ${batches}`, runtime.provider),
+        stage: (name, fraction) =>
+          ctx.progress(completed, indices.length, `${name}, batch ${batchIndex + 1} of ${batches}`, runtime.provider, { samples: positions.length, fraction }),
       });
       const margins = config.attack.attacks.some((a) => marginAttacks.includes(a));
       rows.forEach((row, k) => {

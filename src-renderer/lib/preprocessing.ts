@@ -73,3 +73,20 @@ function parseList(text: string): number[] | string {
   if (bad !== undefined) return `'${bad}' is not a number`;
   return numbers as number[];
 }
+
+/** '[0, 1] · mean 0.286 · std 0.353'; identity shows as '[0, 1] as is'. */
+export function describePreprocessing(p: Preprocessing): string {
+  const range = `[${p.valueRange.map(formatValue).join(', ')}]`;
+  if (p.mean.every((m) => m === 0) && p.std.every((s) => s === 1)) return `${range} as is`;
+  return `${range} · mean ${p.mean.map(formatValue).join(', ')} · std ${p.std.map(formatValue).join(', ')}`;
+}
+
+function formatValue(x: number): string {
+  return String(Number(x.toPrecision(6))).replace('-', '−');
+}
+
+/** Datasets whose samples fit a model's fed shape [batch, channels, height, width] (symbolic sizes fit anything). */
+export function datasetsFitting<D extends { shape: [number, number, number] }>(datasets: readonly D[], feedShape: readonly (number | string)[] | null): D[] {
+  if (!feedShape || feedShape.length !== 4) return [...datasets];
+  return datasets.filter((d) => d.shape.every((size, axis) => typeof feedShape[axis + 1] !== 'number' || feedShape[axis + 1] === size));
+}

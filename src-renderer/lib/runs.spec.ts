@@ -102,9 +102,17 @@ describe('mergeLog', () => {
 
 describe('liveActiveMs', () => {
   it('advances only running runs', () => {
-    const startedAt = new Date(2000).toISOString();
-    expect(liveActiveMs({ status: 'running', activeMs: 0, startedAt }, 5000, 7500)).toBe(5500);
-    expect(liveActiveMs({ status: 'running', activeMs: 1000, startedAt }, 5000, 7500)).toBe(3500);
-    expect(liveActiveMs({ status: 'paused', activeMs: 1000, startedAt }, 5000, 7500)).toBe(1000);
+    const runningSince = new Date(2000).toISOString();
+    expect(liveActiveMs({ status: 'running', activeMs: 0, runningSince }, 7500)).toBe(5500);
+    expect(liveActiveMs({ status: 'paused', activeMs: 1000, runningSince: null }, 7500)).toBe(1000);
+    expect(liveActiveMs({ status: 'running', activeMs: 1000, runningSince: null }, 7500)).toBe(1000);
+  });
+
+  it('keeps counting after a resume: the earlier stretches plus the one under way, whenever the run was read', () => {
+    // 40 s before a pause; resumed at t = 100 s. The page re-reads the run every few seconds.
+    const resumed = { status: 'running' as const, activeMs: 40_000, runningSince: new Date(100_000).toISOString() };
+    expect(liveActiveMs(resumed, 103_000)).toBe(43_000);
+    expect(liveActiveMs(resumed, 110_000)).toBe(50_000);
+    expect(liveActiveMs(resumed, 160_000)).toBe(100_000);
   });
 });

@@ -44,13 +44,19 @@ export const sampleColumns = [
   {
     key: 'inputMargin',
     label: 'Input margin',
-    title: 'Norm of the smallest verified adversarial perturbation the attacks found (an upper bound on the true margin)',
+    title: 'Norm of the smallest verified perturbation that changes the prediction (an upper bound on the true margin)',
+    numeric: true,
+  },
+  {
+    key: 'signedInputMargin',
+    label: 'Signed',
+    title: 'The input margin signed by correctness (Wu & Yu): +d when the prediction is correct, −d when it is wrong, so that sorting puts the misclassified samples first',
     numeric: true,
   },
 ] as const satisfies readonly { key: SampleSortKey; label: string; title: string; numeric: boolean }[];
 
 /** Columns shown only for runs whose attacks give input margins. */
-export const marginColumnKeys: readonly SampleSortKey[] = ['inputMargin'];
+export const marginColumnKeys: readonly SampleSortKey[] = ['inputMargin', 'signedInputMargin'];
 
 // Fails to compile when the contract gains a sort key that has no column.
 type MissingColumn = Exclude<SampleSortKey, (typeof sampleColumns)[number]['key']>;
@@ -247,15 +253,13 @@ function parseInteger(text: string): number | null {
 }
 
 /**
- * Time spent running, advanced by the clock while the run is running. The service adds a running
- * stretch to activeMs when it ends, so a first stretch is timed from startedAt; after a resume,
- * from when the summary was read (an undercount until the next stop).
+ * Time spent running, advanced by the clock while the run is running: the stretches that ended
+ * (activeMs) plus the one under way, timed from when it began, so that the count goes on after a
+ * resume and does not restart whenever the run is read again.
  */
-export function liveActiveMs(run: Pick<RunSummary, 'status' | 'activeMs' | 'startedAt'>, readAt: number, now: number): number {
-  if (run.status !== 'running') return run.activeMs;
-  const started = run.startedAt ? Date.parse(run.startedAt) : Number.NaN;
-  const since = run.activeMs === 0 && Number.isFinite(started) ? started : readAt;
-  return run.activeMs + Math.max(0, now - since);
+export function liveActiveMs(run: Pick<RunSummary, 'status' | 'activeMs' | 'runningSince'>, now: number): number {
+  const since = run.status === 'running' && run.runningSince ? Date.parse(run.runningSince) : Number.NaN;
+  return Number.isFinite(since) ? run.activeMs + Math.max(0, now - since) : run.activeMs;
 }
 
 export interface LogLine {

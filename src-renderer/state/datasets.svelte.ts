@@ -16,6 +16,7 @@ class DatasetStore extends ProjectItems<DatasetSummary, DatasetDetail> {
       list: () => api.invoke('dataset.list', {}),
       get: (id) => api.invoke('dataset.get', { id }),
       remove: (id) => api.invoke('dataset.remove', { id }),
+      removalImpact: (id) => api.invoke('dataset.removalImpact', { id }),
       noun: 'dataset',
     });
   }

@@ -1,4 +1,4 @@
-import type { ImportSource } from '../../src-preload/contract';
+import type { DatasetDetail, DuplicateImport, ImportSource, ModelDetail } from '../../src-preload/contract';
 import { api } from '../lib/api';
 import { plural } from '../lib/format';
 import { handleError } from './handle-error';
@@ -9,10 +9,21 @@ export type Picker = 'model' | 'dataset-files' | 'dataset-folder';
 
 const isModelFile = (file: File) => file.name.toLowerCase().endsWith('.onnx');
 
+const isDuplicate = (result: ModelDetail | DatasetDetail | DuplicateImport): result is DuplicateImport => 'duplicateOf' in result;
+
+/** An import the service refused because the project holds the same content, waiting for the user's answer. */
+export interface PendingDuplicate {
+  duplicate: DuplicateImport;
+  /** Imports a second copy after all. */
+  importAnyway: () => Promise<void>;
+}
+
 /** Imports models, datasets and label files from picked or dropped files, one import at a time. */
 class Importer {
   /** What is being imported ('Importing model…'), or null when idle. */
   activity = $state<string | null>(null);
+  /** Refused duplicates, oldest first; the first is asked about. */
+  duplicates = $state.raw<PendingDuplicate[]>([]);
   #pickers = new Map<Picker, HTMLInputElement>();
 
   /** Lets the project shell's hidden file inputs be opened from any page; returns the unregister. */
@@ -26,22 +37,47 @@ class Importer {
   }
 
   async importModel(file: File): Promise<void> {
-    await this.#run('Importing model…', 'Could not import the model', async () => {
-      const model = await api.invoke('model.import', { source: await api.stageFiles([file]) });
-      navigation.go({ page: 'model', id: model.id });
-      toasts.success(`Imported model “${model.name}”`);
-    });
+    await this.#run('Importing model…', 'Could not import the model', async () => this.#importModel(await api.stageFiles([file]), false));
+  }
+
+  async #importModel(source: ImportSource, allowDuplicate: boolean): Promise<void> {
+    const model = await api.invoke('model.import', { source, allowDuplicate });
+    if (isDuplicate(model)) return this.#ask(model, () => this.#run('Importing model…', 'Could not import the model', () => this.#importModel(source, true)));
+    navigation.go({ page: 'model', id: model.id });
+    toasts.success(`Imported model “${model.name}”`);
   }
 
   /** All the files together are one dataset (an IDX pair, a folder's images, one .npz). */
   async importDataset(files: File[]): Promise<void> {
     if (files.length === 0) return;
-    await this.#run('Importing dataset…', 'Could not import the dataset', async () => {
-      const dataset = await api.invoke('dataset.import', { source: await api.stageFiles(files) });
-      navigation.go({ page: 'dataset', id: dataset.id });
-      const skipped = dataset.skipped.length ? `; ${plural(dataset.skipped.length, 'file')} skipped` : '';
-      toasts.success(`Imported dataset “${dataset.name}” (${plural(dataset.count, 'sample')}${skipped})`);
-    });
+    await this.#run('Importing dataset…', 'Could not import the dataset', async () => this.#importDataset(await api.stageFiles(files), false));
+  }
+
+  async #importDataset(source: ImportSource, allowDuplicate: boolean): Promise<void> {
+    const dataset = await api.invoke('dataset.import', { source, allowDuplicate });
+    if (isDuplicate(dataset)) return this.#ask(dataset, () => this.#run('Importing dataset…', 'Could not import the dataset', () => this.#importDataset(source, true)));
+    navigation.go({ page: 'dataset', id: dataset.id });
+    const skipped = dataset.skipped.length ? `; ${plural(dataset.skipped.length, 'file')} skipped` : '';
+    toasts.success(`Imported dataset “${dataset.name}” (${plural(dataset.count, 'sample')}${skipped})`);
+  }
+
+  #ask(duplicate: DuplicateImport, importAnyway: () => Promise<void>): void {
+    this.duplicates = [...this.duplicates, { duplicate, importAnyway }];
+  }
+
+  /** Another project: its refused duplicates are no longer a question. */
+  reset(): void {
+    this.duplicates = [];
+  }
+
+  /** The user's answer to the first refused duplicate: open the item the project has, import a copy, or neither. */
+  async answerDuplicate(answer: 'open' | 'import' | 'cancel'): Promise<void> {
+    const [pending, ...rest] = this.duplicates;
+    if (!pending) return;
+    this.duplicates = rest;
+    const existing = pending.duplicate.duplicateOf;
+    if (answer === 'open') navigation.go({ page: existing.kind, id: existing.id });
+    else if (answer === 'import') await pending.importAnyway();
   }
 
   /** A drop: each .onnx file is a model, everything else together is one dataset. */

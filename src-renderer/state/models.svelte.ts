@@ -1,4 +1,4 @@
-import type { ModelDetail, ModelSummary, Preprocessing } from '../../src-preload/contract';
+import type { ModelDetail, ModelSummary, Preprocessing, ReadingChange } from '../../src-preload/contract';
 import { api } from '../lib/api';
 import { handleError } from './handle-error';
 import { ProjectItems } from './project-items.svelte';
@@ -11,6 +11,7 @@ class ModelStore extends ProjectItems<ModelSummary, ModelDetail> {
       list: () => api.invoke('model.list', {}),
       get: (id) => api.invoke('model.get', { id }),
       remove: (id) => api.invoke('model.remove', { id }),
+      removalImpact: (id) => api.invoke('model.removalImpact', { id }),
       noun: 'model',
     });
   }
@@ -18,6 +19,13 @@ class ModelStore extends ProjectItems<ModelSummary, ModelDetail> {
   /** Resolves to the updated model; rejects so that the form can show the reason inline. */
   async savePreprocessing(id: string, preprocessing: Preprocessing): Promise<ModelDetail> {
     const detail = await api.invoke('model.update', { id, preprocessing });
+    if (this.detailId === id) this.detail = detail;
+    return detail;
+  }
+
+  /** Resolves to the model as now read and analysed; rejects so that the page can show the reason inline. */
+  async saveReading(id: string, reading: ReadingChange): Promise<ModelDetail> {
+    const detail = await api.invoke('model.update', { id, reading });
     if (this.detailId === id) this.detail = detail;
     return detail;
   }

@@ -1,3 +1,4 @@
+import type { RemovalImpact } from '../../src-preload/contract';
 import { api } from '../lib/api';
 import { handleError } from './handle-error';
 
@@ -8,6 +9,8 @@ export interface ItemCalls<Summary, Detail> {
   list(): Promise<Summary[]>;
   get(id: string): Promise<Detail>;
   remove(id: string): Promise<unknown>;
+  /** The runs removing the item would remove with it. */
+  removalImpact(id: string): Promise<RemovalImpact>;
   /** 'model' or 'dataset', for the error toasts. */
   noun: string;
 }
@@ -17,6 +20,8 @@ export class ProjectItems<Summary extends { id: string }, Detail> {
   list = $state.raw<Summary[]>([]);
   listLoaded = $state(false);
   detail = $state.raw<Detail | null>(null);
+  /** The shown item is not in the project (removed here or in another window). */
+  missing = $state(false);
   protected detailId: string | null = null;
 
   constructor(private readonly calls: ItemCalls<Summary, Detail>) {}
@@ -25,11 +30,13 @@ export class ProjectItems<Summary extends { id: string }, Detail> {
     api.on(this.calls.changed, () => void this.changed());
   }
 
-  /** Reloads the list, and the shown item unless it was just removed. */
+  /** Reloads the list, and the shown item unless it was removed (then its page says so). */
   private async changed(): Promise<void> {
     await this.refresh();
     const id = this.detailId;
-    if (id && this.list.some((item) => item.id === id)) await this.load(id);
+    if (!id) return;
+    if (this.list.some((item) => item.id === id)) await this.load(id);
+    else if (this.listLoaded) this.gone();
   }
 
   async refresh(): Promise<void> {
@@ -51,8 +58,16 @@ export class ProjectItems<Summary extends { id: string }, Detail> {
       this.detail = detail;
       if (switched) await this.shown();
     } catch (error) {
-      handleError(error, `Could not load the ${this.calls.noun}`);
+      if (this.detailId !== id) return;
+      await this.refresh();
+      if (this.detailId !== id) return;
+      if (this.listLoaded && !this.list.some((item) => item.id === id)) this.gone();
+      else handleError(error, `Could not load the ${this.calls.noun}`);
     }
+  }
+
+  removalImpact(id: string): Promise<RemovalImpact> {
+    return this.calls.removalImpact(id);
   }
 
   async remove(id: string): Promise<boolean> {
@@ -80,6 +95,12 @@ export class ProjectItems<Summary extends { id: string }, Detail> {
   /** Forgets the shown item's detail (and what a subclass loads with it). */
   protected clearDetail(): void {
     this.detail = null;
+    this.missing = false;
+  }
+
+  private gone(): void {
+    this.clearDetail();
+    this.missing = true;
   }
 
   /** Called once an item newly shown has its detail loaded. */

@@ -24,6 +24,8 @@ class RunAnalysisStore {
   withForward = $state<string | null>(null);
   /** The TPR the screening threshold is calibrated to; null: the service's default. */
   tprTarget = $state<number | null>(null);
+  /** Every statistic over the correctly classified samples only (margins are measured from the prediction). */
+  correctOnly = $state(false);
 
   #runId: string | null = null;
   #version: string | null = null;
@@ -61,6 +63,7 @@ class RunAnalysisStore {
     this.epsilons = null;
     this.withForward = null;
     this.tprTarget = null;
+    this.correctOnly = false;
   }
 
   select(epsilon: number): void {
@@ -80,6 +83,11 @@ class RunAnalysisStore {
 
   setTprTarget(target: number | null): void {
     this.tprTarget = target;
+    void this.#read();
+  }
+
+  setCorrectOnly(value: boolean): void {
+    this.correctOnly = value;
     void this.#read();
   }
 
@@ -111,6 +119,7 @@ class RunAnalysisStore {
       ...(this.epsilons ? { epsilons: this.epsilons } : {}),
       ...(this.withForward ? { withForward: this.withForward } : {}),
       ...(this.tprTarget !== null ? { tprTarget: this.tprTarget } : {}),
+      ...(this.correctOnly ? { correctOnly: true } : {}),
     };
     const outcome = await this.#latest.run(() => api.invoke('run.analysis', args));
     if (!outcome) return;

@@ -1,5 +1,6 @@
-import type { RunConfig, RunDetail, RunProgress, RunSummary } from '../../src-preload/contract';
+import type { RunConfig, RunDetail, RunProgress, RunSummary, RunWarning } from '../../src-preload/contract';
 import { api } from '../lib/api';
+import { noFilter, type RunFilter } from '../lib/run-list';
 import { appendLog, isActive, mergeLog, type LogLine, type RunDraft } from '../lib/runs';
 import { handleError } from './handle-error';
 
@@ -14,10 +15,11 @@ type Urgency = 'now' | 'throttled';
 class RunStore {
   list = $state.raw<RunSummary[]>([]);
   listLoaded = $state(false);
-  /** When the list was read (ms since epoch), to advance running runs' durations between reads. */
-  listReadAt = $state(0);
+  /** What the runs list shows, kept while the user visits a run and comes back. */
+  filter = $state<RunFilter>({ ...noFilter });
   detail = $state.raw<RunDetail | null>(null);
-  detailReadAt = $state(0);
+  /** The shown run is not in the project (removed here, in another window, or with its model or dataset). */
+  missing = $state(false);
   /** The latest progress event of the shown run, until the run stops. */
   progress = $state.raw<RunProgress | null>(null);
   log = $state.raw<LogLine[]>([]);
@@ -34,10 +36,7 @@ class RunStore {
   #lastFetch = 0;
 
   connect(): void {
-    api.on('runs.changed', () => {
-      void this.refresh();
-      if (this.#detailId) this.#schedule('now');
-    });
+    api.on('runs.changed', () => void this.#changed());
     api.on('run.progress', (progress) => this.#progressed(progress));
     api.on('run.log', ({ runId, at, line }) => {
       if (runId === this.#detailId) this.log = appendLog(this.log, { at, line });
@@ -46,13 +45,20 @@ class RunStore {
 
   async refresh(): Promise<void> {
     try {
-      const list = await api.invoke('run.list', {});
-      this.list = list;
-      this.listReadAt = Date.now();
+      this.list = await api.invoke('run.list', {});
       this.listLoaded = true;
     } catch (error) {
       handleError(error, 'Could not list the runs');
     }
+  }
+
+  /** Reloads the list, and the shown run unless it is gone. */
+  async #changed(): Promise<void> {
+    await this.refresh();
+    const id = this.#detailId;
+    if (!id) return;
+    if (this.listLoaded && !this.list.some((run) => run.id === id)) this.#gone();
+    else this.#schedule('now');
   }
 
   /** Shows a run: reads it now, then keeps it fresh while it is active. */
@@ -70,6 +76,7 @@ class RunStore {
     this.#timer = null;
     this.#again = null;
     this.detail = null;
+    this.missing = false;
     this.progress = null;
     this.log = [];
     this.classNames = null;
@@ -79,6 +86,7 @@ class RunStore {
     this.close();
     this.list = [];
     this.listLoaded = false;
+    this.filter = { ...noFilter };
     this.draft = null;
   }
 
@@ -87,10 +95,18 @@ class RunStore {
     return api.invoke('run.check', config);
   }
 
-  /** Resolves to the new run, or null when it could not start (the reason is shown as a toast). */
-  async start(config: RunConfig): Promise<RunSummary | null> {
+  /** What the form shows before a start without stopping it; throws like check. */
+  warnings(config: RunConfig): Promise<RunWarning[]> {
+    return api.invoke('run.warnings', config);
+  }
+
+  /**
+   * Resolves to the new run, or null when it could not start (the reason is shown as a toast).
+   * `force`: the user confirmed the warnings that ask for it (an implausible epsilon).
+   */
+  async start(config: RunConfig, force = false): Promise<RunSummary | null> {
     try {
-      const run = await api.invoke('run.start', config);
+      const run = await api.invoke('run.start', force ? { ...config, force } : config);
       this.#upsert(run);
       return run;
     } catch (error) {
@@ -109,6 +125,19 @@ class RunStore {
 
   resume(id: string): Promise<boolean> {
     return this.#act(id, () => api.invoke('run.resume', { id }), 'Could not resume the run');
+  }
+
+  /** Names (a blank name clears it) or annotates a run; resolves to whether it was saved. */
+  async update(id: string, changes: { name?: string; notes?: string }): Promise<boolean> {
+    try {
+      const run = await api.invoke('run.update', { id, ...changes });
+      this.#upsert(run);
+      if (this.detail?.id === id) this.detail = { ...this.detail, name: run.name, notes: run.notes };
+      return true;
+    } catch (error) {
+      handleError(error, changes.name !== undefined ? 'Could not rename the run' : 'Could not save the notes');
+      return false;
+    }
   }
 
   async remove(id: string): Promise<boolean> {
@@ -190,23 +219,41 @@ class RunStore {
     }
     this.#inFlight = true;
     this.#lastFetch = Date.now();
+    let failure: unknown = null;
     try {
       const detail = await api.invoke('run.get', { id });
       if (this.#detailId !== id) return;
       const firstRead = this.detail?.id !== id;
       this.detail = detail;
-      this.detailReadAt = Date.now();
       this.log = mergeLog(detail.log, this.log);
       if (!isActive(detail.status)) this.progress = null;
       if (firstRead) void this.#loadClassNames(detail);
     } catch (error) {
-      if (this.#detailId === id) handleError(error, 'Could not load the run');
+      failure = error;
       this.#again = null;
-      return;
     } finally {
       this.#inFlight = false;
     }
-    this.#followUp();
+    if (failure === null) this.#followUp();
+    else if (this.#detailId === id) await this.#failed(id, failure);
+  }
+
+  /** A run that is gone is shown as removed, not as an error toast and an endless "Loading…". */
+  async #failed(id: string, error: unknown): Promise<void> {
+    await this.refresh();
+    if (this.#detailId !== id) return;
+    if (this.listLoaded && !this.list.some((run) => run.id === id)) this.#gone();
+    else handleError(error, 'Could not load the run');
+  }
+
+  /** The shown run was removed: stop reading it and say so. */
+  #gone(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#again = null;
+    this.detail = null;
+    this.progress = null;
+    this.missing = true;
   }
 
   /** After a read: a read that was asked for meanwhile, or the next poll while the run is active. */

@@ -2,6 +2,7 @@ import type { AppInfo, ProjectInfo, RecentProject } from '../../src-preload/cont
 import { api } from '../lib/api';
 import { datasets } from './datasets.svelte';
 import { handleError } from './handle-error';
+import { importer } from './importer.svelte';
 import { models } from './models.svelte';
 import { navigation } from './navigation.svelte';
 import { runs } from './runs.svelte';
@@ -93,12 +94,15 @@ class Session {
   /** Applies a project from a call's result or a project.changed event; a different project starts afresh. */
   #show(project: ProjectInfo | null): void {
     const switched = project?.path !== this.project?.path;
+    // The first project shown keeps the page in the address (a reload); another project starts afresh.
+    const another = switched && (this.project !== null || project === null);
     this.project = project;
     if (!switched) return;
-    navigation.reset();
+    if (another) navigation.reset();
     models.reset();
     datasets.reset();
     runs.reset();
+    importer.reset();
     if (project) {
       void models.refresh();
       void datasets.refresh();

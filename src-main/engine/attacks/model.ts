@@ -3,7 +3,7 @@
 import type { OnnxModel } from '../onnx/graph.js';
 import { writeModel } from '../onnx/codec.js';
 import type { InferenceSession } from 'onnxruntime-node';
-import { BatchRunner } from '../runtime/batcher.js';
+import { BatchRunner, fixedBatchSize } from '../runtime/batcher.js';
 import { createGradientSession, type GradientSession } from '../runtime/gradient-session.js';
 import { GradientError } from '../autodiff/backward.js';
 import type { ExternalDataFolder } from '../runtime/external-data.js';
@@ -160,12 +160,14 @@ async function createForwardRunner(
 /**
  * Attacks send fewer rows as samples break; padding every call to the full batch would cost a
  * full batch each time. Calls are padded to the next power of two instead (at most the batch
- * size), which keeps the set of shapes small for providers that tune per shape.
+ * size), which keeps the set of shapes small for providers that tune per shape. A model that
+ * fixes its batch size runs every call at that size (in several runs when more rows come).
  */
 function sizedRunners(session: InferenceSession, batchSize: number): (rows: number) => BatchRunner {
   const runners = new Map<number, BatchRunner>();
+  const fixed = fixedBatchSize(session);
   return (rows) => {
-    const size = Math.min(batchSize, 2 ** Math.ceil(Math.log2(Math.max(1, rows))));
+    const size = fixed ?? Math.min(batchSize, 2 ** Math.ceil(Math.log2(Math.max(1, rows))));
     let runner = runners.get(size);
     if (!runner) runners.set(size, (runner = new BatchRunner(session, { batchSize: size })));
     return runner;

@@ -128,6 +128,8 @@ export interface LinearHead {
   nodes: string[];
 }
 
+const HEAD_MOVERS = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze']);
+
 export type HeadDetection = { head: LinearHead; reason?: undefined } | { head: null; reason: string };
 
 /**
@@ -139,7 +141,8 @@ export function detectLinearHead(model: OnnxModel, logits = model.graph.outputs[
   if (!logits) return { head: null, reason: 'the model has no outputs' };
   const made = producers(g);
   let node = made.get(logits);
-  while (node && isDefaultDomain(node.domain) && node.opType === 'Identity') node = made.get(node.inputs[0]);
+  // Shape movers keep each sample's logits in the head's row order (a bypassed Softmax is an Identity).
+  while (node && isDefaultDomain(node.domain) && HEAD_MOVERS.has(node.opType)) node = made.get(node.inputs[0]);
   if (!node) return { head: null, reason: `the output '${logits}' is not computed by a node` };
   if (!isDefaultDomain(node.domain)) return { head: null, reason: `the output '${logits}' comes from ${describeNode(node)}, not a Gemm or MatMul` };
   if (node.opType === 'Gemm') return gemmHead(model, node);

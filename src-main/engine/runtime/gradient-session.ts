@@ -67,9 +67,13 @@ export async function createGradientSession(
     }
     return { shapes: await shapes, batch };
   };
-  const first = await probe(2);
+  // A model whose input fixes the batch size runs at that size only, so it is probed there: at a
+  // fixed batch of 1, a dimension of 1 on the batch axis is the batch and never a broadcast.
+  const fixed = typeof input.shape?.[0] === 'number' ? input.shape[0] : null;
+  const first = await probe(fixed ?? 2);
   const shapes = mergeShapes(staticShapes(model), first.shapes);
   const rows = options.rowsPerSample;
+  if (rows !== undefined && fixed !== null) throw new GradientError(`the model fixes its batch size at ${fixed}, so no forward pass can be shared`);
   // A second probe at another batch size tells which axis of each value holds the samples.
   const rowsPerSample = rows === undefined ? undefined : { rows, batched: batchedValues(first, await secondProbe(() => probe(3))) };
   const { model: gradientModel, ...names } = buildGradientModel(model, { shapes, input: input.name, rowsPerSample });
