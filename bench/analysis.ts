@@ -48,7 +48,7 @@ import { parseArgs } from 'node:util';
 import type { RunAnalysis, RunConfig } from '../src-preload/contract.js';
 import { algorithm1Study } from '../src-main/engine/metrics/algorithm1.js';
 import { binnedConsistency } from '../src-main/engine/metrics/binned.js';
-import { bootstrapCi, gather } from '../src-main/engine/metrics/bootstrap.js';
+import { bootstrapCi, bootstrapCis, gather } from '../src-main/engine/metrics/bootstrap.js';
 import { aupr, auroc, averagePrecision, fprAtTprDet, fprAtTprMin, precisionRecallCurve, rocCurve, scoreOrder, thresholdCounts } from '../src-main/engine/metrics/curves.js';
 import { denseRanks, kendallTauB, spearman } from '../src-main/engine/metrics/rank.js';
 import { robustAccuracyCurve } from '../src-main/engine/metrics/robust.js';
@@ -298,15 +298,14 @@ function parts(input: AnalysisInput, resamples: number): [string, () => unknown]
         const counts = thresholdCounts(order, positives(epsilon));
         return [rocCurve(counts), precisionRecallCurve(counts), auroc(counts), aupr(counts), averagePrecision(counts), fprAtTprDet(counts), fprAtTprMin(counts)];
       })],
-    [`robust accuracy CIs, ${grid.length} epsilons (${resamples} resamples each)`, () =>
-      grid.map((epsilon) => {
-        const robust = Uint8Array.from(c.correct, (ok, k) => (ok === 1 && !(c.inputMargin[k] <= slack(epsilon)) ? 1 : 0));
-        return bootstrapCi(n, (idx) => {
-          let s = 0;
-          for (let i = 0; i < idx.length; i++) s += robust[idx[i]];
-          return s / idx.length;
-        }, { resamples });
-      })],
+    [`robust accuracy CIs, ${grid.length} epsilons (${resamples} shared resamples)`, () => {
+      const flags = grid.map((epsilon) => Uint8Array.from(c.correct, (ok, k) => (ok === 1 && !(c.inputMargin[k] <= slack(epsilon)) ? 1 : 0)));
+      return bootstrapCis(n, flags.map((robust) => (idx: Uint32Array) => {
+        let s = 0;
+        for (let i = 0; i < idx.length; i++) s += robust[idx[i]];
+        return s / idx.length;
+      }), { resamples });
+    }],
     ['robust accuracy curve', () => robustAccuracyCurve(c.correct, c.inputMargin)],
     ['Algorithm 1 study (6 sizes x 10 subsets)', () => algorithm1Study({ inputMargin: c.inputMargin, logitMargin: c.logitMargin, correct: c.correct }, slack(AUDIT_EPSILON), { seed: 0 })],
     ['score comparison (7 logit scores + 2 feature margins: sort, AUROC, tau)', () => {

@@ -179,6 +179,39 @@ export interface DatasetDetail extends DatasetSummary {
   classNames: string[] | null;
   classCounts: number[];
   skipped: { file: string; reason: string }[];
+  /** How an image folder's images were brought to one size; null for the other formats. */
+  fit: ImageFit | null;
+}
+
+export const imageFitModes = ['strict', 'crop', 'stretch', 'pad'] as const;
+export type ImageFitMode = (typeof imageFitModes)[number];
+
+/**
+ * How an image folder's images become samples of one size (sizes are height, width):
+ * strict keeps only the images of the most common size, as they are; crop is torchvision's
+ * Resize(resize) + CenterCrop(size), the evaluation transform of ImageNet-style models; stretch
+ * resizes both sides to the size; pad resizes the long side to fit and pads the rest with zeros.
+ * Every resize is Pillow's bilinear with antialias, as torchvision applies it to PIL images.
+ */
+export type ImageFit =
+  | { mode: 'strict' }
+  | { mode: 'crop'; size: [number, number]; resize: number }
+  | { mode: 'stretch'; size: [number, number] }
+  | { mode: 'pad'; size: [number, number] };
+
+/** An image folder's sizes, read from the file headers before import, so the user can choose a fit. */
+export interface ImageFolderSurvey {
+  /** Readable images, in all class folders. */
+  images: number;
+  classes: number;
+  /** The most common size (ties: the first seen) and how many images have it. */
+  commonSize: { width: number; height: number; count: number };
+  /** Readable images of another size: strict mode skips them. */
+  differing: number;
+  /** The smallest width and height among the readable images. */
+  smallest: { width: number; height: number };
+  /** Files that could not be read as PNG or JPEG. */
+  unreadable: number;
 }
 
 export interface Thumbnail {
@@ -225,8 +258,14 @@ export interface AttackSettings {
   /** Null: each attack's own default (FAB, FMN, APGD 100; DeepFool 50). */
   iterations: number | null;
   restarts: number;
-  /** FAB targeted over the top-k classes / APGD-T's number of target classes; null: FAB untargeted, APGD-T 9. */
+  /**
+   * FAB targeted over the top-k classes / APGD-T's number of target classes; null: each attack's
+   * default (FAB untargeted up to 10 classes and targeted over the top 9 beyond, as AutoAttack's
+   * standard version; APGD-T 9).
+   */
   targeted: number | null;
+  /** FAB untargeted whatever the number of classes (all C - 1 rows per step, in chunks that fit the memory budget). */
+  fabUntargeted?: boolean;
   seed: number;
 }
 
@@ -238,6 +277,41 @@ export interface RunConfig {
   device: Device;
   /** Null: forward margins only. */
   attack: AttackSettings | null;
+  /** The job's memory budget in GB (10^9 bytes); null or absent: a safe share of the free memory when the job starts. */
+  memoryGb?: number | null;
+}
+
+/**
+ * What the job planned to stay within its memory budget, recorded on the run when it starts
+ * (worker/job-plan): samples per gradient call, Jacobian rows per call, the expected peak, and
+ * which form the many-class attacks run in and why.
+ */
+export interface RunPlan {
+  budgetBytes: number;
+  budgetSource: 'set' | 'free memory';
+  /** Samples per gradient call. */
+  batch: number;
+  /** Jacobian rows per sample the attacks need, and per call. */
+  rows: number;
+  rowsPerChunk: number;
+  expectedPeakBytes: number;
+  /** False when even one sample and one row per call is expected to exceed the budget. */
+  fits: boolean;
+  /**
+   * What the job process held when it planned (Node, the project, the forward session), outside
+   * the budget, which covers the gradient sessions and the attacks' working memory; absent in a
+   * plan shown before the run starts.
+   */
+  baseBytes?: number;
+  /** FAB's form; null without FAB. */
+  fab: { form: 'targeted' | 'untargeted'; targets: number | null; reason: string } | null;
+  /** DeepFool's candidate classes (the sample's own included); null without DeepFool. */
+  deepfoolCandidates: number | null;
+  /**
+   * Out-of-memory exits so far and the last one's batch of the run (1-based); pending until the
+   * next start has planned smaller (a later start never plans bigger again).
+   */
+  outOfMemory: { count: number; atBatch: number; pending: boolean } | null;
 }
 
 /**
@@ -294,6 +368,8 @@ export interface RunSummary {
   preprocessing: RunPreprocessing | null;
   /** The model's preprocessing has changed since: the run was made with other settings than the model's now. */
   preprocessingChanged: boolean;
+  /** How the model is read (image input, layout, logits) has changed since: the run fed or read it otherwise than the model's reading now. */
+  readingChanged: boolean;
 }
 
 /** What removing a model or dataset takes with it: the runs made with it (removed too). */
@@ -620,8 +696,12 @@ export interface ReliabilityCheck {
 
 export interface RunDetail extends RunSummary {
   config: RunConfig;
+  /** How the model was read when the run was created; null for runs made before Brink recorded it. */
+  reading: ModelReading | null;
   providerAttempts: ProviderAttempt[];
   appVersion: string;
+  /** The memory plan the job recorded when it last started; null before it started and for older runs. */
+  plan: RunPlan | null;
   results: RunResults | null;
   log: { at: string; line: string }[];
 }
@@ -692,6 +772,17 @@ const importSource = z.discriminatedUnion('kind', [
 ]);
 export type ImportSource = z.infer<typeof importSource>;
 
+const side = z.number().int().min(1).max(4096);
+const fitSize = z.tuple([side, side]);
+/** An ImageFit as asked for: crop's resize may be left out (then size / 0.875, the ImageNet convention). */
+const imageFitInput = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('strict') }).strict(),
+  z.object({ mode: z.literal('crop'), size: fitSize, resize: z.number().int().min(1).max(8192).optional() }).strict(),
+  z.object({ mode: z.literal('stretch'), size: fitSize }).strict(),
+  z.object({ mode: z.literal('pad'), size: fitSize }).strict(),
+]);
+export type ImageFitInput = z.infer<typeof imageFitInput>;
+
 // ---------- calls ----------
 
 const id = z.string().regex(/^[a-z]-[0-9a-f]{8,32}$/, 'not a Brink id');
@@ -742,6 +833,7 @@ const attackSettings = z
     iterations: z.number().int().min(1).max(100_000).nullable(),
     restarts: z.number().int().min(1).max(100),
     targeted: z.number().int().min(1).max(1000).nullable(),
+    fabUntargeted: z.boolean().optional(),
     seed: z.number().int().nonnegative().max(2 ** 32 - 1),
   })
   .strict();
@@ -758,6 +850,7 @@ const runConfig = z
     batchSize: z.number().int().min(1, 'batch size must be at least 1').max(4096, 'batch size is at most 4096'),
     device: z.enum(['auto', 'cuda', 'webgpu', 'cpu']),
     attack: attackSettings.nullable().default(null),
+    memoryGb: z.number().positive('the memory budget must be positive').max(65536).nullable().optional(),
   })
   .strict();
 
@@ -804,9 +897,18 @@ export const calls = {
   /** Samples whose SHA-256 is already in the project are not imported (a DuplicateImport says which) unless allowDuplicate. */
   'dataset.import': call<DatasetDetail | DuplicateImport>()(
     z
-      .object({ source: importSource, name: name.optional(), limit: z.number().int().positive().optional(), allowDuplicate: z.boolean().optional() })
+      .object({
+        source: importSource,
+        name: name.optional(),
+        limit: z.number().int().positive().optional(),
+        allowDuplicate: z.boolean().optional(),
+        /** Image folders only; strict when left out. */
+        fit: imageFitInput.optional(),
+      })
       .strict(),
   ),
+  /** An image folder's sizes from its file headers, so that a fit can be chosen before import; null for other formats. */
+  'dataset.survey': call<ImageFolderSurvey | null>()(z.object({ source: importSource }).strict()),
   'dataset.thumbnails': call<Thumbnail[]>()(
     z.object({ id, offset: z.number().int().nonnegative(), count: z.number().int().min(1).max(256) }).strict(),
   ),
@@ -818,6 +920,8 @@ export const calls = {
   'run.check': call<string[]>()(runConfig),
   /** What the auditor should see before the run starts but that does not stop it (see RunWarning). */
   'run.warnings': call<RunWarning[]>()(runConfig),
+  /** The memory plan the run would start with (batch, rows per call, expected peak, FAB's form); null without attacks. */
+  'run.plan': call<RunPlan | null>()(runConfig),
   /** Refuses an implausible epsilon unless force (the user confirmed it). */
   'run.start': call<RunSummary>()(runConfig.extend({ force: z.boolean().optional() })),
   'run.list': call<RunSummary[]>()(none),

@@ -18,7 +18,11 @@ test('run FAB and APGD on the sample robust CNN, read margins and robust accurac
     await page.getByTestId('run-norm-select').selectOption('linf');
     await page.getByTestId('run-epsilons').fill('8/255, 0.1');
     await page.getByTestId('run-iterations').fill('20');
+    await page.getByTestId('run-memory').fill('0.5');
     await expect(page.getByTestId('run-problems')).toBeEmpty();
+    // The memory plan and FAB's form, before the run starts.
+    await expect(page.getByTestId('run-memory-plan')).toContainText('500 MB budget (set), 32 samples per gradient call, all 9 Jacobian rows per call');
+    await expect(page.getByTestId('run-memory-plan')).toContainText('FAB: untargeted: the model has 10 classes');
     await shot(page, 'attack-config');
     await page.getByTestId('run-start').click();
 

@@ -104,6 +104,9 @@ test('preprocessing: unconfirmed until confirmed, a proposal from the common con
     // Label mapping: an image folder sorts its classes by name, the model's labels do not.
     await page.getByTestId('nav-datasets').click();
     await page.getByTestId('dataset-folder-input').setInputFiles(folder);
+    // An image folder asks how to fit its images; one size throughout proposes strict.
+    await expect(page.getByTestId('fit-mode-strict')).toBeChecked();
+    await page.getByTestId('fit-import').click();
     await expect(page.getByTestId('dataset-detail')).toContainText('fashion-folders');
     await page.getByTestId('nav-runs').click();
     await page.getByTestId('new-run-button').click();

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import type { AttackName, AttackNorm, AttackSettings, Device, ReliabilityCheck, RunConfig, RunSummary, Subset } from '../../src-preload/contract.js';
 import { formatEpsilon } from '../../src-preload/epsilon.js';
+import { planText } from '../../src-preload/run-plan.js';
+import { imageInputText, logitsText } from '../../src-preload/model-reading.js';
 import { UserError } from '../errors.js';
 import { nodeSpawner } from '../jobs/node-spawner.js';
 import { appVersion, defaultUserDataDir, samplesDir } from '../paths.js';
@@ -39,6 +41,10 @@ export interface AuditOptions {
   iters?: number;
   restarts?: number;
   targeted?: number;
+  /** FAB untargeted whatever the number of classes. */
+  untargeted?: boolean;
+  /** The job's memory budget in GB; absent: a safe share of the free memory. */
+  memory?: number;
   /** Start even when an epsilon looks implausible for the norm. */
   force?: boolean;
   json?: boolean;
@@ -46,7 +52,7 @@ export interface AuditOptions {
 
 function attackSettings(opts: AuditOptions): AttackSettings | null {
   if (!opts.attack) {
-    const stray = (['norm', 'eps', 'iters', 'restarts', 'targeted'] as const).filter((k) => opts[k] !== undefined);
+    const stray = (['norm', 'eps', 'iters', 'restarts', 'targeted', 'untargeted'] as const).filter((k) => opts[k] !== undefined);
     if (stray.length) throw new UserError(`--${stray[0]} needs --attack`);
     return null;
   }
@@ -57,6 +63,7 @@ function attackSettings(opts: AuditOptions): AttackSettings | null {
     iterations: opts.iters ?? null,
     restarts: opts.restarts ?? 1,
     targeted: opts.targeted ?? null,
+    ...(opts.untargeted ? { fabUntargeted: true } : {}),
     seed: opts.seed ?? 0,
   };
 }
@@ -82,6 +89,10 @@ async function reviewConfig(service: BrinkService, config: RunConfig, force: boo
 async function runToEnd(service: BrinkService, runId: string, onStarted: () => void): Promise<RunSummary> {
   const bar = progressBar();
   const off = service.events.on('run.progress', (p) => p.runId === runId && bar.update(p));
+  // The plan the job made for its memory, and which FAB runs and why, as the job decides them.
+  const offLog = service.events.on('run.log', (entry) => {
+    if (entry.runId === runId && /^(memory plan|FAB): /.test(entry.line)) process.stderr.write(`${entry.line}\n`);
+  });
   const jobs = service.jobs();
   const interrupt = () => {
     process.stderr.write('\nbrink: pausing after the current batch (Ctrl+C again to stop at once)\n');
@@ -93,6 +104,7 @@ async function runToEnd(service: BrinkService, runId: string, onStarted: () => v
   await jobs.waitFor(runId);
   process.off('SIGINT', interrupt);
   off();
+  offLog();
   bar.end();
   return service.call('run.get', { id: runId }) as Promise<RunSummary>;
 }
@@ -126,7 +138,9 @@ export async function audit(file: string, opts: AuditOptions): Promise<void> {
     batchSize: opts.batch ?? 128,
     device: opts.device ?? 'auto',
     attack: attackSettings(opts),
+    memoryGb: opts.memory ?? null,
   };
+  if (opts.untargeted && opts.targeted !== undefined) throw new UserError('give --targeted or --untargeted, not both');
   await withService(file, async (service) => {
     await reviewConfig(service, config, opts.force ?? false);
     const started = (await service.call('run.start', { ...config, force: opts.force })) as RunSummary;
@@ -159,6 +173,14 @@ export function describeRun(detail: unknown, reliability?: ReliabilityCheck[]): 
     const p = run.preprocessing;
     const marks = [p.confirmed ? null : 'unconfirmed when the run was made', run.preprocessingChanged ? "the model's has changed since" : null].filter(Boolean);
     lines.push(`  preprocessing [${p.valueRange.join(', ')}], mean ${p.mean.join(',')}, std ${p.std.join(',')}${marks.length ? ` (${marks.join('; ')})` : ''}`);
+  }
+  if (run.reading) {
+    const changed = run.readingChanged ? " (the model's reading has changed since)" : '';
+    lines.push(`  read: image input ${imageInputText(run.reading)}, ${run.reading.layout}, logits: ${logitsText(run.reading)}${changed}`);
+  }
+  if (run.plan) {
+    lines.push(`  memory plan: ${planText(run.plan)}`);
+    if (run.plan.fab) lines.push(`  FAB: ${run.plan.fab.reason}`);
   }
   if (run.results) {
     const r = run.results;

@@ -1,4 +1,5 @@
 import type { DatasetDetail, Dim, ModelDetail, ModelReading } from '../../src-preload/contract.js';
+import { describeFit } from '../../src-preload/image-fit.js';
 import { batchText, imageInputText, layoutText, logitsText } from '../../src-preload/model-reading.js';
 
 export function shape(dims: Dim[] | null): string {
@@ -54,7 +55,7 @@ function describeAnalysis(m: ModelDetail): string {
 }
 
 /** Where the logits are, how images are fed, the batch axis, and why runs are refused if they are. */
-function describeReading(r: ModelReading): string[] {
+export function describeReading(r: ModelReading): string[] {
   const lines = [`  image input: ${imageInputText(r)}, layout ${layoutText(r)}`, `  logits: ${logitsText(r)}`, `  batch: ${batchText(r)}`];
   if (r.problem) lines.push(`  cannot run: ${r.problem}`);
   return lines;
@@ -67,6 +68,7 @@ export function describeDataset(d: DatasetDetail): string {
     `${d.id}  ${d.name}  (${d.format}, ${d.count} samples of ${d.shape.join('×')} ${d.dtype})`,
     `  classes: ${counts}`,
   ];
+  if (d.fit) lines.push(`  fit: ${describeFit(d.fit)}`);
   if (d.skipped.length) lines.push(`  skipped ${d.skipped.length} file(s): ${d.skipped.map((s) => `${s.file} (${s.reason})`).join('; ')}`);
   return lines.join('\n');
 }

@@ -12,7 +12,7 @@ import { DuplicateImportError } from '../service/duplicates.js';
 import { importModel } from '../service/model-import.js';
 import { openProjectFile } from '../service/open-project.js';
 import { RunSummaries } from '../service/run-list.js';
-import { runDetail } from '../service/run-results.js';
+import { runDetail, runReading } from '../service/run-results.js';
 import { BrinkService } from '../service/service.js';
 import { ProjectStore } from '../store/project-store.js';
 import { Downloads } from '../web/downloads.js';
@@ -23,7 +23,9 @@ import { audit, describeRun, resume, type AuditOptions } from './audit.js';
 import { exportAdversarials, exportRun } from './export-run.js';
 import { grad, type GradOptions } from './grad.js';
 import { preprocessing, type PreprocessingOptions } from './preprocessing.js';
+import { reading, type ReadingCommandOptions } from './reading.js';
 import { describeDataset, describeModel } from './format.js';
+import { fitFromOptions, fitMode, fitSize, type FitOptions } from './fit-options.js';
 
 interface Output {
   json: boolean;
@@ -62,6 +64,12 @@ function deviceOption(value: string): string {
 function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0');
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError('expected a positive number');
   return n;
 }
 
@@ -168,6 +176,15 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: PreprocessingOptions) => preprocessing(file, opts));
   model
+    .command('reading <file>')
+    .description('change how Brink reads a model: where the logits are, the image layout, the input that takes the images')
+    .requiredOption('--model <id>', 'model id (see `model list`)')
+    .option('--logits <source>', 'output, or before-softmax: the input of a trailing Softmax/LogSoftmax', logitsOption)
+    .option('--layout <layout>', 'nchw or nhwc: how the image input holds its axes', layoutOption)
+    .option('--input <name>', 'the input that takes the images')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: ReadingCommandOptions) => reading(file, opts));
+  model
     .command('list <file>')
     .description('list the models in a project')
     .option('--json', 'print one JSON object')
@@ -185,10 +202,14 @@ export function buildProgram(): Command {
     .option('--name <name>', 'display name')
     .option('--limit <n>', 'import only the first N samples', positiveInt)
     .option('--allow-duplicate', 'import even when the project already holds the same samples (same SHA-256)')
+    .option('--fit <mode>', 'image folders: strict (default: only the most common size), crop (Resize + CenterCrop, as torchvision), stretch or pad', fitMode)
+    .option('--size <H,W>', 'image size for crop, stretch and pad (default 224,224)', fitSize)
+    .option('--resize <S>', "crop: the short side's length before cropping (default the size's short side / 0.875, 256 for 224)", positiveInt)
     .option('--json', 'print one JSON object')
-    .action(async (file: string, path: string, opts: { name?: string; limit?: number; allowDuplicate?: boolean } & Output) => {
+    .action(async (file: string, path: string, opts: { name?: string; limit?: number; allowDuplicate?: boolean } & FitOptions & Output) => {
+      const fit = fitFromOptions(opts);
       await withProject(file, async (store) => {
-        const added = await importDataset(store, resolve(path), { name: opts.name, limit: opts.limit, allowDuplicate: opts.allowDuplicate }).catch(duplicateHint);
+        const added = await importDataset(store, resolve(path), { name: opts.name, limit: opts.limit, allowDuplicate: opts.allowDuplicate, fit }).catch(duplicateHint);
         print(opts, { id: added.id }, `Added dataset\n${describeDataset(added)}`);
       });
     });
@@ -222,6 +243,8 @@ export function buildProgram(): Command {
     .option('--iters <n>', 'iterations per attack (default: each attack’s own)', positiveInt)
     .option('--restarts <n>', 'restarts (default 1)', positiveInt)
     .option('--targeted <k>', 'FAB targeted over the top-k classes; APGD-T target count', positiveInt)
+    .option('--untargeted', 'FAB untargeted even with more than 10 classes (default there: targeted over the top 9, as AutoAttack)')
+    .option('--memory <gb>', "the job's memory budget in GB (default: a safe share of the free memory)", positiveNumber)
     .option('--force', 'start even when an epsilon is implausible for the norm in [0,1] pixel units (8 for 8/255, say)')
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: AuditOptions) => audit(file, opts));
@@ -238,7 +261,8 @@ export function buildProgram(): Command {
     .action(async (file: string, opts: Output) => {
       await withProject(file, async (store) => {
         const runs = new RunSummaries().list(store);
-        print(opts, { runs }, runs.length ? runs.map((r) => describeRun(runDetail(store, r.id))).join('\n') : 'No runs.');
+        const read = runs.map((r) => ({ ...r, reading: runReading(store, r.id, r.modelId) }));
+        print(opts, { runs: read }, runs.length ? runs.map((r) => describeRun(runDetail(store, r.id))).join('\n') : 'No runs.');
       });
     });
   program

@@ -1,8 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ModelDetail } from '../../src-preload/contract.js';
+import type { ModelDetail, RunDetail } from '../../src-preload/contract.js';
 import { trapModelPath } from '../engine/onnx/fixtures/traps.js';
 import { samplesDir } from '../paths.js';
 import { runCli } from './main.js';
@@ -48,6 +48,44 @@ describe('brink model add: how to read a model', () => {
       [['--layout', 'hwc'], "brink: option '--layout <layout>' argument 'hwc' is invalid. expected nchw or nhwc\n"],
     ] as const) {
       const refused = await brink('model', 'add', project, trapModelPath('plain'), ...args);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe(error);
+    }
+  }, 60_000);
+
+  it('changes a model’s reading after import, and marks the runs made with the earlier one; runs and exports say how they read the model', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brink-cli-reading-'));
+    const project = join(dir, 'traps.brink');
+    await brink('project', 'create', project);
+    const model = (JSON.parse((await brink('model', 'add', project, trapModelPath('softmax'), '--json')).stdout) as { id: string }).id;
+    const added = await brink('dataset', 'add', project, join(samplesDir, 'fmnist-test-1000-images-idx3-ubyte.gz'), '--limit', '4', '--json');
+    const dataset = (JSON.parse(added.stdout) as { id: string }).id;
+    const audited = await brink('audit', project, '--model', model, '--dataset', dataset, '--device', 'cpu', '--json');
+    expect(audited.code, audited.stderr).toBe(0);
+    const run = (JSON.parse(audited.stdout) as { run: string }).run;
+    const runs = async () => (JSON.parse((await brink('runs', project, '--json')).stdout) as { runs: RunDetail[] }).runs[0];
+
+    expect(await runs()).toMatchObject({ id: run, readingChanged: false, reading: { logits: 'before-softmax', layout: 'NCHW', softmax: { node: '/Softmax' } } });
+    const changed = await brink('model', 'reading', project, '--model', model, '--logits', 'output');
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(changed.stdout).toContain('logits: the file’s output, which is the Softmax of the logits (probabilities)');
+    expect(await runs()).toMatchObject({ id: run, readingChanged: true, reading: { logits: 'before-softmax' } });
+    expect((await brink('runs', project)).stdout).toContain("logits: the input of Softmax node '/Softmax'; the file outputs probabilities (the model's reading has changed since)");
+    const out = join(dir, 'run.json');
+    expect((await brink('export', project, '--run', run, '--out', out)).code).toBe(0);
+    expect((JSON.parse(readFileSync(out, 'utf8')) as { run: RunDetail }).run).toMatchObject({ readingChanged: true, reading: { logits: 'before-softmax', imageInput: 'input' } });
+
+    // Back to the run's reading: no longer made with another.
+    const back = JSON.parse((await brink('model', 'reading', project, '--model', model, '--logits', 'before-softmax', '--json')).stdout) as { reading: ModelDetail['reading'] };
+    expect(back.reading).toMatchObject({ logits: 'before-softmax' });
+    expect(await runs()).toMatchObject({ readingChanged: false });
+
+    for (const [args, error] of [
+      [[], 'brink: give what to change: --logits output|before-softmax, --layout nchw|nhwc or --input NAME\n'],
+      [['--input', 'nope'], "brink: the model has no input 'nope' to take the images (its inputs: input)\n"],
+      [['--layout', 'hwc'], "brink: option '--layout <layout>' argument 'hwc' is invalid. expected nchw or nhwc\n"],
+    ] as const) {
+      const refused = await brink('model', 'reading', project, '--model', model, ...args);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toBe(error);
     }

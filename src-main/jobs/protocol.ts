@@ -31,7 +31,8 @@ export type FromWorker =
   | { type: 'progress'; done: number; total: number; stage: string; provider: string | null; batch?: BatchProgress }
   | { type: 'log'; at: string; line: string }
   | { type: 'finished'; outcome: 'done' | 'stopped' }
-  | { type: 'failed'; message: string }
+  /** outOfMemory: onnxruntime (or the system) refused an allocation; the supervisor retries such a run with a smaller plan. */
+  | { type: 'failed'; message: string; outOfMemory?: boolean }
   | { type: 'probed'; result: PreprocessingProbe };
 
 /** A running job process, whatever spawned it. */

@@ -1,4 +1,6 @@
 import type { RunProgress, RunStatus } from '../../src-preload/contract.js';
+import { bytesText } from '../../src-preload/run-plan.js';
+import { smallerPlan } from '../engine/attacks/memory-plan.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { FromWorker, Spawner, WorkerHandle } from './protocol.js';
 
@@ -18,6 +20,31 @@ interface ActiveJob {
   killTimer: NodeJS.Timeout | null;
   firstProgress: { at: number; done: number } | null;
   provider: string | null;
+}
+
+/**
+ * A job process killed without being asked to stop: SIGKILL is how the system's out-of-memory
+ * killer ends a process, SIGABRT how Node ends one whose heap ran out.
+ */
+const outOfMemorySignals = ['SIGKILL', 'SIGABRT'];
+
+/**
+ * Records an out-of-memory exit on the run's plan (worker/job-plan plans smaller on the next
+ * start) and says what happened: interrupted, to resume with a smaller plan, or failed when the
+ * plan that ran out was already the smallest.
+ */
+function outOfMemory(runs: ProjectStore['runs'], runId: string, cause: string): { status: RunStatus; message: string } {
+  const config = runs.config(runId);
+  const atBatch = Math.floor(runs.summary(runId).doneCount / config.batchSize) + 1;
+  const plan = runs.plan(runId);
+  if (plan) runs.setPlan(runId, { ...plan, outOfMemory: { count: (plan.outOfMemory?.count ?? 0) + 1, atBatch, pending: true } });
+  const count = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
+  const ran = plan ? ` with ${count(plan.batch, 'sample')} and ${count(plan.rowsPerChunk, 'Jacobian row')} per call (budget ${bytesText(plan.budgetBytes)})` : '';
+  if (plan && !smallerPlan(plan)) {
+    return { status: 'failed', message: `out of memory at batch ${atBatch}${ran}, the smallest plan there is: ${cause}; give the run a larger memory budget or a machine with more memory` };
+  }
+  const next = plan ? 'resume to retry with a smaller plan (half the batch, then fewer rows per call)' : 'resume to retry, or give the run a larger memory budget';
+  return { status: 'interrupted', message: `out of memory at batch ${atBatch}${ran}: ${cause}; ${next}` };
 }
 
 const settled: RunStatus[] = ['done', 'failed', 'cancelled', 'paused', 'interrupted'];
@@ -131,6 +158,11 @@ export class JobSupervisor {
       runs.setStatus(job.runId, 'done');
     } else if (job.stopAs) {
       runs.setStatus(job.runId, job.stopAs);
+    } else if ((outcome?.type === 'failed' && outcome.outOfMemory) || (!outcome && outOfMemorySignals.includes(signal ?? ''))) {
+      const cause = outcome?.type === 'failed' ? `onnxruntime could not allocate memory: ${outcome.message}` : `the system killed the job process (${signal}), as it does when memory runs out`;
+      const verdict = outOfMemory(runs, job.runId, cause);
+      runs.setStatus(job.runId, verdict.status, { error: verdict.message });
+      runs.log(job.runId, verdict.message);
     } else if (outcome?.type === 'failed') {
       runs.setStatus(job.runId, 'failed', { error: outcome.message });
       runs.log(job.runId, `failed: ${outcome.message}`);

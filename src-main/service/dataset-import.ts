@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename, isAbsolute, join, relative } from 'node:path';
-import type { DatasetDetail } from '../../src-preload/contract.js';
+import type { DatasetDetail, ImageFit, ImageFitInput } from '../../src-preload/contract.js';
+import { resolveFit } from '../../src-preload/image-fit.js';
 import { readDataset, type DatasetSamples } from '../engine/data/index.js';
 import { UserError } from '../errors.js';
 import { newId, type ProjectStore } from '../store/project-store.js';
@@ -13,13 +14,19 @@ export interface DatasetImportOptions {
   sourceName?: string;
   /** Import even when the project already holds the same samples and labels (same SHA-256). */
   allowDuplicate?: boolean;
+  /** Image folders: how images of other sizes become samples; strict when left out. */
+  fit?: ImageFitInput;
 }
 
 /** Decodes a dataset completely before writing, so that a bad file leaves the project untouched. */
 export async function importDataset(store: ProjectStore, path: string, options: DatasetImportOptions = {}): Promise<DatasetDetail> {
-  const samples = await readDataset(path, { limit: options.limit });
+  const fit = fitOf(options.fit);
+  const samples = await readDataset(path, { limit: options.limit, fit });
   if (samples.count === 0) throw new UserError(`${basename(path)}: no samples to import`);
   const sourceName = options.sourceName ?? basename(path);
+  if (samples.format !== 'image-folder' && fit.mode !== 'strict') {
+    throw new UserError(`${sourceName}: a ${fit.mode} fit applies to image folders only, and this is ${samples.format}; import it without one`);
+  }
   const sha256 = sha256Of(samples);
   refuseDuplicate('dataset', store.datasets.findBySha256(sha256), sourceName, options.allowDuplicate);
   const id = newId('d');
@@ -34,10 +41,19 @@ export async function importDataset(store: ProjectStore, path: string, options: 
     classNames: samples.classNames,
     classCounts: classCounts(samples),
     skipped: samples.skipped.map((s) => ({ ...s, file: relativeTo(path, s.file) })),
+    fit: samples.format === 'image-folder' ? fit : null,
     data: samples.data,
     labels: samples.labels,
   });
   return store.datasets.get(id);
+}
+
+function fitOf(input: ImageFitInput | undefined): ImageFit {
+  try {
+    return resolveFit(input ?? { mode: 'strict' });
+  } catch (error) {
+    throw new UserError((error as Error).message);
+  }
 }
 
 /** `fmnist-test-1000-images-idx3-ubyte.gz` -> `fmnist-test-1000`; `pets` -> `pets`. */

@@ -1,6 +1,7 @@
-import type { AttackName, AttackStats, InputMargins, RobustAccuracy, RunConfig, RunDetail, RunResults, RunSummary } from '../../src-preload/contract.js';
+import type { AttackName, AttackStats, InputMargins, ModelReading, RobustAccuracy, RunConfig, RunDetail, RunResults, RunSummary } from '../../src-preload/contract.js';
 import { EPSILON_SLACK } from '../engine/attacks/types.js';
 import { robustAccuracy } from '../engine/metrics/robust.js';
+import { modelReading } from '../engine/onnx/reading.js';
 import { fiveNumbers, histogram, mean } from '../engine/metrics/summary.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { AttackFinding, MarginColumns } from '../store/run-repo.js';
@@ -13,7 +14,13 @@ export function runDetail(store: ProjectStore, id: string): RunDetail {
   const columns = store.runs.marginColumns(id);
   const findings = detail.config.attack ? store.runs.attackFindings(id, detail.config.attack.norm) : [];
   const results = runResults(detail.config, columns, findings, store.runs.storedSummary(id)?.equidistance ?? null);
-  return { ...detail, results, robustAccuracy: robustAtFirstEpsilon(results) };
+  return { ...detail, reading: runReading(store, id, detail.modelId), results, robustAccuracy: robustAtFirstEpsilon(results) };
+}
+
+/** How the model was read when the run was created, with what follows from it for the model's inputs; null on runs made before Brink recorded it. */
+export function runReading(store: ProjectStore, id: string, modelId: string): ModelReading | null {
+  const settings = store.runs.reading(id);
+  return settings ? modelReading(settings, store.models.get(modelId).inputs) : null;
 }
 
 /** The run list's robust accuracy: at the run's first epsilon, correct and unbroken by every attack. */

@@ -10,6 +10,7 @@ import { JobSupervisor } from '../jobs/supervisor.js';
 import { newId, ProjectStore } from '../store/project-store.js';
 import { AnalysisCache } from './analysis-cache.js';
 import { runProblems, runWarnings } from './run-check.js';
+import { previewPlan } from './run-plan.js';
 import { orDuplicate, requireFreeName } from './duplicates.js';
 import { probePreprocessing } from './preprocessing-probe.js';
 import { saveRunExport } from './run-export.js';
@@ -17,6 +18,7 @@ import { RunSummaries } from './run-list.js';
 import { runDetail } from './run-results.js';
 import { runReliability } from './run-reliability.js';
 import { sampleExplorerItem } from './sample-explorer.js';
+import { surveyImageFolder } from '../engine/data/index.js';
 import { commonSourceName, importDataset } from './dataset-import.js';
 import { withOnePath } from './files.js';
 import { EventHub } from './events.js';
@@ -208,15 +210,20 @@ export class BrinkService {
 
       'dataset.list': async () => this.requireProject().datasets.list(),
       'dataset.get': async ({ id }) => this.requireProject().datasets.get(id),
-      'dataset.import': async ({ source, name, limit, allowDuplicate }) =>
+      'dataset.import': async ({ source, name, limit, allowDuplicate, fit }) =>
         orDuplicate(async () => {
           const store = this.requireProject();
           const paths = await host.resolveSource(source);
           const sourceName = commonSourceName(paths);
-          const dataset = await withOnePath(paths, (path) => importDataset(store, path, { name, limit, sourceName, allowDuplicate }));
+          const dataset = await withOnePath(paths, (path) => importDataset(store, path, { name, limit, sourceName, allowDuplicate, fit }));
           this.changed('datasets.changed');
           return dataset;
         }),
+      // Loose files (an IDX pair, .npy files) are never an image folder: no need to stage a copy to find out.
+      'dataset.survey': async ({ source }) => {
+        const paths = await host.resolveSource(source);
+        return paths.length === 1 ? surveyImageFolder(paths[0]) : null;
+      },
       'dataset.thumbnails': async ({ id, offset, count }) => thumbnails(this.requireProject().datasets.read(id, offset, count)),
       'dataset.remove': async ({ id }) => {
         this.refuseWhileRunning({ datasetId: id }, 'dataset');
@@ -229,6 +236,7 @@ export class BrinkService {
 
       'run.check': async (config) => this.checkRun(config),
       'run.warnings': async (config) => this.runWarnings(config),
+      'run.plan': async (config) => previewPlan(this.requireProject(), config),
       'run.start': async ({ force, ...config }) => this.startRun(config, { force }),
       'run.list': async () => this.summaries.list(this.requireProject()),
       'run.get': async ({ id }) => runDetail(this.requireProject(), id),

@@ -1,4 +1,4 @@
-import type { DatasetDetail, DatasetFormat, DatasetSummary } from '../../src-preload/contract.js';
+import type { DatasetDetail, DatasetFormat, DatasetSummary, ImageFit } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
 import type { Sqlite } from './sqlite.js';
 
@@ -13,6 +13,8 @@ export interface NewDataset {
   classNames: string[] | null;
   classCounts: number[];
   skipped: { file: string; reason: string }[];
+  /** How an image folder's images were brought to one size; absent or null for other formats. */
+  fit?: ImageFit | null;
   data: Uint8Array | Float32Array;
   labels: Int32Array;
 }
@@ -40,6 +42,7 @@ interface DatasetRow {
   class_names_json: string | null;
   class_counts_json: string;
   skipped_json: string;
+  fit_json: string | null;
   created_at: string;
 }
 
@@ -65,8 +68,8 @@ export class DatasetRepo {
       this.db
         .prepare(
           `INSERT INTO datasets (id, name, format, source_name, sha256, count, channels, height, width, dtype,
-             class_names_json, class_counts_json, skipped_json, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             class_names_json, class_counts_json, skipped_json, fit_json, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           dataset.id,
@@ -82,6 +85,7 @@ export class DatasetRepo {
           dataset.classNames ? JSON.stringify(dataset.classNames) : null,
           JSON.stringify(dataset.classCounts),
           JSON.stringify(dataset.skipped),
+          dataset.fit ? JSON.stringify(dataset.fit) : null,
           new Date().toISOString(),
         );
       const insertChunk = this.db.prepare(
@@ -115,6 +119,7 @@ export class DatasetRepo {
       classNames: row.class_names_json ? (JSON.parse(row.class_names_json) as string[]) : null,
       classCounts: JSON.parse(row.class_counts_json) as number[],
       skipped: JSON.parse(row.skipped_json) as { file: string; reason: string }[],
+      fit: row.fit_json ? (JSON.parse(row.fit_json) as ImageFit) : null,
     };
   }
 

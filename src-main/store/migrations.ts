@@ -194,4 +194,16 @@ export const migrations: string[] = [
   -- When the running stretch under way began, so that "time running" counts on after a resume.
   ALTER TABLE runs ADD COLUMN running_since TEXT;
   `,
+  `
+  -- Issue 11: the memory plan the job recorded when it last started (JSON RunPlan: budget, batch,
+  -- rows per chunk, expected peak, FAB's form, out-of-memory exits); null before it started.
+  ALTER TABLE runs ADD COLUMN plan_json TEXT;
+  `,
+  `
+  -- Issue 11: how an image folder's images were brought to one size (JSON ImageFit: strict, crop,
+  -- stretch or pad, with the sizes); null for the other formats. Image folders imported before
+  -- kept only the images of the most common size, which is strict.
+  ALTER TABLE datasets ADD COLUMN fit_json TEXT;
+  UPDATE datasets SET fit_json = '{"mode":"strict"}' WHERE format = 'image-folder';
+  `,
 ];

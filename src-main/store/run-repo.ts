@@ -6,6 +6,7 @@ import type {
   ProviderAttempt,
   RunConfig,
   RunDetail,
+  RunPlan,
   RunPreprocessing,
   RunSampleRow,
   RunStatus,
@@ -105,6 +106,7 @@ interface RunRow {
   preprocessing_json: string | null;
   reading_json: string | null;
   model_preprocessing_json: string;
+  model_reading_json: string | null;
   accuracy: number | null;
 }
 
@@ -225,8 +227,8 @@ export class RunRepo {
     return summary(this.row(id));
   }
 
-  /** The run without its derived results: service/run-results composes those from the columns. */
-  get(id: string): Omit<RunDetail, 'results'> {
+  /** The run without its derived results and its reading: service/run-results composes those (from the columns, and with the model's inputs). */
+  get(id: string): Omit<RunDetail, 'results' | 'reading'> {
     const row = this.row(id);
     const log = this.db.prepare('SELECT at, line FROM run_log WHERE run_id = ? ORDER BY rowid DESC LIMIT 200').all(id) as { at: string; line: string }[];
     return {
@@ -234,6 +236,7 @@ export class RunRepo {
       config: JSON.parse(row.config_json) as RunConfig,
       providerAttempts: row.provider_attempts_json ? (JSON.parse(row.provider_attempts_json) as ProviderAttempt[]) : [],
       appVersion: row.app_version,
+      plan: this.plan(id),
       log: log.reverse(),
     };
   }
@@ -259,6 +262,16 @@ export class RunRepo {
            finished_at = ? WHERE id = ?`,
       )
       .run(status, changes.error !== undefined ? 1 : 0, changes.error ?? null, status, now, status, now, finished, id);
+  }
+
+  /** The memory plan the job recorded when it last started; null before. */
+  plan(id: string): RunPlan | null {
+    const json = this.db.prepare('SELECT plan_json FROM runs WHERE id = ?').pluck().get(id) as string | null | undefined;
+    return json ? (JSON.parse(json) as RunPlan) : null;
+  }
+
+  setPlan(id: string, plan: RunPlan): void {
+    this.db.prepare('UPDATE runs SET plan_json = ? WHERE id = ?').run(JSON.stringify(plan), id);
   }
 
   setProvider(id: string, provider: string, attempts: ProviderAttempt[]): void {
@@ -516,7 +529,7 @@ export interface AttackFinding {
 }
 
 const SELECT_RUN = `
-  SELECT r.*, m.name AS model_name, d.name AS dataset_name, m.preprocessing_json AS model_preprocessing_json,
+  SELECT r.*, m.name AS model_name, d.name AS dataset_name, m.preprocessing_json AS model_preprocessing_json, m.reading_json AS model_reading_json,
          (SELECT count(*) FROM run_samples s WHERE s.run_id = r.id) AS done_count,
          (SELECT avg(correct) FROM run_samples s WHERE s.run_id = r.id) AS accuracy
   FROM runs r JOIN models m ON m.id = r.model_id JOIN datasets d ON d.id = r.dataset_id`;
@@ -547,6 +560,7 @@ function summary(row: RunRow): RunSummary {
     accuracy: row.accuracy,
     robustAccuracy: null,
     ...preprocessingOf(row),
+    readingChanged: readingChanged(row),
   };
 }
 
@@ -560,6 +574,20 @@ function preprocessingOf(row: RunRow): Pick<RunSummary, 'preprocessing' | 'prepr
   if (!preprocessing) return { preprocessing: null, preprocessingChanged: false };
   const { confirmed: _confirmed, ...settings } = preprocessing;
   return { preprocessing, preprocessingChanged: canonicalJson(settings) !== canonicalJson(JSON.parse(row.model_preprocessing_json)) };
+}
+
+/**
+ * Whether the model is now read otherwise than the run read it: another image input, layout or
+ * logits source changes what the model computes; a freed batch axis does not (it gave the same
+ * results at two batch sizes). False where either side was never recorded.
+ */
+function readingChanged(row: RunRow): boolean {
+  if (!row.reading_json || !row.model_reading_json) return false;
+  const choices = (json: string) => {
+    const { imageInput, layout, logits } = JSON.parse(json) as ReadingSettings;
+    return canonicalJson({ imageInput, layout, logits });
+  };
+  return choices(row.reading_json) !== choices(row.model_reading_json);
 }
 
 function canonicalJson(value: unknown): string {

@@ -1,4 +1,4 @@
-import type { AttackName, AttackSettings } from '../../src-preload/contract.js';
+import type { AttackName, AttackSettings, RunPlan } from '../../src-preload/contract.js';
 import { formatEpsilon } from '../../src-preload/epsilon.js';
 import { apgd } from '../engine/attacks/apgd.js';
 import { deepfool } from '../engine/attacks/deepfool.js';
@@ -31,6 +31,8 @@ export interface AttackBatchInput {
   forward?: (x: Float32Array, n: number) => Promise<ForwardOutputs>;
   /** h(x) of the batch's samples, [n, D], from that same session; null without a linear head. */
   features?: Float32Array | null;
+  /** FAB's form from the job's plan (worker/job-plan); absent: as settings.targeted says. */
+  fab?: RunPlan['fab'];
 }
 
 /** One forward pass: logits [n, classes] and, where the model has a linear head, its input features [n, D]. */
@@ -55,12 +57,58 @@ async function runMarginAttack(name: AttackName, input: AttackBatchInput, batch:
   const { settings } = input;
   const steps = settings.iterations ?? undefined;
   const seed = batchSeed(settings.seed, input.batchIndex, name);
-  const onProgress = stepProgress(input, name, share);
   if (name === 'fab') {
-    return fab(input.model, batch, { norm: settings.norm, steps, restarts: settings.restarts, targeted: settings.targeted ?? undefined, seed, onProgress });
+    const targeted = input.fab ? (input.fab.targets ?? undefined) : (settings.targeted ?? undefined);
+    const stage = new StageText(input, targeted === undefined ? 'fab' : 'fab-t', share);
+    return fab(input.model, batch, {
+      norm: settings.norm,
+      steps,
+      restarts: settings.restarts,
+      targeted,
+      seed,
+      onProgress: (done, total, at) => stage.step(done, total, targeted === undefined ? '' : `target ${at.target + 1} of ${at.targets}, `, `step ${at.step} of ${at.steps}`),
+      onRowChunk: (chunk, chunks) => stage.chunk(chunk, chunks),
+    });
   }
-  if (name === 'deepfool') return deepfool(input.model, batch, { norm: settings.norm as 'l2' | 'linf', steps, onProgress });
+  const stage = new StageText(input, name, share);
+  const onProgress = (done: number, total: number) => stage.step(done, total, '', `step ${done} of ${total}`);
+  if (name === 'deepfool') {
+    return deepfool(input.model, batch, { norm: settings.norm as 'l2' | 'linf', steps, onProgress, onRowChunk: (chunk, chunks) => stage.chunk(chunk, chunks) });
+  }
   return fmn(input.model, batch, { norm: settings.norm, steps, onProgress });
+}
+
+/**
+ * A margin attack's stage, e.g. "fab-t, target 3 of 9, step 40 of 100" or, where the memory plan
+ * splits the Jacobian rows, "fab, step 40 of 100, row chunk 2 of 10"; at most every
+ * STEP_PROGRESS_MS, and at the end.
+ */
+class StageText {
+  private last = -Infinity;
+  private where = '';
+  private fraction = 0;
+  constructor(
+    private readonly input: AttackBatchInput,
+    private readonly label: string,
+    private readonly share: Share,
+  ) {}
+
+  step(done: number, total: number, target: string, step: string): void {
+    this.where = `${target}${step}`;
+    this.fraction = (this.share.phase + (total > 0 ? Math.min(1, done / total) : 1)) / this.share.phases;
+    this.show(done >= total);
+  }
+
+  chunk(chunk: number, chunks: number): void {
+    if (chunks > 1) this.show(false, `, row chunk ${chunk + 1} of ${chunks}`);
+  }
+
+  private show(force: boolean, extra = ''): void {
+    const now = performance.now();
+    if (!force && now - this.last < STEP_PROGRESS_MS) return;
+    this.last = now;
+    this.input.stage(`${this.label}${this.where ? `, ${this.where}` : ''}${extra}`, this.fraction);
+  }
 }
 
 /** How often an attack's steps update the stage: a batch of a large model can take minutes. */

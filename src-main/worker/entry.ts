@@ -55,12 +55,18 @@ async function run(job: StartJob): Promise<void> {
     send({ type: 'finished', outcome });
   } catch (error) {
     if (process.env.BRINK_DEBUG) console.error(error);
-    send({ type: 'failed', message: messageOf(error) });
+    const message = messageOf(error);
+    send({ type: 'failed', message, outOfMemory: isAllocationFailure(message) });
   } finally {
     store?.close();
   }
   // Let the last message flush before leaving; the supervisor reads the exit as the end of the job.
   setTimeout(() => process.exit(0), 50);
+}
+
+/** onnxruntime's and the system's words for a refused allocation. */
+function isAllocationFailure(message: string): boolean {
+  return /bad_alloc|failed to allocate|cannot allocate memory|out of memory|ENOMEM|Array buffer allocation failed/i.test(message) && !message.startsWith('out of memory at batch');
 }
 
 async function probe(job: ProbeJob): Promise<void> {

@@ -1,16 +1,21 @@
-import { marginAttacks, type Equidistance, type ProviderAttempt } from '../../src-preload/contract.js';
+import { marginAttacks, type Equidistance, type ProviderAttempt, type RunPlan } from '../../src-preload/contract.js';
+import { planText } from '../../src-preload/run-plan.js';
 import { onnxDifferentiableModel, type DifferentiableModel } from '../engine/attacks/model.js';
 import { dualNorm, featureMargin, logitMargin, argmax, pairwiseWeightDistances, upperTriangle } from '../engine/margins/margins.js';
 import { fiveNumbers } from '../engine/metrics/summary.js';
 import { cloneModel, readModel, writeModel } from '../engine/onnx/codec.js';
 import { asTheFileSays, graphReading, prepareGraph } from '../engine/onnx/reading.js';
 import { detectLinearHead, exposeOutputs, type LinearHead } from '../engine/onnx/surgery.js';
+import type { OnnxModel } from '../engine/onnx/graph.js';
+import type { ExternalDataFolder } from '../engine/runtime/external-data.js';
+import { probeMemory } from '../engine/runtime/gradient-session.js';
 import { BatchRunError, BatchRunner, createSession, fixedBatchSize, type RuntimeSession } from '../engine/runtime/index.js';
 import type { BatchProgress } from '../jobs/protocol.js';
 import { subsetIndices } from '../jobs/subset.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { SampleResult } from '../store/run-repo.js';
 import { attackBatch, type ForwardOutputs } from './attack-batch.js';
+import { jobPlan } from './job-plan.js';
 import { compareForwardPasses, marginGradientNorms } from './reliability-probes.js';
 import { SampleStream } from './sample-stream.js';
 import { storedExternalData } from './stored-external-data.js';
@@ -45,6 +50,7 @@ export async function forwardMargins(ctx: JobContext): Promise<'done' | 'stopped
   const externalData = storedExternalData(store, config.modelId, parsed, model.fileName);
   let runtime: RuntimeSession | null = null;
   let attackModel: (DifferentiableModel & { release(): Promise<void> }) | null = null;
+  let plan: RunPlan | null = null;
   try {
     // The preprocessing the run was created with, so that a resume after the model was edited stays one run.
     const preprocessing = store.runs.preprocessing(runId) ?? model.preprocessing;
@@ -68,22 +74,47 @@ export async function forwardMargins(ctx: JobContext): Promise<'done' | 'stopped
       ctx.progress(done.size, indices.length, 'building gradients', runtime.provider);
       const classes = model.classCount ?? head?.classes;
       if (!classes) throw new Error('the model does not declare its number of classes; attacks need it');
+      plan = await planJob(ctx, graph, dataset.shape, classes, externalData ?? undefined);
       attackModel = await onnxDifferentiableModel(graph, {
         sampleShape: dataset.shape,
         classes,
         device: config.device,
-        batchSize: config.batchSize,
+        batchSize: plan.batch,
         intraOpThreads: ctx.intraOpThreads,
         externalData: externalData ?? undefined,
+        rowPlan: { samplesPerCall: plan.batch, rowsPerChunk: plan.rowsPerChunk },
       });
     }
-    return await forwardPass(ctx, runtime, head, indices, todo, done.size, attackModel);
+    return await forwardPass(ctx, runtime, head, indices, todo, done.size, attackModel, plan);
   } finally {
     // A failed release must not hide why the run stopped; the process exits after the job anyway.
     await runtime?.session.release().catch(() => undefined);
     await attackModel?.release().catch(() => undefined);
     externalData?.remove();
   }
+}
+
+/**
+ * Probes the model, plans the attacks' memory (worker/job-plan) and records the plan on the run
+ * before any attack allocates; fails readably when an out-of-memory exit left nothing smaller.
+ */
+async function planJob(ctx: JobContext, graph: OnnxModel, sampleShape: number[], classes: number, externalData: ExternalDataFolder | undefined): Promise<RunPlan> {
+  const { store, runId } = ctx;
+  const config = store.runs.config(runId);
+  const previous = store.runs.plan(runId);
+  const probe = await probeMemory(graph, { sampleShape, externalData });
+  const plan = jobPlan(probe, { settings: config.attack!, classes, batchSize: config.batchSize, memoryGb: config.memoryGb, previous });
+  if (!plan) {
+    const at = previous?.outOfMemory?.atBatch;
+    throw new Error(
+      `out of memory at batch ${at ?? '?'} even with 1 sample and 1 Jacobian row per call; give the run a larger memory budget (--memory) if the machine has it, or run on a machine with more memory`,
+    );
+  }
+  plan.baseBytes = process.memoryUsage().rss;
+  store.runs.setPlan(runId, plan);
+  ctx.log(`memory plan: ${planText(plan)}`);
+  if (plan.fab) ctx.log(`FAB: ${plan.fab.reason}`);
+  return plan;
 }
 
 async function forwardPass(
@@ -94,6 +125,7 @@ async function forwardPass(
   todo: number[],
   alreadyDone: number,
   attackModel: DifferentiableModel | null,
+  plan: RunPlan | null,
 ): Promise<'done' | 'stopped'> {
   const { store, runId } = ctx;
   const config = store.runs.config(runId);
@@ -175,6 +207,7 @@ async function forwardPass(
         settings: config.attack,
         forward,
         features: clean.features,
+        fab: plan?.fab ?? null,
         stage: (name, fraction) =>
           ctx.progress(completed, indices.length, `${name}, batch ${batchIndex + 1} of ${batches}`, runtime.provider, { samples: positions.length, fraction }),
       });

@@ -9,6 +9,7 @@ import {
   formatLogitMargin,
   formatMetric,
   formatRate,
+  parseTprTarget,
   initialPosition,
   percentileLinear,
   positionNearestTpr,
@@ -202,5 +203,19 @@ describe('algorithm1Boxes', () => {
     expect(rows.map((r) => [r.n, r.used, r.repeats])).toEqual([[50, 0, 10], [100, 2, 10]]);
     expect(rows[0].stats).toBeNull();
     expect(rows[1].stats?.median).toBe(0.01);
+  });
+});
+
+describe('parseTprTarget', () => {
+  it('takes a percentage as a fraction, to a tenth of a percent', () => {
+    expect(parseTprTarget('90')).toEqual({ ok: true, target: 0.9 });
+    expect(parseTprTarget(' 97.5 ')).toEqual({ ok: true, target: 0.975 });
+    expect(parseTprTarget('99.9')).toEqual({ ok: true, target: 0.999 });
+  });
+
+  it('refuses what is not a percentage a screening threshold can reach', () => {
+    for (const text of ['', 'abc', '49', '100', '0.95']) {
+      expect(parseTprTarget(text)).toEqual({ ok: false, message: 'the TPR target is a percentage from 50 to 99.9' });
+    }
   });
 });

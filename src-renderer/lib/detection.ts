@@ -90,6 +90,24 @@ export function initialPosition(entries: readonly ThresholdEntry[], epsilon: num
   return positionNearestTpr(entries, 0.95);
 }
 
+/** The screening TPR target as the dashboard takes it, in percent; what the service accepts. */
+export const TPR_TARGET_PERCENT = { min: 50, max: 99.9 } as const;
+
+/**
+ * A TPR target typed in percent ('90', '97.5') as a fraction, or why it cannot be one. The
+ * service takes any rate in (0, 1); under 50 % a screening threshold flags fewer than half of
+ * the brittle decisions, which no audit wants, and 100 % would flag every sample below the
+ * largest non-robust margin.
+ */
+export function parseTprTarget(text: string): { ok: true; target: number } | { ok: false; message: string } {
+  const value = Number(text.trim());
+  const { min, max } = TPR_TARGET_PERCENT;
+  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+    return { ok: false, message: `the TPR target is a percentage from ${min} to ${max}` };
+  }
+  return { ok: true, target: Math.round(value * 10) / 1000 };
+}
+
 /** A detection metric as one label: 'AUROC 0.913'; '—' for a missing value. */
 export function formatMetric(name: string, value: number | null | undefined): string {
   return `${name} ${formatRate(value)}`;

@@ -27,6 +27,7 @@ function run(overrides: Partial<RunSummary>): RunSummary {
     robustAccuracy: { epsilon: 2 / 255, value: 0.7 },
     preprocessing: null,
     preprocessingChanged: false,
+    readingChanged: false,
     ...overrides,
   };
 }

@@ -73,6 +73,21 @@ describe('parseRunDraft with attacks', () => {
     if (result.ok) return;
     expect(Object.keys(result.problems).sort()).toEqual(['epsilons', 'iterations', 'restarts', 'seed', 'targeted']);
   });
+
+  it('sends a memory budget in GB and untargeted FAB only when asked, and round-trips them', () => {
+    const plain = attacking({});
+    expect(plain.ok && 'memoryGb' in plain.config).toBe(false);
+    expect(plain.ok && 'fabUntargeted' in plain.config.attack!).toBe(false);
+    const asked = attacking({ memoryGb: ' 0.5 ', fabUntargeted: true });
+    expect(asked).toMatchObject({ ok: true, config: { memoryGb: 0.5, attack: { fabUntargeted: true, targeted: null } } });
+    if (asked.ok) expect(draftOf(asked.config)).toMatchObject({ memoryGb: '0.5', fabUntargeted: true });
+    for (const memoryGb of ['0', '-1', 'lots']) {
+      const result = attacking({ memoryGb });
+      expect(!result.ok && result.problems.memoryGb).toMatch(/number of GB/);
+    }
+    const both = attacking({ fabUntargeted: true, targeted: '9' });
+    expect(!both.ok && both.problems.targeted).toMatch(/not both/);
+  });
 });
 
 describe('runActions', () => {

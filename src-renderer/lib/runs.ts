@@ -92,11 +92,15 @@ export interface RunDraft {
   /** Blank: each attack's own default. */
   iterations: string;
   restarts: string;
-  /** Blank: untargeted. */
+  /** Blank: FAB's default (untargeted up to 10 classes, the top 9 beyond), APGD-T 9. */
   targeted: string;
+  /** FAB untargeted whatever the number of classes. */
+  fabUntargeted: boolean;
+  /** The job's memory budget in GB; blank: a safe share of the free memory. */
+  memoryGb: string;
 }
 
-export type RunDraftField = 'modelId' | 'datasetId' | 'count' | 'seed' | 'batchSize' | 'attacks' | 'epsilons' | 'iterations' | 'restarts' | 'targeted';
+export type RunDraftField = 'modelId' | 'datasetId' | 'count' | 'seed' | 'batchSize' | 'attacks' | 'epsilons' | 'iterations' | 'restarts' | 'targeted' | 'memoryGb';
 
 export type RunDraftResult =
   | { ok: true; config: RunConfig }
@@ -120,6 +124,8 @@ export function emptyDraft(): RunDraft {
     iterations: '',
     restarts: '1',
     targeted: '',
+    fabUntargeted: false,
+    memoryGb: '',
   };
 }
 
@@ -165,6 +171,10 @@ export function parseRunDraft(draft: RunDraft): RunDraftResult {
     problems.seed = `The seed must be a whole number from 0 to ${formatCount(MAX_SEED)}`;
   }
   if (batchSize === null || batchSize < 1 || batchSize > 4096) problems.batchSize = 'The batch size must be a whole number from 1 to 4,096';
+  const memoryGb = draft.memoryGb.trim() === '' ? null : Number(draft.memoryGb.trim());
+  if (memoryGb !== null && !(Number.isFinite(memoryGb) && memoryGb > 0 && memoryGb <= 65536)) {
+    problems.memoryGb = 'The memory budget must be blank (a share of the free memory) or a number of GB, e.g. 8 or 0.5';
+  }
   const attack = parseAttackFields(draft, problems);
   if (Object.keys(problems).length > 0) return { ok: false, problems };
 
@@ -183,6 +193,7 @@ export function parseRunDraft(draft: RunDraft): RunDraftResult {
       batchSize: batchSize!,
       device: draft.device,
       attack: attack ? { ...attack, seed: seed! } : null,
+      ...(memoryGb !== null ? { memoryGb } : {}),
     },
   };
 }
@@ -206,8 +217,9 @@ function parseAttackFields(draft: RunDraft, problems: Partial<Record<RunDraftFie
   if (restarts === null || restarts < 1 || restarts > 100) problems.restarts = 'Restarts must be a whole number from 1 to 100';
   const targeted = optionalInteger(draft.targeted);
   if (targeted === undefined || (targeted !== null && (targeted < 1 || targeted > 1000))) {
-    problems.targeted = 'Target classes must be blank (untargeted) or a whole number from 1 to 1,000';
+    problems.targeted = 'Target classes must be blank (each attack’s default) or a whole number from 1 to 1,000';
   }
+  if (draft.fabUntargeted && targeted !== null && targeted !== undefined) problems.targeted = 'Give target classes or untargeted FAB, not both';
   // Kept in the order of the choices, whatever order they were checked in.
   const attacks = attackChoices.map((choice) => choice.name).filter((name) => draft.attacks.includes(name));
   return {
@@ -217,6 +229,7 @@ function parseAttackFields(draft: RunDraft, problems: Partial<Record<RunDraftFie
     iterations: iterations ?? null,
     restarts: restarts ?? 1,
     targeted: targeted ?? null,
+    ...(draft.fabUntargeted ? { fabUntargeted: true } : {}),
   };
 }
 
@@ -236,6 +249,8 @@ export function draftOf(config: RunConfig): RunDraft {
     iterations: config.attack?.iterations != null ? String(config.attack.iterations) : '',
     restarts: String(config.attack?.restarts ?? 1),
     targeted: config.attack?.targeted != null ? String(config.attack.targeted) : '',
+    fabUntargeted: config.attack?.fabUntargeted ?? false,
+    memoryGb: config.memoryGb != null ? String(config.memoryGb) : '',
   };
 }
 

@@ -1,4 +1,4 @@
-import type { DatasetDetail, DuplicateImport, ImportSource, ModelDetail } from '../../src-preload/contract';
+import type { DatasetDetail, DuplicateImport, ImageFitInput, ImageFolderSurvey, ImportSource, ModelDetail } from '../../src-preload/contract';
 import { api } from '../lib/api';
 import { plural } from '../lib/format';
 import { handleError } from './handle-error';
@@ -18,12 +18,21 @@ export interface PendingDuplicate {
   importAnyway: () => Promise<void>;
 }
 
+/** An image folder waiting for the user to choose how its images become one size. */
+export interface PendingFit {
+  survey: ImageFolderSurvey;
+  /** Imports the folder with the chosen fit. */
+  importWith: (fit: ImageFitInput) => Promise<void>;
+}
+
 /** Imports models, datasets and label files from picked or dropped files, one import at a time. */
 class Importer {
   /** What is being imported ('Importing model…'), or null when idle. */
   activity = $state<string | null>(null);
   /** Refused duplicates, oldest first; the first is asked about. */
   duplicates = $state.raw<PendingDuplicate[]>([]);
+  /** An image folder whose fit is being chosen, or null. */
+  fitQuestion = $state.raw<PendingFit | null>(null);
   #pickers = new Map<Picker, HTMLInputElement>();
 
   /** Lets the project shell's hidden file inputs be opened from any page; returns the unregister. */
@@ -47,15 +56,33 @@ class Importer {
     toasts.success(`Imported model “${model.name}”`);
   }
 
-  /** All the files together are one dataset (an IDX pair, a folder's images, one .npz). */
+  /**
+   * All the files together are one dataset (an IDX pair, a folder's images, one .npz). An image
+   * folder first asks how its images become one size (fitQuestion); the rest import at once.
+   */
   async importDataset(files: File[]): Promise<void> {
     if (files.length === 0) return;
-    await this.#run('Importing dataset…', 'Could not import the dataset', async () => this.#importDataset(await api.stageFiles(files), false));
+    await this.#run('Importing dataset…', 'Could not import the dataset', async () => {
+      const source = await api.stageFiles(files);
+      const survey = await api.invoke('dataset.survey', { source });
+      if (survey === null) return this.#importDataset(source, false);
+      this.fitQuestion = {
+        survey,
+        importWith: (fit) => this.#run('Importing dataset…', 'Could not import the dataset', () => this.#importDataset(source, false, fit)),
+      };
+    });
   }
 
-  async #importDataset(source: ImportSource, allowDuplicate: boolean): Promise<void> {
-    const dataset = await api.invoke('dataset.import', { source, allowDuplicate });
-    if (isDuplicate(dataset)) return this.#ask(dataset, () => this.#run('Importing dataset…', 'Could not import the dataset', () => this.#importDataset(source, true)));
+  /** The user's answer to the fit question: a fit imports the folder, null cancels. */
+  async answerFit(fit: ImageFitInput | null): Promise<void> {
+    const pending = this.fitQuestion;
+    this.fitQuestion = null;
+    if (pending && fit) await pending.importWith(fit);
+  }
+
+  async #importDataset(source: ImportSource, allowDuplicate: boolean, fit?: ImageFitInput): Promise<void> {
+    const dataset = await api.invoke('dataset.import', { source, allowDuplicate, fit });
+    if (isDuplicate(dataset)) return this.#ask(dataset, () => this.#run('Importing dataset…', 'Could not import the dataset', () => this.#importDataset(source, true, fit)));
     navigation.go({ page: 'dataset', id: dataset.id });
     const skipped = dataset.skipped.length ? `; ${plural(dataset.skipped.length, 'file')} skipped` : '';
     toasts.success(`Imported dataset “${dataset.name}” (${plural(dataset.count, 'sample')}${skipped})`);
@@ -68,6 +95,7 @@ class Importer {
   /** Another project: its refused duplicates are no longer a question. */
   reset(): void {
     this.duplicates = [];
+    this.fitQuestion = null;
   }
 
   /** The user's answer to the first refused duplicate: open the item the project has, import a copy, or neither. */

@@ -1,4 +1,4 @@
-import type { RunConfig, RunDetail, RunProgress, RunSummary, RunWarning } from '../../src-preload/contract';
+import type { RunConfig, RunDetail, RunPlan, RunProgress, RunSummary, RunWarning } from '../../src-preload/contract';
 import { api } from '../lib/api';
 import { noFilter, type RunFilter } from '../lib/run-list';
 import { appendLog, isActive, mergeLog, type LogLine, type RunDraft } from '../lib/runs';
@@ -98,6 +98,11 @@ class RunStore {
   /** What the form shows before a start without stopping it; throws like check. */
   warnings(config: RunConfig): Promise<RunWarning[]> {
     return api.invoke('run.warnings', config);
+  }
+
+  /** The memory plan the run would start with (null without attacks); throws like check. */
+  plan(config: RunConfig): Promise<RunPlan | null> {
+    return api.invoke('run.plan', config);
   }
 
   /**

@@ -5,6 +5,7 @@
 // f_k - f_orig for every candidate k, moves to the nearest linearised boundary, and the
 // accumulated perturbation is applied with (1 + overshoot) and clipped to [0,1].
 import type { DifferentiableModel } from './model.js';
+import { forEachRowChunk } from './row-chunks.js';
 import { argmax } from './logit-rows.js';
 import { lpNorm } from './lp-ball.js';
 import type { AttackResult, Batch } from './types.js';
@@ -20,6 +21,8 @@ export interface DeepFoolOptions {
    * others by clean logit; 10 as in Foolbox (capped at the number of classes).
    */
   candidates?: number;
+  /** Called before each chunk of Jacobian rows, where the memory plan splits them. */
+  onRowChunk?: (chunk: number, chunks: number) => void;
   /** Called after each step with the steps done and the most there can be (all of them once every sample is broken). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -75,7 +78,25 @@ export async function deepfool(model: DifferentiableModel, batch: Batch, options
         vs[r * c + candidates[i * k]] = -1;
       }
     });
-    const { logits, grad } = await model.vjpRows(xs, vs, active.length, others);
+    // Each sample's nearest boundary over its candidates, chunk by chunk of the memory plan;
+    // only the chosen row's gradient is kept (a tie keeps the first row, as one pass does).
+    const m = active.length;
+    const logits = new Float32Array(m * c);
+    const best = Array.from({ length: m }, () => ({ row: -1, distance: Infinity }));
+    const bestGrad = new Float32Array(m * per);
+    await forEachRowChunk(model, xs, vs, m, others, (chunk) => {
+      if (chunk.rowStart === 0) logits.set(chunk.logits, chunk.sample * c);
+      const used = chunk.rowEnd - chunk.rowStart;
+      for (let g = 0; g < chunk.count; g++) {
+        const a = chunk.sample + g;
+        const i = active[a];
+        const near = nearestBoundary(logits.subarray(a * c, (a + 1) * c), chunk.grad, g * used, chunk.rowStart, used, per, candidates.subarray(i * k, (i + 1) * k), norm);
+        if (best[a].row < 0 || near.distance < best[a].distance) {
+          best[a] = { row: chunk.rowStart + near.row - g * used, distance: near.distance };
+          bestGrad.set(chunk.grad.subarray(near.row * per, (near.row + 1) * per), a * per);
+        }
+      }
+    }, options.onRowChunk);
 
     const stillActive: number[] = [];
     active.forEach((i, a) => {
@@ -86,8 +107,7 @@ export async function deepfool(model: DifferentiableModel, batch: Batch, options
         return;
       }
       stillActive.push(i);
-      const best = nearestBoundary(ownLogits, grad, a * others, others, per, candidates.subarray(i * k, (i + 1) * k), norm);
-      applyStep(x, x0, pTotal, i, per, grad.subarray(best.row * per, (best.row + 1) * per), best.distance + DISTANCE_PAD, norm, overshoot);
+      applyStep(x, x0, pTotal, i, per, bestGrad.subarray(a * per, (a + 1) * per), best[a].distance + DISTANCE_PAD, norm, overshoot);
       iterations[i] = step + 1;
     });
     active = stillActive;
@@ -135,13 +155,15 @@ function candidateClasses(logits: Float32Array, classes: Int32Array, n: number, 
 }
 
 /**
- * Among the candidates, the linearised boundary nearest in the run's norm:
+ * Among the candidates firstCandidate .. firstCandidate + others - 1 (rows firstRow.. of grad),
+ * the linearised boundary nearest in the run's norm:
  * |f_k - f_orig| / ||grad(f_k - f_orig)||_q, q the dual norm (l2 -> l2, linf -> l1).
  */
 function nearestBoundary(
   logits: Float32Array,
   grad: Float32Array,
   firstRow: number,
+  firstCandidate: number,
   others: number,
   per: number,
   candidates: Int32Array,
@@ -150,7 +172,7 @@ function nearestBoundary(
   let best = { row: firstRow, distance: Infinity };
   for (let j = 0; j < others; j++) {
     const row = firstRow + j;
-    const loss = logits[candidates[1 + j]] - logits[candidates[0]];
+    const loss = logits[candidates[1 + firstCandidate + j]] - logits[candidates[0]];
     const g = grad.subarray(row * per, (row + 1) * per);
     const distance = Math.abs(loss) / (lpNorm(g, norm === 'l2' ? 'l2' : 'l1') + NORM_FLOOR);
     if (distance < best.distance) best = { row, distance };

@@ -7,6 +7,7 @@
 // point is kept if it is the smallest found and then pulled back towards the original.
 import { ProjectionWorkspace } from './fab-projections.js';
 import type { DifferentiableModel } from './model.js';
+import { forEachRowChunk } from './row-chunks.js';
 import { mulberry32, type AttackResult, type Batch, type Norm } from './types.js';
 
 export interface FabOptions {
@@ -37,8 +38,18 @@ export interface FabOptions {
   /** Seed of the random starts, drawn sample by sample in batch order: the same batch and seed give the same result. Default 0. */
   seed?: number;
   signal?: AbortSignal;
-  /** Called after each iteration with iterations done and the total. */
-  onProgress?: (done: number, total: number) => void;
+  /** Called after each iteration with iterations done and the total, and where the attack is (for the stage). */
+  onProgress?: (done: number, total: number, at: FabProgress) => void;
+  /** Called before each chunk of Jacobian rows (untargeted, with the rows in several chunks). */
+  onRowChunk?: (chunk: number, chunks: number) => void;
+}
+
+/** Where a FAB run is: its target (targeted form; 0 of 1 untargeted) and its step within the run. */
+export interface FabProgress {
+  target: number;
+  targets: number;
+  step: number;
+  steps: number;
 }
 
 export const FAB_DEFAULTS = { steps: 100, restarts: 1, alphaMax: 0.1, eta: 1.05, beta: 0.9, eps: Infinity, seed: 0 } as const;
@@ -54,7 +65,7 @@ export interface FabResult extends AttackResult {
   projectionMs: number;
 }
 
-type Resolved = Required<Omit<FabOptions, 'targeted' | 'signal' | 'onProgress'>> & Pick<FabOptions, 'targeted' | 'signal' | 'onProgress'>;
+type Resolved = Required<Omit<FabOptions, 'targeted' | 'signal' | 'onProgress' | 'onRowChunk'>> & Pick<FabOptions, 'targeted' | 'signal' | 'onProgress' | 'onRowChunk'>;
 
 /** Runs FAB on a batch; `batch.classes` is the class each sample must leave (its prediction, for margins). */
 export async function fab(model: DifferentiableModel, batch: Batch, options: FabOptions): Promise<FabResult> {
@@ -81,9 +92,10 @@ export async function fab(model: DifferentiableModel, batch: Batch, options: Fab
   const targets = o.targeted === undefined ? null : rankTargets(clean, classes, n, c, Math.min(o.targeted, c - 1));
   const targetCount = targets === null ? 1 : Math.min(o.targeted!, c - 1);
 
-  const state: RunState = { model, o, per, x, classes, norms, adv, iterations, reached, rng: mulberry32(o.seed), projectionMs: 0, done: 0, total: targetCount * o.restarts * o.steps };
+  const state: RunState = { model, o, per, x, classes, norms, adv, iterations, reached, rng: mulberry32(o.seed), projectionMs: 0, done: 0, total: targetCount * o.restarts * o.steps, target: 0, targets: targetCount, onRowChunk: o.onRowChunk };
   // AutoAttack's order: targets outside, restarts inside; a run only takes the samples still unbroken.
   for (let target = 0; target < targetCount; target++) {
+    state.target = target;
     for (let restart = 0; restart < o.restarts; restart++) {
       const active: number[] = [];
       for (let i = 0; i < n; i++) if (!isSettled(norms[i], o.eps)) active.push(i);
@@ -92,7 +104,7 @@ export async function fab(model: DifferentiableModel, batch: Batch, options: Fab
         await attackRun(state, Int32Array.from(active), runTargets, restart > 0);
       } else {
         state.done += o.steps;
-        o.onProgress?.(state.done, state.total);
+        o.onProgress?.(state.done, state.total, { target, targets: targetCount, step: o.steps, steps: o.steps });
       }
     }
   }
@@ -123,6 +135,9 @@ interface RunState {
   projectionMs: number;
   done: number;
   total: number;
+  target: number;
+  targets: number;
+  onRowChunk?: (chunk: number, chunks: number) => void;
 }
 
 /** Found within eps, or adversarial from the start: later runs leave the sample alone. */
@@ -178,7 +193,7 @@ async function attackRun(s: RunState, active: Int32Array, targets: Int32Array | 
       for (let j = k * per; j < (k + 1) * per; j++) x1[j] = x0[j] + (x1[j] - x0[j]) * o.beta;
     }
     s.done++;
-    o.onProgress?.(s.done, s.total);
+    o.onProgress?.(s.done, s.total, { target: s.target, targets: s.targets, step: step + 1, steps: o.steps });
   }
 }
 
@@ -191,53 +206,13 @@ interface Planes {
 /**
  * Untargeted (get_diff_logits_grads_batch): from the full Jacobian, the linearised boundary to
  * every other class j, f_j - f_y + (g_j - g_y)·(z - x1) = 0, and the one whose l_p distance
- * |f_j - f_y| / ||g_j - g_y||_q (q the dual norm) is smallest.
+ * |f_j - f_y| / ||g_j - g_y||_q (q the dual norm) is smallest. The gradients of f_j - f_y come
+ * straight from the graph with cotangents e_j - e_y (C - 1 rows per sample, j in increasing
+ * order, y skipped), in the chunks of the model's memory plan; only each sample's best row is
+ * kept, and a tie keeps the first row, as one pass over all rows does.
  */
 async function closestPlanes(s: RunState, x1: Float32Array, labels: Int32Array, w: Float64Array): Promise<Planes> {
   const { model, per, o } = s;
-  const c = model.classes;
-  const m = labels.length;
-  const { logits, diff } = await differenceGradients(model, x1, labels);
-  const start = performance.now();
-  const chosen = new Int32Array(m);
-  const b = new Float64Array(m);
-  for (let k = 0; k < m; k++) {
-    const y = labels[k];
-    let bestRow = -1;
-    let bestDistance = Infinity;
-    for (let r = 0; r < c - 1; r++) {
-      const j = r < y ? r : r + 1;
-      const size = dualNormOf(diff, (k * (c - 1) + r) * per, per, o.norm);
-      const dist = Math.abs(logits[k * c + j] - logits[k * c + y]) / (1e-12 + size);
-      if (bestRow < 0 || dist < bestDistance) {
-        bestRow = r;
-        bestDistance = dist;
-      }
-    }
-    chosen[k] = bestRow;
-    const bestJ = bestRow < y ? bestRow : bestRow + 1;
-    const g = (k * (c - 1) + bestRow) * per;
-    let wx = 0;
-    for (let q = 0; q < per; q++) wx += diff[g + q] * x1[k * per + q];
-    b[k] = -(logits[k * c + bestJ] - logits[k * c + y]) + wx;
-  }
-  s.projectionMs += performance.now() - start;
-  return {
-    b,
-    w(k) {
-      const g = (k * (c - 1) + chosen[k]) * per;
-      for (let q = 0; q < per; q++) w[q] = diff[g + q];
-      return w;
-    },
-  };
-}
-
-/**
- * The gradients of f_j - f_y for every j != y, straight from the graph with cotangents e_j - e_y:
- * C - 1 rows per sample instead of the C a full Jacobian needs, through one forward pass per
- * sample. Returns [m, C-1, ...] (j in increasing order, y skipped) and the logits [m, C].
- */
-async function differenceGradients(model: DifferentiableModel, x: Float32Array, labels: Int32Array): Promise<{ logits: Float32Array; diff: Float32Array }> {
   const c = model.classes;
   const m = labels.length;
   const rows = c - 1;
@@ -249,8 +224,57 @@ async function differenceGradients(model: DifferentiableModel, x: Float32Array, 
       vs[(k * rows + r) * c + labels[k]] = -1;
     }
   }
-  const { logits, grad } = await model.vjpRows(x, vs, m, rows);
-  return { logits, diff: grad };
+  const bestRow = new Int32Array(m).fill(-1);
+  const bestDistance = new Float64Array(m).fill(Infinity);
+  const bestGrad = new Float32Array(m * per);
+  const logits = new Float32Array(m * c);
+  let spent = 0;
+  await forEachRowChunk(
+    model,
+    x1,
+    vs,
+    m,
+    rows,
+    (chunk) => {
+      const start = performance.now();
+      if (chunk.rowStart === 0) logits.set(chunk.logits, chunk.sample * c);
+      const used = chunk.rowEnd - chunk.rowStart;
+      for (let i = 0; i < chunk.count; i++) {
+        const k = chunk.sample + i;
+        const y = labels[k];
+        for (let r = chunk.rowStart; r < chunk.rowEnd; r++) {
+          const j = r < y ? r : r + 1;
+          const at = (i * used + r - chunk.rowStart) * per;
+          const size = dualNormOf(chunk.grad, at, per, o.norm);
+          const dist = Math.abs(logits[k * c + j] - logits[k * c + y]) / (1e-12 + size);
+          if (bestRow[k] < 0 || dist < bestDistance[k]) {
+            bestRow[k] = r;
+            bestDistance[k] = dist;
+            bestGrad.set(chunk.grad.subarray(at, at + per), k * per);
+          }
+        }
+      }
+      spent += performance.now() - start;
+    },
+    s.onRowChunk,
+  );
+  const start = performance.now();
+  const b = new Float64Array(m);
+  for (let k = 0; k < m; k++) {
+    const y = labels[k];
+    const bestJ = bestRow[k] < y ? bestRow[k] : bestRow[k] + 1;
+    let wx = 0;
+    for (let q = 0; q < per; q++) wx += bestGrad[k * per + q] * x1[k * per + q];
+    b[k] = -(logits[k * c + bestJ] - logits[k * c + y]) + wx;
+  }
+  s.projectionMs += spent + performance.now() - start;
+  return {
+    b,
+    w(k) {
+      for (let q = 0; q < per; q++) w[q] = bestGrad[k * per + q];
+      return w;
+    },
+  };
 }
 
 /** ||g||_q for the dual q of `norm` (l_inf -> l1, l2 -> l2, l1 -> l_inf), g = values[at, at + per). */

@@ -22,6 +22,17 @@ export interface DifferentiableModel {
    * [n, rows, ...sampleShape] (row r of sample i: d(v_ir · logits_i)/dx_i), logits [n, classes].
    */
   vjpRows(x: Float32Array, v: Float32Array, n: number, rows: number): Promise<{ logits: Float32Array; grad: Float32Array }>;
+  /**
+   * How attacks that need many rows per sample should call vjpRows to stay within the job's
+   * memory plan (engine/attacks/row-chunks); absent: all samples and all rows in one call.
+   */
+  readonly rowPlan?: RowPlan;
+}
+
+/** Samples per group and Jacobian rows per call (engine/attacks/memory-plan). */
+export interface RowPlan {
+  samplesPerCall: number;
+  rowsPerChunk: number;
 }
 
 /** Time spent in the model, split as the benchmarks report it. */
@@ -39,7 +50,15 @@ export interface ModelTimings {
  */
 export async function onnxDifferentiableModel(
   model: OnnxModel,
-  options: { sampleShape: readonly number[]; classes: number; device: Device; batchSize: number; intraOpThreads?: number; externalData?: ExternalDataFolder },
+  options: {
+    sampleShape: readonly number[];
+    classes: number;
+    device: Device;
+    batchSize: number;
+    intraOpThreads?: number;
+    externalData?: ExternalDataFolder;
+    rowPlan?: RowPlan;
+  },
 ): Promise<DifferentiableModel & { timings: ModelTimings; provider: string; sharesForwardPass(rows: number): Promise<boolean>; release(): Promise<void> }> {
   const session = await createGradientSession(model, options);
   const runner = sizedRunners(session.session, options.batchSize);
@@ -70,6 +89,7 @@ export async function onnxDifferentiableModel(
   return {
     classes: options.classes,
     sampleShape: options.sampleShape,
+    rowPlan: options.rowPlan,
     provider: session.provider,
     timings,
     async logits(x, n) {

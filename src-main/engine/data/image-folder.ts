@@ -1,8 +1,10 @@
 // One sub-folder per class holding PNG/JPEG files, the layout of torchvision's ImageFolder.
 import { join } from 'node:path';
 import sharp from 'sharp';
+import type { ImageFit, ImageFolderSurvey } from '../../../src-preload/contract.js';
 import { firstLine, formatError } from './errors.js';
 import { extensionOf, readFolder } from './files.js';
+import { fitImage } from './image-fit.js';
 import { hwcToChw } from './layout.js';
 import type { DatasetSamples, FolderEntry, Probe, ReadOptions } from './types.js';
 
@@ -29,15 +31,10 @@ export function match(probe: Probe): boolean {
 }
 
 export async function open(probe: Probe, options: ReadOptions): Promise<DatasetSamples> {
-  const classNames = probe.entries.filter((entry) => entry.isDirectory && isVisible(entry)).map((entry) => entry.name);
-  if (classNames.length === 0) {
-    throw formatError(probe.path, 'images must sit in one sub-folder per class, and this folder has none');
-  }
-  const candidates = await listImages(probe.path, classNames);
-  if (candidates.length === 0) throw formatError(probe.path, 'no PNG or JPEG images in any class folder');
-
-  const survey = await surveyHeaders(candidates);
-  const decoded = await decodeInOrder(survey, options.limit ?? survey.accepted.length);
+  const { classNames, candidates } = await classFolders(probe);
+  const fit = options.fit ?? { mode: 'strict' };
+  const survey = surveyHeaders(candidates, await inBatches(candidates, (candidate) => readHeader(candidate.file)), fit);
+  const decoded = await decodeInOrder(survey, options.limit ?? survey.accepted.length, fit);
   const skipped = [...survey.skipped, ...decoded.skipped].sort((a, b) => a.index - b.index);
   if (decoded.sourceFiles.length === 0) throw noneReadable(probe.path, skipped);
   return {
@@ -54,6 +51,34 @@ export async function open(probe: Probe, options: ReadOptions): Promise<DatasetS
   };
 }
 
+/** The sizes a fit will meet, from the headers alone. */
+export async function surveySizes(probe: Probe): Promise<ImageFolderSurvey> {
+  const { classNames, candidates } = await classFolders(probe);
+  const headers = (await inBatches(candidates, (candidate) => readHeader(candidate.file))).filter((h): h is Header => typeof h !== 'string');
+  const common = commonSize(headers);
+  if (common === null) throw formatError(probe.path, `none of the ${candidates.length} images could be read`);
+  const count = headers.filter((h) => h.width === common.width && h.height === common.height).length;
+  return {
+    images: headers.length,
+    classes: classNames.length,
+    commonSize: { ...common, count },
+    differing: headers.length - count,
+    // A reduce, not Math.min(...): a folder can hold more images than a call takes arguments.
+    smallest: headers.reduce((least, h) => ({ width: Math.min(least.width, h.width), height: Math.min(least.height, h.height) }), common),
+    unreadable: candidates.length - headers.length,
+  };
+}
+
+async function classFolders(probe: Probe): Promise<{ classNames: string[]; candidates: Candidate[] }> {
+  const classNames = probe.entries.filter((entry) => entry.isDirectory && isVisible(entry)).map((entry) => entry.name);
+  if (classNames.length === 0) {
+    throw formatError(probe.path, 'images must sit in one sub-folder per class, and this folder has none');
+  }
+  const candidates = await listImages(probe.path, classNames);
+  if (candidates.length === 0) throw formatError(probe.path, 'no PNG or JPEG images in any class folder');
+  return { classNames, candidates };
+}
+
 interface Survey {
   shape: [number, number, number];
   accepted: (Candidate & { index: number })[];
@@ -61,23 +86,22 @@ interface Survey {
 }
 
 /**
- * Reads every header, even under a limit, so that the size and channel count (and so the first N samples)
- * do not depend on the limit. Headers are cheap next to decoding.
+ * Takes every header, even under a limit, so that the size and channel count (and so the first N samples)
+ * do not depend on the limit. Headers are cheap next to decoding. Only strict mode passes over other sizes.
  */
-async function surveyHeaders(candidates: Candidate[]): Promise<Survey> {
-  const headers = await inBatches(candidates, (candidate) => readHeader(candidate.file));
+function surveyHeaders(candidates: Candidate[], headers: (Header | string)[], fit: ImageFit): Survey {
   const skipped: Skip[] = [];
   const readable: Header[] = [];
   headers.forEach((header, index) => {
     if (typeof header === 'string') skipped.push({ file: candidates[index].file, reason: header, index });
     else readable.push(header);
   });
-  const size = commonSize(readable);
+  const size = fit.mode === 'strict' ? commonSize(readable) : { width: fit.size[1], height: fit.size[0] };
   const accepted: Survey['accepted'] = [];
   let grey = true;
   headers.forEach((header, index) => {
     if (typeof header === 'string' || size === null) return;
-    if (header.width === size.width && header.height === size.height) {
+    if (fit.mode !== 'strict' || (header.width === size.width && header.height === size.height)) {
       accepted.push({ ...candidates[index], index });
       grey &&= header.grey;
     } else {
@@ -98,7 +122,7 @@ interface Decoded {
 }
 
 /** Decodes accepted images in order straight into the output, stopping once `limit` are in. */
-async function decodeInOrder({ shape, accepted }: Survey, limit: number): Promise<Decoded> {
+async function decodeInOrder({ shape, accepted }: Survey, limit: number, fit: ImageFit): Promise<Decoded> {
   const wanted = Math.min(limit, accepted.length);
   const sampleSize = shape[0] * shape[1] * shape[2];
   const data = new Uint8Array(wanted * sampleSize);
@@ -109,7 +133,7 @@ async function decodeInOrder({ shape, accepted }: Survey, limit: number): Promis
   while (sourceFiles.length < wanted && next < accepted.length) {
     const batch = accepted.slice(next, next + Math.min(IN_FLIGHT, wanted - sourceFiles.length));
     next += batch.length;
-    const pixels = await Promise.all(batch.map((candidate) => decode(candidate.file, shape)));
+    const pixels = await Promise.all(batch.map((candidate) => decode(candidate.file, shape, fit)));
     batch.forEach((candidate, i) => {
       const decoded = pixels[i];
       if (typeof decoded === 'string') {
@@ -166,18 +190,22 @@ async function readHeader(file: string): Promise<Header | string> {
   }
 }
 
-/** Interleaved (H,W,C) pixels, or the reason the file is passed over. */
-async function decode(file: string, [channels, height, width]: [number, number, number]): Promise<Uint8Array | string> {
+/**
+ * Interleaved (H,W,C) pixels after the fit, or the reason the file is passed over. sharp only decodes
+ * (its JPEG decoder gives the same pixels as Pillow's); the resize is Brink's Pillow transcription.
+ */
+async function decode(file: string, [channels, height, width]: [number, number, number], fit: ImageFit): Promise<Uint8Array | string> {
   try {
     const { data, info } = await sharp(file)
       .removeAlpha()
       .toColourspace(channels === 1 ? 'b-w' : 'srgb')
       .raw()
       .toBuffer({ resolveWithObject: true });
-    if (info.width !== width || info.height !== height || info.channels !== channels) {
-      return `decoded as ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x${channels}`;
+    const image = fitImage({ data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: info.channels }, fit);
+    if (image.width !== width || image.height !== height || image.channels !== channels) {
+      return `decoded as ${image.width}x${image.height}x${image.channels}, expected ${width}x${height}x${channels}`;
     }
-    return data;
+    return image.data;
   } catch (error) {
     return `corrupt image (${firstLine(error)})`;
   }

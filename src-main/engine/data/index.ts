@@ -8,7 +8,8 @@ import * as idx from './idx.js';
 import * as imageFolder from './image-folder.js';
 import * as npy from './npy.js';
 import * as npz from './npz.js';
-import type { DatasetReader, DatasetSamples, Probe } from './types.js';
+import type { ImageFolderSurvey } from '../../../src-preload/contract.js';
+import type { DatasetReader, DatasetSamples, Probe, ReadOptions } from './types.js';
 
 export type { DatasetFormat, DatasetSamples } from './types.js';
 export { DatasetFormatError } from './errors.js';
@@ -18,8 +19,8 @@ const FOLDER_READERS: DatasetReader[] = [idx, cifar, npy, imageFolder];
 const FILE_READERS: DatasetReader[] = [npy, npz, cifar, idx];
 const HEAD_SIZE = 16;
 
-export async function readDataset(path: string, options: { limit?: number } = {}): Promise<DatasetSamples> {
-  const { limit } = options;
+export async function readDataset(path: string, options: ReadOptions = {}): Promise<DatasetSamples> {
+  const { limit, fit } = options;
   if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) {
     throw new RangeError(`limit must be a positive integer, got ${limit}`);
   }
@@ -30,7 +31,19 @@ export async function readDataset(path: string, options: { limit?: number } = {}
     if (reader === undefined) {
       throw formatError(probe.path, 'unrecognised dataset: expected IDX, CIFAR binary, .npy/.npz or an image folder');
     }
-    return await reader.open(probe, { limit });
+    return await reader.open(probe, { limit, fit });
+  } catch (error) {
+    throw asDatasetError(error, path);
+  }
+}
+
+/** An image folder's sizes from its headers (to choose a fit before import); null for any other dataset. */
+export async function surveyImageFolder(path: string): Promise<ImageFolderSurvey | null> {
+  try {
+    const probe = await probeOf(resolve(path));
+    // The reader import would pick: a folder of IDX or .npy files with a stray sub-folder is not an image folder.
+    const reader = probe.stat.isDirectory() ? FOLDER_READERS.find((candidate) => candidate.match(probe)) : undefined;
+    return reader === imageFolder ? await imageFolder.surveySizes(probe) : null;
   } catch (error) {
     throw asDatasetError(error, path);
   }

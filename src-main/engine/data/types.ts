@@ -1,4 +1,5 @@
 import type { Stats } from 'node:fs';
+import type { ImageFit } from '../../../src-preload/contract.js';
 
 export type DatasetFormat = 'idx' | 'cifar10' | 'cifar100' | 'npy' | 'npz' | 'image-folder';
 
@@ -24,6 +25,8 @@ export interface DatasetSamples {
 export interface ReadOptions {
   /** Keep the first N samples; undefined keeps all. */
   limit?: number;
+  /** Image folders: how images become one size; undefined is strict. Other formats ignore it. */
+  fit?: ImageFit;
 }
 
 export interface FolderEntry {

@@ -54,19 +54,7 @@ export async function createGradientSession(
   const fed = feedInputs(model.graph);
   if (fed.length !== 1) throw new GradientError(`the model takes ${fed.length} inputs; Brink differentiates models with one image input`);
   const input = fed[0];
-  const probe = async (batch: number) => {
-    const key = `${batch}:${options.sampleShape.join('x')}`;
-    const done = probes.get(model) ?? new Map<string, Promise<ShapeMap>>();
-    probes.set(model, done);
-    let shapes = done.get(key);
-    if (!shapes) {
-      const size = batch * options.sampleShape.reduce((a, b) => a * b, 1);
-      const probeX = Float32Array.from({ length: size }, (_, i) => ((i * 7919) % 1000) / 1000);
-      const feeds = { [input.name]: new ort.Tensor('float32', probeX, [batch, ...options.sampleShape]) };
-      done.set(key, (shapes = probeShapes(model, probeRunner(externalData), feeds)));
-    }
-    return { shapes: await shapes, batch };
-  };
+  const probe = async (batch: number) => ({ shapes: await probedShapes(model, input.name, options.sampleShape, externalData, batch), batch });
   // A model whose input fixes the batch size runs at that size only, so it is probed there: at a
   // fixed batch of 1, a dimension of 1 on the batch axis is the batch and never a broadcast.
   const fixed = typeof input.shape?.[0] === 'number' ? input.shape[0] : null;
@@ -79,6 +67,50 @@ export async function createGradientSession(
   const { model: gradientModel, ...names } = buildGradientModel(model, { shapes, input: input.name, rowsPerSample });
   const runtime = await createSession(writeModel(gradientModel), { device: options.device, intraOpThreads: options.intraOpThreads, externalData });
   return { ...runtime, names };
+}
+
+/** The shapes of every value of the model at `batch` samples, from one CPU run (cached per model object). */
+function probedShapes(model: OnnxModel, input: string, sampleShape: readonly number[], externalData: ExternalDataFolder | undefined, batch: number): Promise<ShapeMap> {
+  const key = `${batch}:${sampleShape.join('x')}`;
+  const done = probes.get(model) ?? new Map<string, Promise<ShapeMap>>();
+  probes.set(model, done);
+  let shapes = done.get(key);
+  if (!shapes) {
+    const size = batch * sampleShape.reduce((a, b) => a * b, 1);
+    const probeX = Float32Array.from({ length: size }, (_, i) => ((i * 7919) % 1000) / 1000);
+    const feeds = { [input]: new ort.Tensor('float32', probeX, [batch, ...sampleShape]) };
+    done.set(key, (shapes = probeShapes(model, probeRunner(externalData), feeds)));
+  }
+  return shapes;
+}
+
+/**
+ * What the memory plan needs of a model (engine/attacks/memory-plan): the bytes of its weights
+ * and, per sample, of its forward pass's intermediate values (what the backward keeps), from the
+ * value shapes at batch 2 (the same probe the gradient session runs) at 4 bytes a value.
+ */
+export async function probeMemory(
+  model: OnnxModel,
+  options: { sampleShape: readonly number[]; externalData?: ExternalDataFolder },
+): Promise<{ weightBytes: number; activationBytesPerSample: number; inputBytesPerSample: number }> {
+  if (options.externalData) attachExternalData(model, options.externalData.read);
+  const fed = feedInputs(model.graph);
+  if (fed.length !== 1) throw new GradientError(`the model takes ${fed.length} inputs; Brink differentiates models with one image input`);
+  const fixed = typeof fed[0].shape?.[0] === 'number' ? fed[0].shape[0] : null;
+  const batch = fixed ?? 2;
+  const shapes = await probedShapes(model, fed[0].name, options.sampleShape, options.externalData, batch);
+  const size = (dims: readonly (number | string)[]) => dims.reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1);
+  const weights = new Set(model.graph.initializers.map((t) => t.name));
+  let activations = 0;
+  for (const n of model.graph.nodes) {
+    for (const out of n.outputs) {
+      const dims = shapes.get(out);
+      if (out && dims && !weights.has(out) && n.opType !== 'Constant') activations += size(dims);
+    }
+  }
+  const weightBytes = 4 * model.graph.initializers.reduce((a, t) => a + size(t.dims), 0);
+  const inputBytesPerSample = 4 * size(options.sampleShape);
+  return { weightBytes, activationBytesPerSample: (4 * activations) / batch, inputBytesPerSample };
 }
 
 /** A model that runs at batch 2 only (a batch size baked into a Reshape) has no sample axis to share. */

@@ -1,0 +1,46 @@
+// The memory plan a run would start with, for the run form before the run starts: the same
+// probe and arithmetic the worker runs (worker/job-plan), on the model as the run would read it.
+import type { RunConfig, RunPlan } from '../../src-preload/contract.js';
+import type { MemoryProbe } from '../engine/attacks/memory-plan.js';
+import { readModel } from '../engine/onnx/codec.js';
+import { graphReading, prepareGraph } from '../engine/onnx/reading.js';
+import { detectLinearHead } from '../engine/onnx/surgery.js';
+import { probeMemory } from '../engine/runtime/gradient-session.js';
+import type { ProjectStore } from '../store/project-store.js';
+import { jobPlan } from '../worker/job-plan.js';
+import { storedExternalData } from '../worker/stored-external-data.js';
+
+/** Probes per project file, model and sample shape: the form asks again on every change. */
+const probes = new Map<string, Promise<{ probe: MemoryProbe; classes: number | null }>>();
+
+/** Null for a run without attacks (it computes forward margins only, in the run's batches). */
+export async function previewPlan(store: ProjectStore, config: RunConfig): Promise<RunPlan | null> {
+  if (!config.attack) return null;
+  const model = store.models.get(config.modelId);
+  const dataset = store.datasets.get(config.datasetId);
+  const key = `${store.path}\n${config.modelId}\n${dataset.shape.join('x')}`;
+  let probed = probes.get(key);
+  if (!probed) {
+    probed = probeStored(store, config.modelId, dataset.shape);
+    probes.set(key, probed);
+    probed.catch(() => probes.delete(key));
+  }
+  const { probe, classes } = await probed;
+  const count = model.classCount ?? classes;
+  if (!count) return null;
+  return jobPlan(probe, { settings: config.attack, classes: count, batchSize: config.batchSize, memoryGb: config.memoryGb, previous: null });
+}
+
+async function probeStored(store: ProjectStore, modelId: string, sampleShape: number[]): Promise<{ probe: MemoryProbe; classes: number | null }> {
+  const model = store.models.get(modelId);
+  const parsed = readModel(store.models.bytes(modelId), model.fileName);
+  const externalData = storedExternalData(store, modelId, parsed, model.fileName);
+  try {
+    const p = model.preprocessing;
+    const graph = prepareGraph(parsed, graphReading(model.reading), { range: p.valueRange, mean: p.mean, std: p.std });
+    const classes = detectLinearHead(graph).head?.classes ?? null;
+    return { probe: await probeMemory(graph, { sampleShape, externalData: externalData ?? undefined }), classes };
+  } finally {
+    externalData?.remove();
+  }
+}
