@@ -19,5 +19,5 @@ export function planText(plan: RunPlan): string {
   const rows = plan.rowsPerChunk < plan.rows ? `${plan.rowsPerChunk} of ${plan.rows} Jacobian rows per call` : `all ${plan.rows} Jacobian rows per call`;
   const over = plan.fits ? '' : ' — over the budget even at one sample and one row; the job may run out of memory';
   const base = plan.baseBytes ? ` (plus ${bytesText(plan.baseBytes)} the job process held before)` : '';
-  return `${budget}, ${plan.batch} samples per gradient call, ${rows}, expected peak ${bytesText(plan.expectedPeakBytes)}${base}${over}`;
+  return `${budget}, ${plan.batch} sample${plan.batch === 1 ? '' : 's'} per gradient call, ${rows}, expected peak ${bytesText(plan.expectedPeakBytes)}${base}${over}`;
 }

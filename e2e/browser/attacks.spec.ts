@@ -34,6 +34,11 @@ test('run FAB and APGD on the sample robust CNN, read margins and robust accurac
     await expect(page.locator('[data-testid="robust-accuracy-row"][data-epsilon="0.1"]')).toHaveCount(1);
     await expect(page.getByTestId('attack-stats')).toContainText('FAB');
     await shot(page, 'attack-results');
+    // The plan the job recorded, and which FAB ran and why.
+    await expect(page.getByTestId('run-config-memory-plan')).toContainText('500 MB budget (set), 32 samples per gradient call, all 9 Jacobian rows per call');
+    await expect(page.getByTestId('run-config-fab-form')).toHaveText('FAB ran untargeted: the model has 10 classes (at most 10)');
+    await page.getByTestId('run-config-memory-plan').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: 'e2e/screenshots/run-memory-plan.png' });
 
     await page.getByTestId('sample-sort-inputMargin').click();
     const first = Number(await page.getByTestId('sample-row').first().getAttribute('data-input-margin'));

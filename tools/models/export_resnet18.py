@@ -1,10 +1,17 @@
 #!/usr/bin/env python3
 """Export a ResNet-18 (1000 classes, 224x224) with random weights to ONNX.
 
-For bench/resnet18.ts and by-hand checks of issue 11 (real-size models within a memory budget):
+For by-hand checks of issue 11 (real-size models audited within a memory budget):
 the structure is what costs memory and time, so random weights (seeded) are enough and nothing
 is downloaded. The file weighs ~45 MB: it is written where asked (a temporary folder), never
-committed. With --images N it also writes N random 224x224 RGB images as uint8 NPY
+committed. Then, for example:
+
+    npm run brink -- project create /tmp/r18/p.brink
+    npm run brink -- model add /tmp/r18/p.brink /tmp/r18/resnet18.onnx
+    npm run brink -- dataset add /tmp/r18/p.brink /tmp/r18/images.npy
+    npm run brink -- audit /tmp/r18/p.brink --model M --dataset D --attack fab --limit 8 --memory 4
+
+With --images N it also writes N random 224x224 RGB images as uint8 NPY
 ([N, 3, 224, 224]) and their labels ([N] int64) beside it.
 
     /usr/bin/python3 tools/models/export_resnet18.py OUT_DIR [--images 8]
@@ -74,7 +81,6 @@ def main() -> None:
         dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
         opset_version=13,
     )
-    torch.save(model.state_dict(), args.out / "resnet18.pt")
     print(f"wrote {path} ({path.stat().st_size} bytes)")
     if args.images:
         rng = np.random.default_rng(SEED)
