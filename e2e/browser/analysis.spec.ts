@@ -137,6 +137,14 @@ test('audit the robust CNN with DeepFool, FMN and APGD-CE over all samples and r
       expect(moved).not.toEqual([tpr, fpr]);
     }).toPass({ timeout: 10_000 });
     await panelShot(detection, 'analysis-detection');
+    // The charts show at most 500 thresholds; the CSV has every one, and the last flags every sample.
+    const thresholds = page.waitForEvent('download');
+    await page.getByTestId('detection-thresholds-csv').click();
+    const lines = (await readDownload(await thresholds)).trim().split('\r\n');
+    expect(lines[0]).toBe('logit_margin_at_most,tp,fp,tn,fn,tpr,fpr,precision');
+    expect(lines.length - 1).toBeGreaterThan(500);
+    const last = lines.at(-1)!.split(',').map(Number);
+    expect(last[1] + last[2]).toBe(1000);
 
     // Algorithm 1, the score table and the per-class table.
     await expect(page.getByTestId('algorithm1-boxplot').locator('canvas')).toBeVisible();

@@ -17,6 +17,8 @@ import {
   scoreLabel,
   sliderEntries,
   thresholdRates,
+  THRESHOLD_TABLE_HEADER,
+  thresholdTable,
 } from './detection';
 
 // 4 non-robust (positive) and 6 robust samples; logit margins of the positives 0.1, 0.3, 0.6, 2.0,
@@ -217,5 +219,32 @@ describe('parseTprTarget', () => {
     for (const text of ['', 'abc', '49', '100', '0.95']) {
       expect(parseTprTarget(text)).toEqual({ ok: false, message: 'the TPR target is a percentage from 50 to 99.9' });
     }
+  });
+});
+
+describe('thresholdTable', () => {
+  it('gives each threshold its confusion counts and rates, null where a rate is undefined', () => {
+    const detection: DetectionAtEpsilon = {
+      epsilon: 0.1,
+      positives: 2,
+      negatives: 2,
+      skipped: null,
+      auroc: 1,
+      aupr: 1,
+      ap: 1,
+      fprAt95Tpr: 0,
+      fprAt95TprMin: 0,
+      roc: [],
+      pr: [],
+      thresholds: [
+        { logitMargin: 0.5, tp: 1, fp: 0, tn: 2, fn: 1 },
+        { logitMargin: 2, tp: 2, fp: 2, tn: 0, fn: 0 },
+      ],
+    };
+    expect(thresholdTable(detection)).toEqual([
+      [0.5, 1, 0, 2, 1, 0.5, 0, 1],
+      [2, 2, 2, 0, 0, 1, 1, 0.5],
+    ]);
+    expect(THRESHOLD_TABLE_HEADER).toHaveLength(8);
   });
 });

@@ -212,3 +212,13 @@ export function algorithm1Boxes(algorithm1: NonNullable<RunAnalysis['algorithm1'
     .sort((a, b) => a.n - b.n)
     .map((size) => ({ n: size.n, repeats: size.repeats, used: size.absErrors.length, stats: boxStats(size.absErrors), absErrors: size.absErrors }));
 }
+
+export const THRESHOLD_TABLE_HEADER = ['logit_margin_at_most', 'tp', 'fp', 'tn', 'fn', 'tpr', 'fpr', 'precision'];
+
+/** One row per distinct threshold: flagged brittle when the logit margin is at most it; every ROC and PR point follows from these counts. */
+export function thresholdTable(detection: DetectionAtEpsilon): (number | null)[][] {
+  return detection.thresholds.map((t) => {
+    const rates = thresholdRates(t);
+    return [t.logitMargin, t.tp, t.fp, t.tn, t.fn, rates.tpr, rates.fpr, rates.precision];
+  });
+}
