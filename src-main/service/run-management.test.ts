@@ -102,6 +102,13 @@ describe('run management in the service', () => {
     return id;
   }
 
+  it('runs fewer samples than the batch size in one batch of their own size, not padded to the batch', async () => {
+    const started = await call<RunSummary>('run.start', config({ subset: { mode: 'first', count: 2 }, batchSize: 128 }));
+    const run = await call<RunDetail>('run.get', { id: started.id });
+    expect(run.config.batchSize).toBe(2);
+    await call('run.cancel', { id: started.id });
+  });
+
   it('names and annotates a run; a blank name clears it, and the list says so', async () => {
     const id = storedRun('r-00000000000a', attackRows(), { attack });
     const named = await call<RunSummary>('run.update', { id, name: '  FAB sweep  ', notes: 'before retraining' });

@@ -8,6 +8,8 @@ import { detectLinearHead } from '../engine/onnx/surgery.js';
 import { probeMemory } from '../engine/runtime/gradient-session.js';
 import type { ProjectStore } from '../store/project-store.js';
 import { jobPlan } from '../worker/job-plan.js';
+import { subsetIndices } from '../jobs/subset.js';
+import { withRunBatch } from './run-batch.js';
 import { storedExternalData } from '../worker/stored-external-data.js';
 
 /** Probes per project file, model and sample shape: the form asks again on every change. */
@@ -28,7 +30,8 @@ export async function previewPlan(store: ProjectStore, config: RunConfig): Promi
   const { probe, classes } = await probed;
   const count = model.classCount ?? classes;
   if (!count) return null;
-  return jobPlan(probe, { settings: config.attack, classes: count, batchSize: config.batchSize, memoryGb: config.memoryGb, previous: null });
+  const samples = subsetIndices(config.subset, dataset.count).length;
+  return jobPlan(probe, { settings: config.attack, classes: count, batchSize: withRunBatch(config, samples).batchSize, memoryGb: config.memoryGb, previous: null });
 }
 
 async function probeStored(store: ProjectStore, modelId: string, sampleShape: number[]): Promise<{ probe: MemoryProbe; classes: number | null }> {

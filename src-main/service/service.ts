@@ -15,6 +15,7 @@ import { orDuplicate, requireFreeName } from './duplicates.js';
 import { probePreprocessing } from './preprocessing-probe.js';
 import { saveRunExport } from './run-export.js';
 import { RunSummaries } from './run-list.js';
+import { withRunBatch } from './run-batch.js';
 import { runDetail } from './run-results.js';
 import { runReliability } from './run-reliability.js';
 import { sampleExplorerItem } from './sample-explorer.js';
@@ -292,7 +293,7 @@ export class BrinkService {
     if (unconfirmed) throw new UserError(unconfirmed.message);
     const id = newId('r');
     const count = subsetIndices(config.subset, store.datasets.get(config.datasetId).count).length;
-    store.runs.create({ id, config, sampleCount: count, appVersion: this.options.version });
+    store.runs.create({ id, config: withRunBatch(config, count), sampleCount: count, appVersion: this.options.version });
     this.events.emit('runs.changed', null);
     this.jobs().pump();
     return this.summaries.summary(store, id);
