@@ -54,3 +54,16 @@ export async function expectSampleDataset(page: Page): Promise<void> {
   await expect(page.getByTestId('dataset-class-counts')).toContainText('100');
   await expect(page.getByTestId('thumbnail').first()).toBeVisible();
 }
+
+/**
+ * Starts the run configured in the form once the form has settled: the configuration checked and,
+ * with attacks, the memory plan shown, since its arrival moves the Start button and a click in
+ * that moment can land beside it. Resolves when the run's page is open.
+ */
+export async function startRun(page: Page): Promise<void> {
+  const start = page.getByTestId('run-start');
+  await expect(start).toBeEnabled();
+  if ((await page.locator('[data-testid^="run-attack-"]:checked').count()) > 0) await expect(page.getByTestId('run-memory-plan')).toBeVisible({ timeout: 30_000 });
+  await start.click();
+  await expect(page).toHaveURL(/#\/runs\/r-[0-9a-f]+$/, { timeout: 30_000 });
+}

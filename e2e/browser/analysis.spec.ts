@@ -1,4 +1,5 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { startRun } from '../journey';
 import { join } from 'node:path';
 import { freshDirs, serve } from '../serve';
 
@@ -38,7 +39,7 @@ test('audit the robust CNN with DeepFool, FMN and APGD-CE over all samples and r
     await page.getByTestId('run-iterations').fill('20');
     await expect(page.getByTestId('run-problems')).toBeEmpty();
     const started = Date.now();
-    await page.getByTestId('run-start').click();
+    await startRun(page);
     await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 180_000 });
     console.log(`DeepFool, FMN and APGD-CE over 1,000 samples: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { shot } from '../journey';
+import { shot, startRun } from '../journey';
 import { freshDirs, serve } from '../serve';
 
 test('run FAB and APGD on the sample robust CNN, read margins and robust accuracy, and open a sample in the explorer', async ({ page }) => {
@@ -24,7 +24,7 @@ test('run FAB and APGD on the sample robust CNN, read margins and robust accurac
     await expect(page.getByTestId('run-memory-plan')).toContainText('500 MB budget (set), 32 samples per gradient call, all 9 Jacobian rows per call');
     await expect(page.getByTestId('run-memory-plan')).toContainText('FAB: untargeted: the model has 10 classes');
     await shot(page, 'attack-config');
-    await page.getByTestId('run-start').click();
+    await startRun(page);
 
     await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 120_000 });
     await expect(page.getByTestId('input-margin-summary')).toBeVisible();

@@ -1,6 +1,6 @@
 import { expect, test, type Download, type Locator, type Page } from '@playwright/test';
 import { join } from 'node:path';
-import { shot } from '../journey';
+import { shot, startRun } from '../journey';
 import { freshDirs, serve } from '../serve';
 
 /** A screenshot of one part of the page, where a full-page one would be too small to judge. */
@@ -45,11 +45,11 @@ test('name, annotate and export a run from the browser, find it in the filtered 
   try {
     await page.goto(server.url);
     await configureRun(page, 'fmnist-cnn-standard', 200, null);
-    await page.getByTestId('run-start').click();
+    await startRun(page);
     await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 60_000 });
 
     await configureRun(page, 'fmnist-cnn-robust', 16, { iterations: 10 });
-    await page.getByTestId('run-start').click();
+    await startRun(page);
     await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 60_000 });
     const runUrl = page.url();
     expect(runUrl).toMatch(/\?token=[0-9a-f]+#\/runs\/r-[0-9a-f]+$/);
@@ -140,7 +140,7 @@ test('removing a model lists the runs it takes, the open run page says its run w
     await page.goto(server.url);
     // One batch of 256 samples under 100 FAB steps (about half a minute): long enough to watch, and to try removing its model meanwhile.
     await configureRun(page, 'fmnist-cnn-robust', 256, { iterations: 100 });
-    await page.getByTestId('run-start').click();
+    await startRun(page);
     const progress = page.getByTestId('run-progress');
     await expect(page.getByTestId('run-status')).toHaveText('running', { timeout: 30_000 });
     await expect

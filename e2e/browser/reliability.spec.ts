@@ -1,6 +1,6 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { join } from 'node:path';
-import { dropFile } from '../journey';
+import { dropFile, startRun as startConfiguredRun } from '../journey';
 import { freshDirs, serve } from '../serve';
 
 /** The Round trap of issue 10: the sample CNN behind x -> round(255 x) / 255, whose gradient is zero almost everywhere. */
@@ -20,7 +20,7 @@ async function startRun(page: Page, model: string, attacks: string[], count: num
   await page.getByTestId('run-epsilons').fill('8/255');
   await page.getByTestId('run-iterations').fill('20');
   await expect(page.getByTestId('run-problems')).toBeEmpty();
-  await page.getByTestId('run-start').click();
+  await startConfiguredRun(page);
   await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 120_000 });
 }
 

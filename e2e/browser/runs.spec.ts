@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { shot } from '../journey';
+import { shot, startRun } from '../journey';
 import { freshDirs, serve } from '../serve';
 
 test('configure an audit run on the sample project, watch it reach 100%, read its results, and find them after a reload', async ({ page }) => {
@@ -20,7 +20,7 @@ test('configure an audit run on the sample project, watch it reach 100%, read it
     await page.getByTestId('run-device-select').selectOption('cpu');
     await expect(page.getByTestId('run-problems')).toBeEmpty();
     await shot(page, 'run-config');
-    await page.getByTestId('run-start').click();
+    await startRun(page);
 
     const progress = page.getByTestId('run-progress');
     await expect(progress).toHaveAttribute('data-total', '1000');

@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { idxImages, idxLabels, samples, sha256, shot, standardModel } from '../journey';
+import { idxImages, idxLabels, samples, sha256, shot, standardModel, startRun } from '../journey';
 import { freshDirs, serve } from '../serve';
 
 /** The sample labels, as class folders: an image folder sorts them by name, so the dataset's order is not the model's. */
@@ -125,7 +125,7 @@ test('preprocessing: unconfirmed until confirmed, a proposal from the common con
     await page.getByTestId('run-dataset-select').selectOption({ label: 'fmnist-test-1000' });
     await page.getByTestId('run-subset-mode').selectOption('first');
     await page.getByTestId('run-subset-count').fill('20');
-    await page.getByTestId('run-start').click();
+    await startRun(page);
     await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 60_000 });
     await expect(page.getByTestId('run-config-preprocessing')).toContainText('[0, 1] as is');
     await expect(page.getByTestId('run-config-preprocessing')).toContainText('unconfirmed when the run was made');

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { startRun } from '../journey';
 import { join } from 'node:path';
 import { freshDirs, serve } from '../serve';
 
@@ -20,7 +21,7 @@ test('the screening threshold is calibrated to the TPR target the auditor types'
     await page.getByTestId('run-epsilons').fill('8/255');
     await page.getByTestId('run-iterations').fill('20');
     await expect(page.getByTestId('run-problems')).toBeEmpty();
-    await page.getByTestId('run-start').click();
+    await startRun(page);
     await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 90_000 });
 
     // The default: calibrated to 95 %, and the slider starts at that threshold.
