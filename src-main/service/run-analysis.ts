@@ -355,9 +355,8 @@ function detectionAt(ctx: Context, epsilon: number): DetectionAtEpsilon {
 }
 
 /** Correct and not broken by a fixed-epsilon attack at exactly this epsilon; null when it did not run there. */
-function fixedEpsilonAccuracy(c: MarginColumns, findings: AttackFinding[], config: RunConfig, attack: 'apgd-ce' | 'apgd-t', epsilon: number): number | null {
+function fixedEpsilonAccuracy(c: MarginColumns, at: Map<number, number>, findings: AttackFinding[], config: RunConfig, attack: 'apgd-ce' | 'apgd-t', epsilon: number): number | null {
   if (!config.attack?.attacks.includes(attack) || !config.attack.epsilons.includes(epsilon)) return null;
-  const at = positionIndex(c);
   const alive = Uint8Array.from(c.correct);
   for (const p of findings.find((f) => f.attack === attack && f.epsilon === epsilon)?.positions ?? []) alive[at.get(p)!] = 0;
   return alive.reduce((a, b) => a + b, 0) / c.positions.length;
@@ -375,22 +374,23 @@ function robustPoints(ctx: Context, input: AnalysisInput, epsilons: number[], ha
     for (let i = 0; i < idx.length; i++) s += flags[idx[i]];
     return s / idx.length;
   };
+  // Row of each stored position, built once for every epsilon's fixed-epsilon findings.
+  const at = positionIndex(c);
   const cis = hasMargins ? bootstrapCis(n, robust.map(share), { resamples: ctx.resamples, seed: ctx.seed }) : epsilons.map(() => null);
   return epsilons.map((epsilon, k) => ({
     epsilon,
     fromMargins: hasMargins ? robustAccuracy(c.correct, c.inputMargin, slack(epsilon)) : null,
     ci: cis[k],
-    apgdCe: fixedEpsilonAccuracy(c, input.findings, input.config, 'apgd-ce', epsilon),
-    apgdT: fixedEpsilonAccuracy(c, input.findings, input.config, 'apgd-t', epsilon),
-    combined: combinedAccuracy(c, input, robust[k], epsilon),
+    apgdCe: fixedEpsilonAccuracy(c, at, input.findings, input.config, 'apgd-ce', epsilon),
+    apgdT: fixedEpsilonAccuracy(c, at, input.findings, input.config, 'apgd-t', epsilon),
+    combined: combinedAccuracy(c, at, input, robust[k], epsilon),
   }));
 }
 
 /** Robust from the margins and unbroken by every fixed-epsilon attack at this epsilon; null where the run did not attack at it. */
-function combinedAccuracy(c: MarginColumns, input: AnalysisInput, robust: Uint8Array, epsilon: number): number | null {
+function combinedAccuracy(c: MarginColumns, at: Map<number, number>, input: AnalysisInput, robust: Uint8Array, epsilon: number): number | null {
   if (!input.config.attack?.epsilons.includes(epsilon)) return null;
   const alive = Uint8Array.from(robust);
-  const at = positionIndex(c);
   for (const f of input.findings) {
     if (f.epsilon !== epsilon || (f.attack !== 'apgd-ce' && f.attack !== 'apgd-t')) continue;
     for (const p of f.positions) alive[at.get(p)!] = 0;
