@@ -288,7 +288,9 @@ export interface RunConfig {
  */
 export interface RunPlan {
   budgetBytes: number;
-  budgetSource: 'set' | 'free memory';
+  budgetSource: 'set' | 'free memory' | 'gpu memory';
+  /** Whose free memory the default budget is a share of, or why the GPU's could not be used. */
+  budgetNote?: string;
   /** Samples per gradient call. */
   batch: number;
   /** Jacobian rows per sample the attacks need, and per call. */

@@ -9,13 +9,19 @@ export function bytesText(bytes: number): string {
   return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
 }
 
+const BUDGET_SOURCES: Record<RunPlan['budgetSource'], string> = {
+  set: 'set',
+  'free memory': 'a share of the free memory',
+  'gpu memory': "a share of the GPU's free memory",
+};
+
 /**
  * "4.0 GB budget (set), 8 samples per gradient call, 100 of 999 Jacobian rows per call, expected
  * peak 3.9 GB (plus 180 MB the job process held before)": the budget covers the gradient sessions
  * and the attacks' working memory, the process's own baseline is measured and shown beside.
  */
 export function planText(plan: RunPlan): string {
-  const budget = `${bytesText(plan.budgetBytes)} budget (${plan.budgetSource === 'set' ? 'set' : 'a share of the free memory'})`;
+  const budget = `${bytesText(plan.budgetBytes)} budget (${plan.budgetNote ?? BUDGET_SOURCES[plan.budgetSource]})`;
   const rows = plan.rowsPerChunk < plan.rows ? `${plan.rowsPerChunk} of ${plan.rows} Jacobian rows per call` : `all ${plan.rows} Jacobian rows per call`;
   const over = plan.fits ? '' : ' — over the budget even at one sample and one row; the job may run out of memory';
   const base = plan.baseBytes ? ` (plus ${bytesText(plan.baseBytes)} the job process held before)` : '';

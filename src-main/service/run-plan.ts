@@ -8,6 +8,9 @@ import { detectLinearHead } from '../engine/onnx/surgery.js';
 import { probeMemory } from '../engine/runtime/gradient-session.js';
 import type { ProjectStore } from '../store/project-store.js';
 import { jobPlan } from '../worker/job-plan.js';
+import { gpuMemory, type GpuMemoryReading } from '../worker/gpu-memory.js';
+import type { Device, Provider } from '../engine/runtime/index.js';
+import { missingCudaLibrary } from '../engine/runtime/reasons.js';
 import { subsetIndices } from '../jobs/subset.js';
 import { withRunBatch } from './run-batch.js';
 import { storedExternalData } from '../worker/stored-external-data.js';
@@ -31,7 +34,24 @@ export async function previewPlan(store: ProjectStore, config: RunConfig): Promi
   const count = model.classCount ?? classes;
   if (!count) return null;
   const samples = subsetIndices(config.subset, dataset.count).length;
-  return jobPlan(probe, { settings: config.attack, classes: count, batchSize: withRunBatch(config, samples).batchSize, memoryGb: config.memoryGb, previous: null });
+  return jobPlan(probe, {
+    settings: config.attack,
+    classes: count,
+    batchSize: withRunBatch(config, samples).batchSize,
+    memoryGb: config.memoryGb,
+    previous: null,
+    provider: expectedProvider(config.device),
+  });
+}
+
+/**
+ * The provider the job will most likely get, for the budget shown before it starts (the job plans
+ * again on the one it gets): 'auto' reaches CUDA when onnxruntime has its CUDA provider and the
+ * driver reports a GPU; WebGPU finds no adapter where that fails, so 'auto' then plans for the CPU.
+ */
+export function expectedProvider(device: Device, cudaMissing: () => string | null = missingCudaLibrary, gpu: () => GpuMemoryReading = gpuMemory): Provider {
+  if (device !== 'auto') return device;
+  return cudaMissing() === null && 'gpu' in gpu() ? 'cuda' : 'cpu';
 }
 
 async function probeStored(store: ProjectStore, modelId: string, sampleShape: number[]): Promise<{ probe: MemoryProbe; classes: number | null }> {

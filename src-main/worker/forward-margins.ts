@@ -9,7 +9,7 @@ import { detectLinearHead, exposeOutputs, type LinearHead } from '../engine/onnx
 import type { OnnxModel } from '../engine/onnx/graph.js';
 import type { ExternalDataFolder } from '../engine/runtime/external-data.js';
 import { probeMemory } from '../engine/runtime/gradient-session.js';
-import { BatchRunError, BatchRunner, createSession, fixedBatchSize, type RuntimeSession } from '../engine/runtime/index.js';
+import { BatchRunError, BatchRunner, createSession, fixedBatchSize, type Provider, type RuntimeSession } from '../engine/runtime/index.js';
 import type { BatchProgress } from '../jobs/protocol.js';
 import { subsetIndices } from '../jobs/subset.js';
 import type { ProjectStore } from '../store/project-store.js';
@@ -74,7 +74,7 @@ export async function forwardMargins(ctx: JobContext): Promise<'done' | 'stopped
       ctx.progress(done.size, indices.length, 'building gradients', runtime.provider);
       const classes = model.classCount ?? head?.classes;
       if (!classes) throw new Error('the model does not declare its number of classes; attacks need it');
-      plan = await planJob(ctx, graph, dataset.shape, classes, externalData ?? undefined);
+      plan = await planJob(ctx, graph, dataset.shape, classes, runtime.provider, externalData ?? undefined);
       attackModel = await onnxDifferentiableModel(graph, {
         sampleShape: dataset.shape,
         classes,
@@ -98,12 +98,19 @@ export async function forwardMargins(ctx: JobContext): Promise<'done' | 'stopped
  * Probes the model, plans the attacks' memory (worker/job-plan) and records the plan on the run
  * before any attack allocates; fails readably when an out-of-memory exit left nothing smaller.
  */
-async function planJob(ctx: JobContext, graph: OnnxModel, sampleShape: number[], classes: number, externalData: ExternalDataFolder | undefined): Promise<RunPlan> {
+async function planJob(
+  ctx: JobContext,
+  graph: OnnxModel,
+  sampleShape: number[],
+  classes: number,
+  provider: Provider,
+  externalData: ExternalDataFolder | undefined,
+): Promise<RunPlan> {
   const { store, runId } = ctx;
   const config = store.runs.config(runId);
   const previous = store.runs.plan(runId);
   const probe = await probeMemory(graph, { sampleShape, externalData });
-  const plan = jobPlan(probe, { settings: config.attack!, classes, batchSize: config.batchSize, memoryGb: config.memoryGb, previous });
+  const plan = jobPlan(probe, { settings: config.attack!, classes, batchSize: config.batchSize, memoryGb: config.memoryGb, previous, provider });
   if (!plan) {
     const at = previous?.outOfMemory?.atBatch;
     throw new Error(

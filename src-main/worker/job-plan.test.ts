@@ -8,6 +8,7 @@ import { readModel } from '../engine/onnx/codec.js';
 import { probeMemory } from '../engine/runtime/gradient-session.js';
 import { attackBatch } from './attack-batch.js';
 import { fabForm, jobPlan, memoryBudget, rowsNeeded } from './job-plan.js';
+import { planText } from '../../src-preload/run-plan.js';
 
 // tools/models/make_many_class_model.py: [n, 3, 16, 16] -> 100 logits, random weights.
 const manyClasses = fileURLToPath(new URL('../engine/onnx/fixtures/many-classes/cnn-100.onnx', import.meta.url));
@@ -93,14 +94,30 @@ describe('the job plan', () => {
   const plan = (previous: RunPlan | null, memoryGb: number | null = 8) => jobPlan(probe, { settings: settings({ fabUntargeted: true }), classes: 1000, batchSize: 8, memoryGb, previous });
 
   it('uses the budget set on the run, else a share of the free memory', () => {
-    expect(memoryBudget(2)).toEqual({ bytes: 2e9, source: 'set' });
-    expect(memoryBudget(null, 10e9)).toEqual({ bytes: 6e9, source: 'free memory' });
+    expect(memoryBudget(2)).toEqual({ bytes: 2e9, source: 'set', note: null });
+    expect(memoryBudget(null, { free: 10e9 })).toEqual({ bytes: 6e9, source: 'free memory', note: null });
     const p = plan(null)!;
     expect(p).toMatchObject({ budgetBytes: 8e9, budgetSource: 'set', batch: 8, rows: 999, outOfMemory: null });
     expect(p.rowsPerChunk).toBeLessThan(999);
     expect(p.expectedPeakBytes).toBeLessThanOrEqual(8e9);
     expect(p.fab).toMatchObject({ form: 'untargeted' });
     expect(p.deepfoolCandidates).toBe(10);
+  });
+
+  it("on CUDA and WebGPU takes a share of the GPU's free memory, and says so; the machine's when the GPU's cannot be read", () => {
+    const gpu = () => ({ gpu: { name: 'NVIDIA H100 80GB HBM3', totalBytes: 80e9, freeBytes: 78e9, source: 'nvidia-smi' as const } });
+    const cuda = memoryBudget(null, { provider: 'cuda', free: 10e9, gpu });
+    expect(cuda).toMatchObject({ bytes: 39e9, source: 'gpu memory' });
+    expect(cuda.note).toBe('50% of the 78.0 GB free of 80.0 GB on NVIDIA H100 80GB HBM3 (nvidia-smi)');
+    expect(memoryBudget(null, { provider: 'webgpu', free: 10e9, gpu }).bytes).toBe(39e9);
+    expect(memoryBudget(null, { provider: 'cpu', free: 10e9, gpu })).toEqual({ bytes: 6e9, source: 'free memory', note: null });
+    expect(memoryBudget(3, { provider: 'cuda', free: 10e9, gpu })).toEqual({ bytes: 3e9, source: 'set', note: null });
+    const blind = memoryBudget(null, { provider: 'cuda', free: 10e9, gpu: () => ({ unreadable: 'nvidia-smi is not available' }) });
+    expect(blind).toMatchObject({ bytes: 6e9, source: 'free memory' });
+    expect(blind.note).toMatch(/could not be read \(nvidia-smi is not available\): 60% of the machine's free memory/);
+    const p = jobPlan(probe, { settings: settings({}), classes: 1000, batchSize: 8, memoryGb: null, previous: null, provider: 'cuda', gpu })!;
+    expect(p).toMatchObject({ budgetBytes: 39e9, budgetSource: 'gpu memory', budgetNote: cuda.note });
+    expect(planText(p)).toMatch(/^39\.0 GB budget \(50% of the 78\.0 GB free of 80\.0 GB on NVIDIA H100/);
   });
 
   it('after an out-of-memory exit plans half the batch, keeps that cap on later starts, and gives up at the smallest', () => {

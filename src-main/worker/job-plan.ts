@@ -3,7 +3,10 @@
 import { freemem } from 'node:os';
 import type { AttackSettings, RunPlan } from '../../src-preload/contract.js';
 import { DEEPFOOL_DEFAULTS } from '../engine/attacks/deepfool.js';
-import { FREE_MEMORY_SHARE, planMemory, smallerPlan, type MemoryProbe } from '../engine/attacks/memory-plan.js';
+import { FREE_MEMORY_SHARE, GPU_MEMORY_SHARE, planMemory, smallerPlan, type MemoryProbe } from '../engine/attacks/memory-plan.js';
+import type { Provider } from '../engine/runtime/providers.js';
+import { bytesText } from '../../src-preload/run-plan.js';
+import { gpuMemory, type GpuMemoryReading } from './gpu-memory.js';
 
 /** AutoAttack's standard version: FAB-T over the top 9 classes once a model has more than 10. */
 export const MANY_CLASSES = 10;
@@ -37,10 +40,34 @@ export function rowsNeeded(settings: AttackSettings, classes: number): number {
   return rows;
 }
 
-/** The budget in bytes: the one set on the run, or a safe share of the memory free now. */
-export function memoryBudget(memoryGb: number | null | undefined, free: number = freemem()): { bytes: number; source: RunPlan['budgetSource'] } {
-  if (memoryGb) return { bytes: memoryGb * 1e9, source: 'set' };
-  return { bytes: Math.floor(FREE_MEMORY_SHARE * free), source: 'free memory' };
+export interface BudgetOptions {
+  /** Where the job's sessions run: on a GPU the activations live in its memory, not the machine's. */
+  provider?: Provider;
+  /** The machine's free memory in bytes (os.freemem() when absent). */
+  free?: number;
+  /** The GPU's memory (asks the driver when absent). */
+  gpu?: () => GpuMemoryReading;
+}
+
+/**
+ * The budget in bytes: the one set on the run, or a safe share of the memory free now: the GPU's
+ * on CUDA and WebGPU (where it can be read), the machine's otherwise. `note` says which and why.
+ */
+export function memoryBudget(memoryGb: number | null | undefined, options: BudgetOptions = {}): { bytes: number; source: RunPlan['budgetSource']; note: string | null } {
+  if (memoryGb) return { bytes: memoryGb * 1e9, source: 'set', note: null };
+  const free = options.free ?? freemem();
+  const machine = { bytes: Math.floor(FREE_MEMORY_SHARE * free), source: 'free memory' as const };
+  if (options.provider !== 'cuda' && options.provider !== 'webgpu') return { ...machine, note: null };
+  const reading = (options.gpu ?? gpuMemory)();
+  if ('unreadable' in reading) {
+    return { ...machine, note: `the GPU's memory could not be read (${reading.unreadable}): ${Math.round(FREE_MEMORY_SHARE * 100)}% of the machine's free memory instead` };
+  }
+  const { gpu } = reading;
+  return {
+    bytes: Math.floor(GPU_MEMORY_SHARE * gpu.freeBytes),
+    source: 'gpu memory',
+    note: `${Math.round(GPU_MEMORY_SHARE * 100)}% of the ${bytesText(gpu.freeBytes)} free of ${bytesText(gpu.totalBytes)} on ${gpu.name} (${gpu.source})`,
+  };
 }
 
 /**
@@ -50,10 +77,10 @@ export function memoryBudget(memoryGb: number | null | undefined, free: number =
  */
 export function jobPlan(
   probe: MemoryProbe,
-  options: { settings: AttackSettings; classes: number; batchSize: number; memoryGb?: number | null; previous: RunPlan | null; free?: number },
+  options: { settings: AttackSettings; classes: number; batchSize: number; memoryGb?: number | null; previous: RunPlan | null } & BudgetOptions,
 ): RunPlan | null {
   const { settings, classes } = options;
-  const budget = memoryBudget(options.memoryGb, options.free);
+  const budget = memoryBudget(options.memoryGb, options);
   const previous = options.previous;
   const oom = previous?.outOfMemory ?? null;
   const limit = !oom ? undefined : oom.pending ? smallerPlan(previous!) : { batch: previous!.batch, rowsPerChunk: previous!.rowsPerChunk };
@@ -62,6 +89,7 @@ export function jobPlan(
   return {
     ...plan,
     budgetSource: budget.source,
+    ...(budget.note ? { budgetNote: budget.note } : {}),
     fab: settings.attacks.includes('fab') ? fabForm(settings, classes) : null,
     deepfoolCandidates: settings.attacks.includes('deepfool') ? Math.min(DEEPFOOL_DEFAULTS.candidates, classes) : null,
     outOfMemory: oom && { ...oom, pending: false },

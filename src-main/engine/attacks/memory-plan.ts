@@ -46,6 +46,12 @@ export const ROW_FACTOR = 1.5;
 export const SAMPLE_FACTOR = 1.5;
 /** The share of the free memory a job may take when the user set no budget. */
 export const FREE_MEMORY_SHARE = 0.6;
+/**
+ * The share of the GPU's free memory a job may take on CUDA or WebGPU when the user set no
+ * budget: onnxruntime's CUDA arena grows by doubling its last chunk (kNextPowerOfTwo), so the
+ * memory it reserves can reach about twice what the plan uses at once.
+ */
+export const GPU_MEMORY_SHARE = 0.5;
 
 /**
  * Expected peak of one gradient call: the Jacobian session runs max(1, floor(batch / chunk))
