@@ -1,9 +1,11 @@
-// Pillow's bilinear resize of 8-bit images, transcribed so that Brink's images match torchvision's
-// (Resize on a PIL image calls Image.resize(..., BILINEAR)) value for value. sharp's kernels differ.
+// Pillow's bilinear and box resizes of 8-bit images, transcribed so that Brink's images match
+// torchvision's (Resize on a PIL image calls Image.resize(..., BILINEAR)) and the corruption
+// benchmarks' pixelation (Image.resize(..., BOX)) value for value. sharp's kernels differ.
 //
 // Source: Pillow src/libImaging/Resample.c (precompute_coeffs, normalize_coeffs_8bpc,
 // ImagingResampleHorizontal_8bpc / Vertical_8bpc, ImagingResampleInner). What matters for equality:
-// - the triangle filter (support 1) is widened by the scale when shrinking, which is PIL's antialias;
+// - the filter (triangle: support 1; box: support 1/2) is widened by the scale when shrinking,
+//   which is PIL's antialias;
 // - weights are normalised in float64, then turned into fixed point with 22 fractional bits;
 // - the horizontal pass runs first and is rounded to uint8 before the vertical pass;
 // - a pass runs only when its dimension changes.
@@ -30,23 +32,44 @@ interface Taps {
   width: number;
 }
 
+/** A resampling filter as Pillow defines it: its kernel and its support at scale 1. */
+interface Filter {
+  kernel(x: number): number;
+  support: number;
+}
+
+const BILINEAR: Filter = {
+  kernel: (x) => {
+    const a = Math.abs(x);
+    return a < 1 ? 1 - a : 0;
+  },
+  support: 1,
+};
+
+/** Pillow's box_filter: half-open on the left, closed on the right. */
+const BOX: Filter = { kernel: (x) => (x > -0.5 && x <= 0.5 ? 1 : 0), support: 0.5 };
+
 export function resizeBilinear(image: RawImage, height: number, width: number): RawImage {
+  return resize(image, height, width, BILINEAR);
+}
+
+/** Image.resize(..., BOX): each output pixel the coverage-weighted mean of the input pixels under it. */
+export function resizeBox(image: RawImage, height: number, width: number): RawImage {
+  return resize(image, height, width, BOX);
+}
+
+function resize(image: RawImage, height: number, width: number, filter: Filter): RawImage {
   let current = image;
-  if (width !== image.width) current = horizontal(current, taps(image.width, width));
-  if (height !== image.height) current = vertical(current, taps(image.height, height));
+  if (width !== image.width) current = horizontal(current, taps(image.width, width, filter));
+  if (height !== image.height) current = vertical(current, taps(image.height, height, filter));
   return current === image ? { ...image, data: image.data.slice() } : current;
 }
 
-function triangle(x: number): number {
-  const a = Math.abs(x);
-  return a < 1 ? 1 - a : 0;
-}
-
 /** precompute_coeffs + normalize_coeffs_8bpc for a full-image box, in the same float64 order of operations. */
-function taps(inSize: number, outSize: number): Taps {
+function taps(inSize: number, outSize: number, filter: Filter): Taps {
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
-  const support = filterScale;
+  const support = filter.support * filterScale;
   const width = Math.ceil(support) * 2 + 1;
   const first = new Int32Array(outSize);
   const count = new Int32Array(outSize);
@@ -60,7 +83,7 @@ function taps(inSize: number, outSize: number): Taps {
     const xmax = Math.min(inSize, Math.trunc(center + support + 0.5)) - xmin;
     let sum = 0;
     for (let x = 0; x < xmax; x++) {
-      k[x] = triangle((x + xmin - center + 0.5) * ss);
+      k[x] = filter.kernel((x + xmin - center + 0.5) * ss);
       sum += k[x];
     }
     for (let x = 0; x < xmax; x++) {
