@@ -269,6 +269,89 @@ export interface AttackSettings {
   seed: number;
 }
 
+/**
+ * Non-adversarial perturbation families (engine/perturb): the eight common corruptions on their
+ * own strength scales, rotation (degrees) and translation (pixels).
+ */
+export const marginFamilyNames = [
+  'gaussian-noise',
+  'shot-noise',
+  'impulse-noise',
+  'gaussian-blur',
+  'brightness',
+  'contrast',
+  'jpeg',
+  'pixelate',
+  'rotation',
+  'translation',
+] as const;
+export type MarginFamilyName = (typeof marginFamilyNames)[number];
+export const corruptionFamilies: readonly MarginFamilyName[] = marginFamilyNames.slice(0, 8);
+export const spatialFamilies: readonly MarginFamilyName[] = ['rotation', 'translation'];
+
+/** A run's perturbation families: each gives every sample a margin, the smallest strength that changes its prediction. */
+export interface PerturbationSettings {
+  families: MarginFamilyName[];
+  /** Seeds the noise corruptions' per-sample fields. */
+  seed: number;
+}
+
+/** One sample's margin in one perturbation family, as the worker stores it. */
+export interface FamilyMargin {
+  family: MarginFamilyName;
+  /** The smallest strength found that changes the prediction; null: censored (none within the family's range). */
+  strength: number | null;
+  /** The largest strength seen to keep the prediction, below the found one. */
+  below: number;
+  /** The changed prediction at `strength`. */
+  prediction: number | null;
+  /** The family's direction that gave the margin (rotation: 0 counter-clockwise, 1 clockwise; translation: one of eight). */
+  direction: number | null;
+  /** Predictions at the benchmark's five severities, mildest first; null for the spatial families. */
+  severityPredictions: number[] | null;
+}
+
+/** What a run's perturbation families say (service/run-families), one entry per family measured. */
+export interface FamilyAnalysis {
+  family: MarginFamilyName;
+  title: string;
+  /** The unit of the family's own parameter: "sigma", "JPEG quality", "degrees"... */
+  parameter: string;
+  samples: number;
+  found: number;
+  /** No strength within the family's range changed the prediction. */
+  censored: number;
+  /** Median margin over every sample (censored ones above every found one), on the strength scale and the parameter; null when over half are censored. */
+  medianStrength: number | null;
+  medianParameter: number | null;
+  /** Kendall tau-b of the logit margin with the family margin (censored tied above every found one); null when either is constant. */
+  kendallTau: number | null;
+  /** The logit margin as a detector of "changed by the family at or below its threshold". */
+  detection: {
+    threshold: number;
+    thresholdParameter: number;
+    /** Why this threshold: the middle severity, or the usual augmentation range. */
+    rule: string;
+    positives: number;
+    negatives: number;
+    auroc: number | null;
+    fprAt95Tpr: number | null;
+  };
+  /** Accuracy under the corruption at the benchmark's five severities; null for the spatial families. */
+  severities: { severity: number; parameter: number; accuracy: number }[] | null;
+  /** Robust accuracy against strength: correct and not changed at or below it. */
+  curve: { strength: number; parameter: number; robustAccuracy: number }[];
+}
+
+export interface RunFamilies {
+  cleanAccuracy: number;
+  /** Which benchmark's severities the image size is compared with. */
+  severityTable: 'CIFAR-10-C' | 'ImageNet-C';
+  families: FamilyAnalysis[];
+  /** Mean accuracy over the corruptions and their five severities; null without corruptions. */
+  meanCorruptionAccuracy: number | null;
+}
+
 export interface RunConfig {
   modelId: string;
   datasetId: string;
@@ -277,6 +360,8 @@ export interface RunConfig {
   device: Device;
   /** Null: forward margins only. */
   attack: AttackSettings | null;
+  /** Null or absent: no perturbation families. */
+  perturbations?: PerturbationSettings | null;
   /** The job's memory budget in GB (10^9 bytes); null or absent: a safe share of the free memory when the job starts. */
   memoryGb?: number | null;
 }
@@ -852,6 +937,14 @@ const runConfig = z
     batchSize: z.number().int().min(1, 'batch size must be at least 1').max(4096, 'batch size is at most 4096'),
     device: z.enum(['auto', 'cuda', 'webgpu', 'cpu']),
     attack: attackSettings.nullable().default(null),
+    perturbations: z
+      .object({
+        families: z.array(z.enum(marginFamilyNames)).min(1, 'choose at least one perturbation family').max(marginFamilyNames.length),
+        seed: z.number().int().nonnegative().max(2 ** 32 - 1),
+      })
+      .strict()
+      .nullable()
+      .optional(),
     memoryGb: z.number().positive('the memory budget must be positive').max(65536).nullable().optional(),
   })
   .strict();
@@ -973,6 +1066,8 @@ export const calls = {
   ),
   /** The run's evaluation-reliability checks, pass / review, from its rows, its model and what the worker recorded. */
   'run.reliability': call<ReliabilityCheck[]>()(z.object({ id }).strict()),
+  /** Null for a run without perturbation families. */
+  'run.families': call<RunFamilies | null>()(z.object({ id }).strict()),
 };
 
 export type CallName = keyof typeof calls;

@@ -9,6 +9,7 @@ import { appVersion, defaultUserDataDir, samplesDir } from '../paths.js';
 import type { Host } from '../service/host.js';
 import { BrinkService } from '../service/service.js';
 import { progressBar } from './progress-bar.js';
+import type { FamilyChoice } from './family-options.js';
 
 /** The CLI has no dialogs and takes paths from its arguments. */
 function cliHost(): Host {
@@ -47,17 +48,18 @@ export interface AuditOptions {
   memory?: number;
   /** Start even when an epsilon looks implausible for the norm. */
   force?: boolean;
+  family?: FamilyChoice;
   json?: boolean;
 }
 
 function attackSettings(opts: AuditOptions): AttackSettings | null {
-  if (!opts.attack) {
+  if (!opts.attack && !opts.family?.norms.length) {
     const stray = (['norm', 'eps', 'iters', 'restarts', 'targeted', 'untargeted'] as const).filter((k) => opts[k] !== undefined);
     if (stray.length) throw new UserError(`--${stray[0]} needs --attack`);
     return null;
   }
   return {
-    attacks: opts.attack,
+    attacks: opts.attack ?? ['fab'],
     norm: opts.norm ?? 'linf',
     epsilons: opts.eps ?? [],
     iterations: opts.iters ?? null,
@@ -131,25 +133,37 @@ export async function audit(file: string, opts: AuditOptions): Promise<void> {
   if (opts.limit !== undefined && opts.random !== undefined) throw new UserError('give --limit or --random, not both');
   const subset: Subset =
     opts.random !== undefined ? { mode: 'random', count: opts.random, seed: opts.seed ?? 0 } : opts.limit !== undefined ? { mode: 'first', count: opts.limit } : { mode: 'all' };
-  const config: RunConfig = {
+  if (opts.family?.norms.length && opts.norm) throw new UserError('give the norm once: --norm or an l_p family in --family');
+  const attack = attackSettings(opts);
+  const perturbations = opts.family?.perturbations.length ? { families: opts.family.perturbations, seed: opts.seed ?? 0 } : null;
+  const base: RunConfig = {
     modelId: opts.model,
     datasetId: opts.dataset,
     subset,
     batchSize: opts.batch ?? 128,
     device: opts.device ?? 'auto',
-    attack: attackSettings(opts),
+    attack,
+    perturbations,
     memoryGb: opts.memory ?? null,
   };
+  // One run per l_p family (a run has one norm); the other families ride with the first.
+  const norms = opts.family?.norms ?? [];
+  const configs: RunConfig[] = norms.length ? norms.map((norm, i) => ({ ...base, attack: { ...attack!, norm }, perturbations: i === 0 ? perturbations : null })) : [base];
   if (opts.untargeted && opts.targeted !== undefined) throw new UserError('give --targeted or --untargeted, not both');
   await withService(file, async (service) => {
-    await reviewConfig(service, config, opts.force ?? false);
-    const started = (await service.call('run.start', { ...config, force: opts.force })) as RunSummary;
-    const run = await runToEnd(service, started.id, () => {
-      if (!opts.json) process.stderr.write(`run ${started.id}: ${started.sampleCount} samples of ${started.datasetName} through ${started.modelName}\n`);
-    });
-    if (opts.json) process.stdout.write(`${JSON.stringify({ run: run.id })}\n`);
-    outcome(run, file);
-    if (!opts.json) process.stdout.write(`${describeRun(await service.call('run.get', { id: run.id }), await service.invoke('run.reliability', { id: run.id }))}\n`);
+    const runs: string[] = [];
+    for (const config of configs) {
+      await reviewConfig(service, config, opts.force ?? false);
+      const started = (await service.call('run.start', { ...config, force: opts.force })) as RunSummary;
+      const run = await runToEnd(service, started.id, () => {
+        if (!opts.json) process.stderr.write(`run ${started.id}: ${started.sampleCount} samples of ${started.datasetName} through ${started.modelName}\n`);
+      });
+      runs.push(run.id);
+      if (opts.json && configs.length === 1) process.stdout.write(`${JSON.stringify({ run: run.id })}\n`);
+      outcome(run, file);
+      if (!opts.json) process.stdout.write(`${describeRun(await service.call('run.get', { id: run.id }), await service.invoke('run.reliability', { id: run.id }))}\n`);
+    }
+    if (opts.json && configs.length > 1) process.stdout.write(`${JSON.stringify({ runs })}\n`);
   });
 }
 

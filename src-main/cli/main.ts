@@ -26,6 +26,7 @@ import { preprocessing, type PreprocessingOptions } from './preprocessing.js';
 import { reading, type ReadingCommandOptions } from './reading.js';
 import { describeDataset, describeModel } from './format.js';
 import { fitFromOptions, fitMode, fitSize, type FitOptions } from './fit-options.js';
+import { familyList } from './family-options.js';
 
 interface Output {
   json: boolean;
@@ -245,6 +246,11 @@ export function buildProgram(): Command {
     .option('--targeted <k>', 'FAB targeted over the top-k classes; APGD-T target count', positiveInt)
     .option('--untargeted', 'FAB untargeted even with more than 10 classes (default there: targeted over the top 9, as AutoAttack)')
     .option('--memory <gb>', "the job's memory budget in GB (default: a safe share of the free memory)", positiveNumber)
+    .option(
+      '--family <list>',
+      'perturbation families, comma-separated: linf, l2, l1 (the attacks at that norm, one run each; default attack fab), corruptions, spatial, or single ones (gaussian-noise, jpeg, rotation, ...)',
+      familyList,
+    )
     .option('--force', 'start even when an epsilon is implausible for the norm in [0,1] pixel units (8 for 8/255, say)')
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: AuditOptions) => audit(file, opts));

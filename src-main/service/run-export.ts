@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { marginAttacks, type RunExportFormat, type RunSummary, type SavedFile } from '../../src-preload/contract.js';
+import { marginAttacks, type MarginFamilyName, type RunExportFormat, type RunSummary, type SavedFile } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
 import { ProjectStore } from '../store/project-store.js';
 import type { Host } from './host.js';
@@ -53,6 +53,28 @@ export function exportFileName(run: Pick<RunSummary, 'id' | 'name' | 'modelName'
 }
 
 /**
+ * Per perturbation family, `margin_<family>` (the smallest strength found that changes the
+ * prediction, on the family's strength scale; empty when censored) and `found_<family>`.
+ */
+function familyCells(store: ProjectStore, runId: string, families: readonly MarginFamilyName[]) {
+  const stored = store.runs.familyMargins(runId);
+  const byPosition = new Map(families.map((f) => [f, new Map((stored.get(f) ?? []).map((r) => [r.position, r]))]));
+  const key = (f: MarginFamilyName) => f.replace(/-/g, '_');
+  return {
+    columns: families.flatMap((f) => [`margin_${key(f)}`, `found_${key(f)}`]),
+    of(position: number): Record<string, number | boolean | null> {
+      const out: Record<string, number | boolean | null> = {};
+      for (const f of families) {
+        const row = byPosition.get(f)!.get(position);
+        out[`margin_${key(f)}`] = row?.strength ?? null;
+        out[`found_${key(f)}`] = row ? row.strength !== null : null;
+      }
+      return out;
+    },
+  };
+}
+
+/**
  * Writes a run's per-sample results as CSV or JSON, streaming rows so that exports of large
  * runs never hold them all in memory.
  */
@@ -65,9 +87,10 @@ export async function exportRun(store: ProjectStore, runId: string, out: string,
   let count = 0;
   const number = (v: number | null) => (v === null ? '' : String(v));
   const attacks = detail.config.attack !== null && detail.config.attack !== undefined;
+  const families = familyCells(store, runId, detail.config.perturbations?.families ?? []);
   if (format === 'csv') {
     const classes = store.models.get(detail.modelId).classCount ?? 0;
-    const header = [...CSV_COLUMNS, ...(attacks ? ATTACK_COLUMNS : []), ...Array.from({ length: classes }, (_, c) => `logit_${c}`)];
+    const header = [...CSV_COLUMNS, ...(attacks ? ATTACK_COLUMNS : []), ...families.columns, ...Array.from({ length: classes }, (_, c) => `logit_${c}`)];
     await write(`${header.join(',')}\n`);
     for (const s of store.runs.allSamples(runId)) {
       const attackCells = attacks
@@ -82,7 +105,8 @@ export async function exportRun(store: ProjectStore, runId: string, out: string,
             number(s.featureDistanceL2),
           ]
         : [];
-      await write(`${[s.index, s.label, s.pred, s.correct, s.logitMargin, number(s.featureMarginLinf), number(s.featureMarginL2), ...attackCells, ...s.logits].join(',')}\n`);
+      const familyValues = Object.values(families.of(s.position)).map((v) => (v === null ? '' : String(v)));
+      await write(`${[s.index, s.label, s.pred, s.correct, s.logitMargin, number(s.featureMarginLinf), number(s.featureMarginL2), ...attackCells, ...familyValues, ...s.logits].join(',')}\n`);
       count++;
     }
   } else {
@@ -121,6 +145,7 @@ export async function exportRun(store: ProjectStore, runId: string, out: string,
               feature_distance_l2: s.featureDistanceL2,
             }
           : {}),
+        ...families.of(s.position),
         logits: Array.from(s.logits),
       };
       await write(`${count ? ',' : ''}\n${JSON.stringify(row)}`);

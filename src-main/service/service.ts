@@ -17,6 +17,7 @@ import { saveRunExport } from './run-export.js';
 import { RunSummaries } from './run-list.js';
 import { withRunBatch } from './run-batch.js';
 import { runDetail } from './run-results.js';
+import { runFamilies } from './run-families.js';
 import { runReliability } from './run-reliability.js';
 import { sampleExplorerItem } from './sample-explorer.js';
 import { surveyImageFolder } from '../engine/data/index.js';
@@ -243,6 +244,7 @@ export class BrinkService {
       'run.get': async ({ id }) => runDetail(this.requireProject(), id),
       'run.analysis': async ({ id, ...options }) => this.analyses.get(this.requireProject(), id, options),
       'run.reliability': async ({ id }) => runReliability(this.requireProject(), id),
+      'run.families': async ({ id }) => runFamilies(this.requireProject(), id),
       'run.samples': async ({ id, ...page }) => this.requireProject().runs.samples(id, page),
       'run.sample': async ({ id, position }) => sampleExplorerItem(this.requireProject(), id, position),
       'run.cancel': async ({ id }) => this.stopRun(id, 'cancelled'),

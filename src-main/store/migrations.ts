@@ -206,4 +206,21 @@ export const migrations: string[] = [
   ALTER TABLE datasets ADD COLUMN fit_json TEXT;
   UPDATE datasets SET fit_json = '{"mode":"strict"}' WHERE format = 'image-folder';
   `,
+  `
+  -- Issue 14: each sample's margin in each perturbation family the run measured (engine/perturb):
+  -- the smallest strength found that changes the prediction (null: censored, none within the
+  -- family's range), the largest seen to keep it, the changed prediction, the direction that gave
+  -- it, and the predictions at the benchmark's five severities (JSON array; null for spatial).
+  CREATE TABLE run_family_samples (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    family TEXT NOT NULL,
+    strength REAL,
+    below REAL NOT NULL,
+    prediction INTEGER,
+    direction INTEGER,
+    severity_predictions TEXT,
+    PRIMARY KEY (run_id, position, family)
+  ) STRICT;
+  `,
 ];

@@ -3,6 +3,8 @@ import type {
   AttackName,
   AttackNorm,
   Equidistance,
+  FamilyMargin,
+  MarginFamilyName,
   ProviderAttempt,
   RunConfig,
   RunDetail,
@@ -59,6 +61,8 @@ export interface SampleResult {
   outcomes?: AttackOutcome[];
   /** ||grad_x of the logit margin at x|| in the dual norm of the run's norm (attack runs; see migrations Part C). */
   marginGradientNorm?: number | null;
+  /** The sample's margin in each perturbation family the run measures. */
+  families?: FamilyMargin[];
 }
 
 /** What the worker checked once per run for the reliability checks (service/run-reliability). */
@@ -313,6 +317,9 @@ export class RunRepo {
     const outcome = this.db.prepare(
       'INSERT INTO run_attack_samples (run_id, position, attack, epsilon, found, linf, l2, l1, iterations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
+    const family = this.db.prepare(
+      'INSERT INTO run_family_samples (run_id, position, family, strength, below, prediction, direction, severity_predictions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     this.db.transaction(() => {
       for (const r of rows) {
         const best = r.best;
@@ -342,8 +349,33 @@ export class RunRepo {
         for (const o of r.outcomes ?? []) {
           outcome.run(id, r.position, o.attack, o.epsilon, o.found ? 1 : 0, o.linf, o.l2, o.l1, o.iterations);
         }
+        for (const f of r.families ?? []) {
+          family.run(id, r.position, f.family, f.strength, f.below, f.prediction, f.direction, f.severityPredictions ? JSON.stringify(f.severityPredictions) : null);
+        }
       }
     })();
+  }
+
+  /** Every stored family margin of the run, by family, each list in position order. */
+  familyMargins(id: string): Map<MarginFamilyName, (FamilyMargin & { position: number })[]> {
+    const rows = this.db
+      .prepare('SELECT position, family, strength, below, prediction, direction, severity_predictions FROM run_family_samples WHERE run_id = ? ORDER BY family, position')
+      .all(id) as { position: number; family: MarginFamilyName; strength: number | null; below: number; prediction: number | null; direction: number | null; severity_predictions: string | null }[];
+    const out = new Map<MarginFamilyName, (FamilyMargin & { position: number })[]>();
+    for (const r of rows) {
+      const list = out.get(r.family) ?? [];
+      list.push({
+        position: r.position,
+        family: r.family,
+        strength: r.strength,
+        below: r.below,
+        prediction: r.prediction,
+        direction: r.direction,
+        severityPredictions: r.severity_predictions ? (JSON.parse(r.severity_predictions) as number[]) : null,
+      });
+      out.set(r.family, list);
+    }
+    return out;
   }
 
   /** The stored adversarial example of one sample and its logits, or null when none was found. */

@@ -11,6 +11,7 @@ import type { ExternalDataFolder } from '../engine/runtime/external-data.js';
 import { probeMemory } from '../engine/runtime/gradient-session.js';
 import { BatchRunError, BatchRunner, createSession, fixedBatchSize, type Provider, type RuntimeSession } from '../engine/runtime/index.js';
 import type { BatchProgress } from '../jobs/protocol.js';
+import { batchFamilyMargins } from '../engine/perturb/batch-margins.js';
 import { subsetIndices } from '../jobs/subset.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { SampleResult } from '../store/run-repo.js';
@@ -224,12 +225,45 @@ async function forwardPass(
         if (margins) row.best = attacked.best[k];
       });
     }
+    if (config.perturbations) {
+      const batchIndex = Math.floor(positions[0] / config.batchSize);
+      const batches = Math.ceil(indices.length / config.batchSize);
+      const families = await batchFamilyMargins({
+        x,
+        n: positions.length,
+        shape: { channels: dataset.shape[0], height: dataset.shape[1], width: dataset.shape[2] },
+        predictions: Int32Array.from(rows, (r) => r.pred),
+        indices: batchIndices,
+        seed: config.perturbations.seed,
+        families: config.perturbations.families,
+        predict: (images) => predictClasses(images, forward, config.batchSize),
+        stage: (family, fraction) => ctx.progress(completed, indices.length, `${family}, batch ${batchIndex + 1} of ${batches}`, runtime.provider, { samples: positions.length, fraction }),
+        stopRequested: ctx.stopRequested,
+      });
+      if (!families) return 'stopped';
+      rows.forEach((row, k) => (row.families = families[k]));
+    }
     store.runs.insertBatch(runId, rows);
     completed += rows.length;
     ctx.progress(completed, indices.length, 'forward pass', runtime.provider);
   }
   ctx.log(`finished: ${completed} samples`);
   return 'done';
+}
+
+/** The predicted class of each image, through the forward session in chunks of the run's batch size. */
+async function predictClasses(images: Float32Array[], forward: (x: Float32Array, n: number) => Promise<ForwardOutputs>, batchSize: number): Promise<Int32Array> {
+  const out = new Int32Array(images.length);
+  const size = images[0]?.length ?? 0;
+  for (let start = 0; start < images.length; start += batchSize) {
+    const chunk = images.slice(start, start + batchSize);
+    const x = new Float32Array(chunk.length * size);
+    chunk.forEach((image, k) => x.set(image, k * size));
+    const { logits } = await forward(x, chunk.length);
+    const classes = logits.length / chunk.length;
+    for (let k = 0; k < chunk.length; k++) out[start + k] = argmax(logits, k * classes, classes);
+  }
+  return out;
 }
 
 function equidistance(head: LinearHead): Equidistance {
