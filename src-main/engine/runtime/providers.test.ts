@@ -28,6 +28,22 @@ describe('sessionOptions', () => {
 });
 
 describe('createSession', () => {
+  it('builds the model for each provider it tries, only when that provider is about to open it', async () => {
+    const built: string[] = [];
+    const { session, provider, attempts } = await createSession(
+      (p) => {
+        built.push(p);
+        return classifierBytes();
+      },
+      { device: 'auto' },
+    );
+    // Providers passed over before opening (no CUDA library, no WebGPU adapter) never build.
+    expect(built).toEqual([...new Set(built)]);
+    expect(built.at(-1)).toBe(provider);
+    expect(built.every((p) => attempts.some((a) => a.provider === p))).toBe(true);
+    await session.release();
+  });
+
   it('auto tries cuda, webgpu, cpu in order and records a one-line reason for each failure', async () => {
     const { session, provider, attempts } = await createSession(classifierBytes(), { device: 'auto' });
     expect(attempts.map((a) => a.provider)).toEqual(AUTO_ORDER.slice(0, attempts.length));
