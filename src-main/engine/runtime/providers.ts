@@ -2,7 +2,7 @@
 // and records why each one it passed over failed; an explicit device never falls back.
 import ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
-import { cudaLibraryProblem, missingCudaLibrary, readableReason } from './reasons.js';
+import { cudaLibraryProblem, cudaRuntimeMessage, missingCudaLibrary, readableReason } from './reasons.js';
 import { probeWebgpu, WEBGPU_PROBE_TIMEOUT_MS } from './webgpu-probe.js';
 
 export type Device = 'auto' | 'cuda' | 'webgpu' | 'cpu';
@@ -109,7 +109,7 @@ export function sessionOptions(provider: Provider, options: Pick<CreateSessionOp
 function explainFailure(provider: Provider, error: unknown): string {
   const reason = readableReason(error);
   if (provider === 'cuda' && /failed to load shared library/i.test(reason)) return cudaLibraryProblem() ?? reason;
-  return reason;
+  return provider === 'cuda' ? cudaRuntimeMessage(reason) : reason;
 }
 
 /**
