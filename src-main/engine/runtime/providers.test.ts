@@ -80,7 +80,7 @@ describe('createSession', () => {
     const error = await createSession(classifierBytes(), { device: 'cuda' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RuntimeProviderError);
     const { message, device, attempts } = error as RuntimeProviderError;
-    expect(message).toMatch(/^cannot run on cuda: libonnxruntime_providers_\w+\.so is missing: onnxruntime-node was installed without/);
+    expect(message).toMatch(/^cannot run on cuda: libonnxruntime_providers_\w+\.so is missing: onnxruntime-node [\d.]+ was installed without its CUDA provider/);
     expect(message).not.toContain('\n');
     expect(device).toBe('cuda');
     expect(attempts).toHaveLength(1);
