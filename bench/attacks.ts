@@ -44,7 +44,7 @@ import type { DifferentiableModel, ModelTimings } from '../src-main/engine/attac
 import { perturbationNorms } from '../src-main/engine/attacks/norms.js';
 import type { AttackResult, Batch } from '../src-main/engine/attacks/types.js';
 import { verifyAdversarials } from '../src-main/engine/attacks/verify.js';
-import { loadAverage, median, table, wholeNumber } from './common.js';
+import { loadAverage, median, providerLine, table, wholeNumber } from './common.js';
 import { CLASSES, loadSampleCnn, ROBUST_CNN } from './sample-cnn.js';
 import { runTorchFab, torchUnavailable, type TorchFabRun, type TorchJacobian } from './torch-fab.js';
 
@@ -390,7 +390,7 @@ async function main(): Promise<void> {
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}; Node ${process.versions.node}; onnxruntime-node ${ort.env.versions.node}; load average before: ${loadAverage()}`);
   const t0 = performance.now();
   const { model, x, classes, correct } = await loadSampleCnn(opts.samples, { batchSize: opts.batch, threads: opts.threads });
-  console.log(`gradient and forward sessions built in ${(performance.now() - t0).toFixed(0)} ms (provider ${model.provider})`);
+  console.log(`gradient and forward sessions built in ${(performance.now() - t0).toFixed(0)} ms; ${providerLine(model.provider)}`);
   try {
     console.log(`${opts.samples} samples, ${correct} predicted as labelled (${((100 * correct) / opts.samples).toFixed(1)}%)`);
     // Warm-up outside the timing: onnxruntime's first run of a shape allocates its arena, and

@@ -20,6 +20,11 @@ export function table(header: string[], rows: string[][], options: { nameColumn?
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
+/** The header line saying where a benchmark's sessions ran: figures from different providers do not compare. */
+export function providerLine(provider: string): string {
+  return `execution provider: ${provider}`;
+}
+
 /** The load average, printed beside every figure: the machines these run on are shared. */
 export function loadAverage(): string {
   return loadavg()

@@ -37,7 +37,7 @@ import type { DifferentiableModel } from '../src-main/engine/attacks/model.js';
 import { perturbationNorms } from '../src-main/engine/attacks/norms.js';
 import type { Batch } from '../src-main/engine/attacks/types.js';
 import { verifyAdversarials } from '../src-main/engine/attacks/verify.js';
-import { loadAverage, median, table, wholeNumber } from './common.js';
+import { loadAverage, median, providerLine, table, wholeNumber } from './common.js';
 import { loadSampleCnn, ROBUST_CNN } from './sample-cnn.js';
 import { runTorchFab, torchUnavailable } from './torch-fab.js';
 
@@ -220,6 +220,7 @@ async function main(): Promise<void> {
   const opts = options(process.argv.slice(2));
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}; Node ${process.versions.node}; onnxruntime-node ${ort.env.versions.node}; load average before: ${loadAverage()}`);
   const { model, x, classes, correct } = await loadSampleCnn(opts.samples, { batchSize: Math.min(opts.samples, 128), threads: opts.threads });
+  console.log(providerLine(model.provider));
   try {
     console.log(`${opts.samples} samples, ${correct} predicted as labelled; ${opts.threads} intra-op thread(s)`);
     const batch: Batch = { x, n: opts.samples, classes };

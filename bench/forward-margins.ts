@@ -33,7 +33,7 @@ import { readModel, writeModel } from '../src-main/engine/onnx/codec.js';
 import { detectLinearHead, foldPreprocessing } from '../src-main/engine/onnx/surgery.js';
 import { BatchRunner, createSession, encodeNpy } from '../src-main/engine/runtime/index.js';
 import type { SampleResult } from '../src-main/store/run-repo.js';
-import { loadAverage, median, table, timed, wholeNumber, type Timing } from './common.js';
+import { loadAverage, median, providerLine, table, timed, wholeNumber, type Timing } from './common.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const samples = join(root, 'resources', 'samples');
@@ -96,6 +96,7 @@ async function benchBrink(modelPath: string, dataset: DatasetSamples, threads: n
   if (!detection.head) throw new Error(`${basename(modelPath)}: no linear head (${detection.reason})`);
   const head = detection.head;
   const runtime = await createSession(writeModel(graph), { device: 'cpu', intraOpThreads: threads });
+  console.log(`${basename(modelPath)}: ${providerLine(runtime.provider)}`);
   const runner = new BatchRunner(runtime.session, { batchSize: opts.batch });
   const input = runtime.session.inputNames[0];
   const output = runtime.session.outputNames[0];

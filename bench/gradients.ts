@@ -46,7 +46,7 @@ import { topologicalOrder, type OnnxModel } from '../src-main/engine/onnx/graph.
 import { mergeShapes, probeShapes, staticShapes, type ModelRunner } from '../src-main/engine/onnx/shapes.js';
 import { BatchRunner, createSession, decodeNpyFloat32, type FloatArray } from '../src-main/engine/runtime/index.js';
 import { mulberry32 } from '../src-main/engine/random.js';
-import { loadAverage, median, table, timed, wholeNumber, type Timing } from './common.js';
+import { loadAverage, median, providerLine, table, timed, wholeNumber, type Timing } from './common.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const GOLDEN = join(root, 'src-main', 'engine', 'autodiff', 'goldens', 'resnet');
@@ -157,18 +157,21 @@ interface Brink {
   forward: BatchRunner;
   gradient: BatchRunner;
   names: GradientModel;
+  /** The provider both sessions ran on. */
+  provider: string;
   release(): Promise<void>;
 }
 
 async function brinkSessions(model: OnnxModel, built: GradientModel, threads: number, batch: number): Promise<Brink> {
-  const forward = new BatchRunner((await createSession(writeModel(model), { device: 'cpu', intraOpThreads: threads })).session, { batchSize: batch });
-  const gradient = new BatchRunner((await createSession(writeModel(built.model), { device: 'cpu', intraOpThreads: threads })).session, {
-    batchSize: batch,
-  });
+  const forwardRuntime = await createSession(writeModel(model), { device: 'cpu', intraOpThreads: threads });
+  const gradientRuntime = await createSession(writeModel(built.model), { device: 'cpu', intraOpThreads: threads });
+  const forward = new BatchRunner(forwardRuntime.session, { batchSize: batch });
+  const gradient = new BatchRunner(gradientRuntime.session, { batchSize: batch });
   return {
     forward,
     gradient,
     names: built,
+    provider: [...new Set([forwardRuntime.provider, gradientRuntime.provider])].join(' and '),
     release: async () => {
       await forward.release();
       await gradient.release();
@@ -416,6 +419,7 @@ async function main(): Promise<void> {
   const data = benchBatch(opts.batch, sampleShape, classes);
   const sessions = new Map<number, Brink>();
   for (const threads of opts.threads) sessions.set(threads, await brinkSessions(model, built, threads, opts.batch));
+  console.log(providerLine([...new Set([...sessions.values()].map((s) => s.provider))].join(', ')));
   const check = await checkGolden(sessions.get(opts.threads[0])!.gradient.session, built);
   const ok = check.relativeError <= TOLERANCE;
   console.log(

@@ -29,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { encodeNpy } from '../src-main/engine/runtime/index.js';
 import type { RunPlan } from '../src-preload/contract.js';
-import { loadAverage, median, table, wholeNumber } from './common.js';
+import { loadAverage, median, providerLine, table, wholeNumber } from './common.js';
 import { PYTHON, torchUnavailable } from './torch-fab.js';
 import { torchEnv } from './torch-env.js';
 
@@ -81,7 +81,7 @@ interface ExportedSample {
 }
 
 interface Exported {
-  run: { activeMs: number; status: string; doneCount: number; plan: RunPlan | null };
+  run: { activeMs: number; status: string; doneCount: number; plan: RunPlan | null; provider: string | null };
   samples: ExportedSample[];
 }
 
@@ -187,6 +187,7 @@ async function audit(env: NodeJS.ProcessEnv, dir: string, project: string, ids: 
   const exported = JSON.parse(readFileSync(out, 'utf8')) as Exported;
   if (exported.run.status !== 'done' || exported.run.doneCount !== opts.images) throw new Error(`run ${run} ended ${exported.run.status} at ${exported.run.doneCount}/${opts.images}`);
   if (!exported.run.plan) throw new Error(`run ${run} recorded no memory plan`);
+  console.log(`run ${run}: ${providerLine(exported.run.provider ?? 'not recorded')}`);
   return { wallSeconds, activeSeconds: exported.run.activeMs / 1000, workerPeakKiB: peakKiB, plan: exported.run.plan, samples: exported.samples };
 }
 

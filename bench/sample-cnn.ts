@@ -10,7 +10,9 @@ import { argmax } from '../src-main/engine/attacks/logit-rows.js';
 import { onnxDifferentiableModel } from '../src-main/engine/attacks/model.js';
 import { readDataset } from '../src-main/engine/data/index.js';
 import { readModel } from '../src-main/engine/onnx/codec.js';
+import type { OnnxModel } from '../src-main/engine/onnx/graph.js';
 import { foldPreprocessing } from '../src-main/engine/onnx/surgery.js';
+import type { Device } from '../src-main/engine/runtime/providers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const ROBUST_CNN = join(root, 'resources', 'samples', 'fmnist-cnn-robust.onnx');
@@ -21,6 +23,8 @@ export const CLASSES = 10;
 
 export interface SampleCnn {
   model: Awaited<ReturnType<typeof onnxDifferentiableModel>>;
+  /** The graph the model's sessions were built from (normalisation folded in). */
+  graph: OnnxModel;
   /** [samples, 1, 28, 28] in [0, 1]. */
   x: Float32Array;
   /** The model's predictions: the classes the attacks move the samples away from. */
@@ -29,14 +33,14 @@ export interface SampleCnn {
   correct: number;
 }
 
-/** Loads `samples` images and builds the model's sessions on the CPU (runner batch `batchSize`). */
-export async function loadSampleCnn(samples: number, options: { batchSize: number; threads: number }): Promise<SampleCnn> {
+/** Loads `samples` images and builds the model's sessions on the device (the CPU by default; runner batch `batchSize`). */
+export async function loadSampleCnn(samples: number, options: { batchSize: number; threads: number; device?: Device }): Promise<SampleCnn> {
   const graph = foldPreprocessing(readModel(readFileSync(ROBUST_CNN), 'fmnist-cnn-robust.onnx'), PREPROCESSING);
   const dataset = await readDataset(IMAGES, { limit: samples });
   if (dataset.count < samples) throw new Error(`--samples ${samples}: the sample file holds ${dataset.count} images`);
   const x = Float32Array.from(dataset.data, (v) => v / 255);
-  const model = await onnxDifferentiableModel(graph, { sampleShape: dataset.shape, classes: CLASSES, device: 'cpu', batchSize: options.batchSize, intraOpThreads: options.threads });
+  const model = await onnxDifferentiableModel(graph, { sampleShape: dataset.shape, classes: CLASSES, device: options.device ?? 'cpu', batchSize: options.batchSize, intraOpThreads: options.threads });
   const logits = await model.logits(x, samples);
   const classes = Int32Array.from({ length: samples }, (_, i) => argmax(logits.subarray(i * CLASSES, (i + 1) * CLASSES)));
-  return { model, x, classes, correct: classes.filter((c, i) => c === dataset.labels[i]).length };
+  return { model, graph, x, classes, correct: classes.filter((c, i) => c === dataset.labels[i]).length };
 }

@@ -420,6 +420,8 @@ export interface ProviderAttempt {
   provider: string;
   ok: boolean;
   reason?: string;
+  /** The CUDA attempt that ran: whether TF32 math was allowed (BRINK_ALLOW_TF32=1), off otherwise; absent for older runs and other providers. */
+  tf32?: boolean;
 }
 
 export interface RunSummary {

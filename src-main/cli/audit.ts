@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { providerNote } from '../../src-preload/provider-note.js';
 import type { AttackName, AttackNorm, AttackSettings, Device, ReliabilityCheck, RunConfig, RunSummary, Subset } from '../../src-preload/contract.js';
 import { formatEpsilon } from '../../src-preload/epsilon.js';
 import { planText } from '../../src-preload/run-plan.js';
@@ -182,6 +183,8 @@ export function describeRun(detail: unknown, reliability?: ReliabilityCheck[]): 
   const run = detail as import('../../src-preload/contract.js').RunDetail;
   const title = `${run.name ? `"${run.name}"  ` : ''}${run.modelName} on ${run.datasetName}`;
   const lines = [`${run.id}  ${run.status}  ${title}  ${run.doneCount}/${run.sampleCount} samples  ${run.provider ?? ''}`.trimEnd()];
+  const gpuNote = providerNote(run.provider, run.providerAttempts);
+  if (gpuNote) lines.push(`  ${gpuNote}`);
   if (run.notes) lines.push(`  notes: ${run.notes.replace(/\s+/g, ' ')}`);
   if (run.preprocessing) {
     const p = run.preprocessing;

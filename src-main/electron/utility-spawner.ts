@@ -1,10 +1,11 @@
 import { utilityProcess } from 'electron';
+import { jobEnvironment } from '../jobs/job-environment.js';
 import type { FromWorker, Spawner, ToWorker } from '../jobs/protocol.js';
 
 /** Job processes in the app: Electron's utilityProcess, so a native crash in a job never takes the window down. */
 export function utilitySpawner(entry: string): Spawner {
   return () => {
-    const child = utilityProcess.fork(entry, [], { serviceName: 'Brink audit job', stdio: 'inherit' });
+    const child = utilityProcess.fork(entry, [], { serviceName: 'Brink audit job', stdio: 'inherit', env: jobEnvironment(process.env, process.platform) });
     let exited = false;
     child.once('exit', () => (exited = true));
     return {

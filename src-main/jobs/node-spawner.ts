@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { jobEnvironment } from './job-environment.js';
 import type { FromWorker, Spawner, ToWorker } from './protocol.js';
 
 /**
@@ -13,6 +14,7 @@ export function nodeSpawner(entry = defaultEntry()): Spawner {
       execArgv: entry.endsWith('.ts') ? ['--import', 'tsx'] : [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
+      env: jobEnvironment(process.env, process.platform),
     });
     return {
       send: (message: ToWorker) => {

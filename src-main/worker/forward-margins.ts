@@ -10,6 +10,7 @@ import type { OnnxModel } from '../engine/onnx/graph.js';
 import type { ExternalDataFolder } from '../engine/runtime/external-data.js';
 import { probeMemory } from '../engine/runtime/gradient-session.js';
 import { BatchRunError, BatchRunner, createSession, fixedBatchSize, type Provider, type RuntimeSession } from '../engine/runtime/index.js';
+import { tf32Allowed } from '../jobs/job-environment.js';
 import type { BatchProgress } from '../jobs/protocol.js';
 import { batchFamilyMargins } from '../engine/perturb/batch-margins.js';
 import { subsetIndices } from '../jobs/subset.js';
@@ -138,9 +139,12 @@ async function forwardPass(
   const { store, runId } = ctx;
   const config = store.runs.config(runId);
   const dataset = store.datasets.get(config.datasetId);
-  store.runs.setProvider(runId, runtime.provider, runtime.attempts as ProviderAttempt[]);
-  for (const attempt of runtime.attempts) {
-    ctx.log(attempt.ok ? `running on ${attempt.provider}` : `${attempt.provider} not used: ${attempt.reason}`);
+  // TF32 is decided by this process's environment (jobs/job-environment), so it is recorded with the CUDA attempt that ran.
+  const attempts: ProviderAttempt[] = runtime.attempts.map((a) => (a.ok && a.provider === 'cuda' ? { ...a, tf32: tf32Allowed(process.env) } : a));
+  store.runs.setProvider(runId, runtime.provider, attempts);
+  for (const attempt of attempts) {
+    const tf32 = attempt.tf32 === undefined ? '' : attempt.tf32 ? ' (TF32 allowed: BRINK_ALLOW_TF32=1)' : ' (TF32 off)';
+    ctx.log(attempt.ok ? `running on ${attempt.provider}${tf32}` : `${attempt.provider} not used: ${attempt.reason}`);
   }
   // A model that fixes its batch size runs at that size, whatever the run's batches are.
   const runner = new BatchRunner(runtime.session, { batchSize: fixedBatchSize(runtime.session) ?? config.batchSize });

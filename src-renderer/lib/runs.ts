@@ -72,7 +72,7 @@ export function describeSubset(subset: Subset): string {
 export const deviceChoices: { value: Device; label: string }[] = [
   { value: 'auto', label: 'Auto (CUDA, then WebGPU, then CPU)' },
   { value: 'cpu', label: 'CPU' },
-  { value: 'cuda', label: 'CUDA (NVIDIA; needs CUDA 12 and cuDNN 9)' },
+  { value: 'cuda', label: 'CUDA (NVIDIA; needs CUDA 13, cuDNN 9, driver r580+)' },
   { value: 'webgpu', label: 'WebGPU (Vulkan, Metal or D3D12)' },
 ];
 

@@ -20,11 +20,12 @@ import {
 } from '../onnx/graph.js';
 import type { ShapeMap } from '../onnx/shapes.js';
 import { detectLinearHead } from '../onnx/surgery.js';
-import { GradBuilder, GradientError, type BatchAxis } from './builder.js';
+import { GradBuilder, GradientError, type BatchAxis, type GradientTarget } from './builder.js';
 import { RULES } from './rules/index.js';
 import { noGradient, type GradRule } from './rules/rule.js';
 
 export { GradientError };
+export type { GradientTarget };
 
 export interface GradientOptions {
   /** Shapes of the forward values: staticShapes merged with probeShapes (batch >= 2). */
@@ -41,6 +42,8 @@ export interface GradientOptions {
    * each forward value keeps its samples (batchedValues).
    */
   rowsPerSample?: { rows: number; batched: ReadonlyMap<string, BatchAxis> };
+  /** The execution provider that runs the graph (GradientTarget); 'cpu' by default. */
+  target?: GradientTarget;
 }
 
 export interface GradientModel {
@@ -154,7 +157,7 @@ export function buildGradientModel(model: OnnxModel, options: GradientOptions): 
   const mode = perRow ? { rows: perRow.rows, batched: new Map([...perRow.batched, [input, { axis: 0, per: 1 }]]) } : null;
   const logitsAxis = mode?.batched.get(logits);
   if (mode && (logitsAxis?.axis !== 0 || logitsAxis.per !== 1)) throw new GradientError(`shared forward passes need logits with one row per sample ('${logits}' has none)`);
-  const g = new GradBuilder(graph, opset, options.shapes, active, xInfo.elemType, taken, mode);
+  const g = new GradBuilder(graph, opset, options.shapes, active, xInfo.elemType, taken, mode, options.target);
   const cotangent = freshName(taken, 'brink_cotangent');
   const fixed = (name: string) => {
     const dims = g.shape(name).slice(1);

@@ -12,6 +12,14 @@ export class GradientError extends Error {
   override name = 'GradientError';
 }
 
+/**
+ * The execution provider the gradient graph is built for: a few backward forms are fastest on
+ * onnxruntime's CPU kernels but have no kernel on a GPU provider (MaxUnpool on CUDA and WebGPU),
+ * or fail there at run time (MaxPool's Indices output on WebGPU), so rules choose per provider.
+ */
+export type GradientTarget = 'cpu' | 'cuda' | 'webgpu';
+export const GRADIENT_TARGETS: readonly GradientTarget[] = ['cpu', 'cuda', 'webgpu'];
+
 /** Where a forward value keeps its samples: `axis` holds `per` entries per sample (1, or the tokens of a [batch * tokens, ...] layout). */
 export interface BatchAxis {
   axis: number;
@@ -49,6 +57,8 @@ export class GradBuilder {
     readonly floatType: number,
     private readonly taken: Set<string>,
     private readonly rowsPerSample: RowsPerSample | null = null,
+    /** The provider that will run the graph: rules emit only ops it has kernels for. */
+    readonly target: GradientTarget = 'cpu',
   ) {}
 
   /** Whether a value depends on the input differentiably (only those receive gradients). */

@@ -9,7 +9,7 @@ import { opsetVersion, type OnnxModel } from '../onnx/graph.js';
 import type { pb } from '../onnx/proto.js';
 import { mergeShapes, probeShapes, staticShapes, type ShapeMap } from '../onnx/shapes.js';
 import { mulberry32 } from '../random.js';
-import type { BatchAxis } from './builder.js';
+import type { BatchAxis, GradientTarget } from './builder.js';
 import { batchedValues, buildGradientModel, GradientError, type GradientModel } from './backward.js';
 
 const seedOf = (s: string) => [...s].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0, 2166136261);
@@ -108,6 +108,8 @@ export interface GradCheckOptions {
   x?: Float32Array;
   eps?: number;
   seed?: string;
+  /** The execution provider the gradient graph is built for (run here on CPU all the same). */
+  target?: GradientTarget;
 }
 
 /**
@@ -120,7 +122,7 @@ export async function gradCheck(proto: pb.IModelProto, shape: number[], options:
   const count = shape.reduce((a, b) => a * b, 1);
   const x = options.x ?? spread(count, options.seed ?? 'x');
   const feeds = { [input]: new ort.Tensor('float32', x, shape) };
-  const built = buildGradientModel(model, { shapes: await shapesFor(model, feeds), features: null });
+  const built = buildGradientModel(model, { shapes: await shapesFor(model, feeds), features: null, target: options.target });
 
   const forward = await session(encode(proto));
   const backward = await session(writeModel(built.model));
@@ -133,7 +135,7 @@ export async function gradCheck(proto: pb.IModelProto, shape: number[], options:
     if (logits.some((value, i) => Math.abs(value - (y.data as Float32Array)[i]) > 1e-5 * (1 + Math.abs(value)))) {
       throw new Error('the gradient model changed the forward output');
     }
-    await checkSharedForward(model, built, x, shape, feeds, y.dims);
+    await checkSharedForward(model, built, x, shape, feeds, y.dims, options.target);
     const eps = options.eps ?? 1e-3;
     const f = async (data: Float32Array) => {
       const out = (await forward.run({ [input]: new ort.Tensor('float32', data, shape) }))[model.graph.outputs[0].name].data as Float32Array;
@@ -166,7 +168,15 @@ const SHARED_ROWS = 3;
  * Jacobian mode against the plain gradient model: SHARED_ROWS cotangents per sample through one
  * forward pass must give, row by row, what the plain model gives for each cotangent alone.
  */
-async function checkSharedForward(model: OnnxModel, plain: GradientModel, x: Float32Array, shape: number[], feeds: Record<string, ort.Tensor>, logitsDims: readonly number[]): Promise<void> {
+async function checkSharedForward(
+  model: OnnxModel,
+  plain: GradientModel,
+  x: Float32Array,
+  shape: number[],
+  feeds: Record<string, ort.Tensor>,
+  logitsDims: readonly number[],
+  target: GradientTarget | undefined,
+): Promise<void> {
   const input = model.graph.inputs[0].name;
   // Below opset 13 the mode is refused; a fixed batch cannot be probed at a second size.
   if ((opsetVersion(model) ?? 1) < 13 || typeof model.graph.inputs[0].shape?.[0] === 'number') return;
@@ -175,7 +185,7 @@ async function checkSharedForward(model: OnnxModel, plain: GradientModel, x: Flo
   let shared: GradientModel;
   try {
     const batched = await batchedFor(model, feeds, { [input]: new ort.Tensor('float32', spread(larger.reduce((a, b) => a * b, 1), 'batch'), larger) });
-    shared = buildGradientModel(model, { shapes, features: null, rowsPerSample: { rows: SHARED_ROWS, batched } });
+    shared = buildGradientModel(model, { shapes, features: null, rowsPerSample: { rows: SHARED_ROWS, batched }, target });
   } catch (e) {
     // Models that bake the batch size into a shape, or whose outputs do not keep samples on the
     // first axis (an op test with x as a weight matrix), have no per-sample rows to share.

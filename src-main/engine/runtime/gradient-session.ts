@@ -7,7 +7,7 @@ import { attachExternalData, hasExternalData } from '../onnx/external.js';
 import { feedInputs, type OnnxModel } from '../onnx/graph.js';
 import { mergeShapes, probeShapes, staticShapes, type ModelRunner, type ShapeMap } from '../onnx/shapes.js';
 import type { ExternalDataFolder } from './external-data.js';
-import { createSession, externalDataOptions, type Device, type RuntimeSession } from './providers.js';
+import { createSession, externalDataOptions, RuntimeProviderError, type Device, type Provider, type RuntimeSession } from './providers.js';
 
 export interface GradientSession extends RuntimeSession {
   names: Omit<GradientModel, 'model'>;
@@ -64,9 +64,27 @@ export async function createGradientSession(
   if (rows !== undefined && fixed !== null) throw new GradientError(`the model fixes its batch size at ${fixed}, so no forward pass can be shared`);
   // A second probe at another batch size tells which axis of each value holds the samples.
   const rowsPerSample = rows === undefined ? undefined : { rows, batched: batchedValues(first, await secondProbe(() => probe(3))) };
-  const { model: gradientModel, ...names } = buildGradientModel(model, { shapes, input: input.name, rowsPerSample });
-  const runtime = await createSession(writeModel(gradientModel), { device: options.device, intraOpThreads: options.intraOpThreads, externalData });
-  return { ...runtime, names };
+  // Each provider tried gets the gradient graph built for it (GradientTarget); the names are the same in all.
+  // A graph that cannot be built on the last provider tried fails as itself (a GradientError), not as a provider failure.
+  let names: Omit<GradientModel, 'model'> | undefined;
+  const buildErrors = new Map<Provider, unknown>();
+  const build = (target: Provider) => {
+    try {
+      const { model: gradientModel, ...built } = buildGradientModel(model, { shapes, input: input.name, rowsPerSample, target });
+      names = built;
+      return writeModel(gradientModel);
+    } catch (error) {
+      buildErrors.set(target, error);
+      throw error;
+    }
+  };
+  try {
+    const runtime = await createSession(build, { device: options.device, intraOpThreads: options.intraOpThreads, externalData });
+    return { ...runtime, names: names as Omit<GradientModel, 'model'> };
+  } catch (error) {
+    const last = error instanceof RuntimeProviderError ? error.attempts.at(-1)?.provider : undefined;
+    throw last !== undefined && buildErrors.has(last) ? buildErrors.get(last) : error;
+  }
 }
 
 /** The shapes of every value of the model at `batch` samples, from one CPU run (cached per model object). */

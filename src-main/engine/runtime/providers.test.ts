@@ -28,6 +28,22 @@ describe('sessionOptions', () => {
 });
 
 describe('createSession', () => {
+  it('builds the model for each provider it tries, only when that provider is about to open it', async () => {
+    const built: string[] = [];
+    const { session, provider, attempts } = await createSession(
+      (p) => {
+        built.push(p);
+        return classifierBytes();
+      },
+      { device: 'auto' },
+    );
+    // Providers passed over before opening (no CUDA library, no WebGPU adapter) never build.
+    expect(built).toEqual([...new Set(built)]);
+    expect(built.at(-1)).toBe(provider);
+    expect(built.every((p) => attempts.some((a) => a.provider === p))).toBe(true);
+    await session.release();
+  });
+
   it('auto tries cuda, webgpu, cpu in order and records a one-line reason for each failure', async () => {
     const { session, provider, attempts } = await createSession(classifierBytes(), { device: 'auto' });
     expect(attempts.map((a) => a.provider)).toEqual(AUTO_ORDER.slice(0, attempts.length));
@@ -64,7 +80,7 @@ describe('createSession', () => {
     const error = await createSession(classifierBytes(), { device: 'cuda' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RuntimeProviderError);
     const { message, device, attempts } = error as RuntimeProviderError;
-    expect(message).toMatch(/^cannot run on cuda: libonnxruntime_providers_\w+\.so is missing: onnxruntime-node was installed without/);
+    expect(message).toMatch(/^cannot run on cuda: libonnxruntime_providers_\w+\.so is missing: onnxruntime-node [\d.]+ was installed without its CUDA provider/);
     expect(message).not.toContain('\n');
     expect(device).toBe('cuda');
     expect(attempts).toHaveLength(1);

@@ -2,7 +2,7 @@
 // and records why each one it passed over failed; an explicit device never falls back.
 import ort from 'onnxruntime-node';
 import type { InferenceSession } from 'onnxruntime-node';
-import { cudaLibraryProblem, missingCudaLibrary, readableReason } from './reasons.js';
+import { cudaLibraryProblem, cudaRuntimeMessage, missingCudaLibrary, readableReason } from './reasons.js';
 import { probeWebgpu, WEBGPU_PROBE_TIMEOUT_MS } from './webgpu-probe.js';
 
 export type Device = 'auto' | 'cuda' | 'webgpu' | 'cpu';
@@ -50,7 +50,14 @@ export class RuntimeProviderError extends Error {
   }
 }
 
-export async function createSession(modelBytes: Uint8Array, options: CreateSessionOptions): Promise<RuntimeSession> {
+/**
+ * The model to open: the same bytes for every provider, or bytes built for the provider being
+ * tried (a gradient graph uses only ops that provider has kernels for), built only once it is
+ * about to be opened there.
+ */
+export type ModelForProvider = Uint8Array | ((provider: Provider) => Uint8Array);
+
+export async function createSession(model: ModelForProvider, options: CreateSessionOptions): Promise<RuntimeSession> {
   const { device, intraOpThreads } = options;
   if (!DEVICES.includes(device)) {
     throw new RuntimeProviderError(device, `unknown device '${String(device)}' (use ${DEVICES.join(', ')})`, []);
@@ -61,7 +68,7 @@ export async function createSession(modelBytes: Uint8Array, options: CreateSessi
   const attempts: ProviderAttempt[] = [];
   for (const provider of device === 'auto' ? AUTO_ORDER : [device]) {
     try {
-      const session = await openOn(provider, modelBytes, options);
+      const session = await openOn(provider, model, options);
       attempts.push({ provider, ok: true });
       return { session, provider, attempts };
     } catch (error) {
@@ -72,7 +79,7 @@ export async function createSession(modelBytes: Uint8Array, options: CreateSessi
   throw new RuntimeProviderError(device === 'auto' ? last.provider : device, last.reason ?? 'unknown error', attempts);
 }
 
-async function openOn(provider: Provider, modelBytes: Uint8Array, options: CreateSessionOptions): Promise<InferenceSession> {
+async function openOn(provider: Provider, model: ModelForProvider, options: CreateSessionOptions): Promise<InferenceSession> {
   // Asking onnxruntime for a provider library it does not have only adds a native error to stderr.
   const missing = provider === 'cuda' ? missingCudaLibrary() : null;
   if (missing !== null) throw new Error(missing);
@@ -80,7 +87,7 @@ async function openOn(provider: Provider, modelBytes: Uint8Array, options: Creat
     const probe = await probeWebgpu(options.webgpuProbeTimeoutMs ?? WEBGPU_PROBE_TIMEOUT_MS);
     if (!probe.ok) throw new Error(probe.reason);
   }
-  return ort.InferenceSession.create(modelBytes, sessionOptions(provider, options));
+  return ort.InferenceSession.create(typeof model === 'function' ? model(provider) : model, sessionOptions(provider, options));
 }
 
 /**
@@ -102,7 +109,7 @@ export function sessionOptions(provider: Provider, options: Pick<CreateSessionOp
 function explainFailure(provider: Provider, error: unknown): string {
   const reason = readableReason(error);
   if (provider === 'cuda' && /failed to load shared library/i.test(reason)) return cudaLibraryProblem() ?? reason;
-  return reason;
+  return provider === 'cuda' ? cudaRuntimeMessage(reason) : reason;
 }
 
 /**

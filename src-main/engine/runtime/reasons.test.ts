@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cudaLibraryProblem, readableReason } from './reasons.js';
+import { createRequire } from 'node:module';
+import { cudaLibraryMessage, cudaLibraryProblem, cudaRequirementFor, cudaRuntimeMessage, readableReason } from './reasons.js';
+
+const ortVersion = (createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string }).version;
 
 describe('readableReason', () => {
   it.each([
@@ -39,7 +42,7 @@ describe.runIf(process.platform === 'linux')('cudaLibraryProblem', () => {
   it('says which provider library onnxruntime-node lacks', () => {
     folder = mkdtempSync(join(tmpdir(), 'brink-ort-'));
     expect(cudaLibraryProblem(folder)).toBe(
-      'libonnxruntime_providers_shared.so is missing: onnxruntime-node was installed without its CUDA 12 provider (reinstall it without ONNXRUNTIME_NODE_INSTALL=skip)',
+      `libonnxruntime_providers_shared.so is missing: onnxruntime-node ${ortVersion} was installed without its CUDA provider (reinstall it without ONNXRUNTIME_NODE_INSTALL=skip, or copy the provider files in by hand: README, "CUDA")`,
     );
   });
 
@@ -48,6 +51,34 @@ describe.runIf(process.platform === 'linux')('cudaLibraryProblem', () => {
     writeFileSync(join(folder, 'libonnxruntime_providers_shared.so'), 'not a library');
     writeFileSync(join(folder, 'libonnxruntime_providers_cuda.so'), 'not a library');
     const reason = cudaLibraryProblem(folder);
-    expect(reason).toMatch(/^[^/\n][^\n]*\(the CUDA provider needs CUDA 12 and cuDNN 9 on the library path\)$/);
+    expect(reason).toMatch(/^[^/\n][^\n]*\(the CUDA provider needs CUDA 13 \(libcudart\.so\.13, libcublas\.so\.13\), cuDNN 9 and an NVIDIA driver r580 or newer; add their folders to BRINK_CUDA_LIB_DIRS\)$/);
+  });
+});
+
+describe('what the CUDA provider lacks, in words', () => {
+  it.each([
+    ['libcudart.so.13: cannot open shared object file: No such file or directory', 'libcudart.so.13 (the CUDA 13 runtime)'],
+    ['libcublasLt.so.13: cannot open shared object file: No such file or directory', 'libcublasLt.so.13 (cuBLAS from CUDA 13)'],
+    ['libcublas.so.13: cannot open shared object file', 'libcublas.so.13 (cuBLAS from CUDA 13)'],
+    ['libcudnn.so.9: cannot open shared object file: No such file or directory', 'libcudnn.so.9 (cuDNN 9)'],
+    ['libcuda.so.1: cannot open shared object file', 'libcuda.so.1 (the NVIDIA driver (r580 or newer))'],
+    ['libfoo.so.2: cannot open shared object file', 'libfoo.so.2'],
+    ['undefined symbol: cudnnCreate', null],
+  ])('%s', (message, expected) => {
+    expect(cudaRequirementFor(message)).toBe(expected);
+  });
+
+  it('names the missing library, everything the provider needs, and the setting that adds library folders', () => {
+    expect(cudaLibraryMessage('libcudnn.so.9: cannot open shared object file: No such file or directory')).toBe(
+      'libcudnn.so.9: cannot open shared object file: No such file or directory (missing libcudnn.so.9 (cuDNN 9); the CUDA provider needs CUDA 13 (libcudart.so.13, libcublas.so.13), cuDNN 9 and an NVIDIA driver r580 or newer; add their folders to BRINK_CUDA_LIB_DIRS)',
+    );
+  });
+
+  it('says which driver a CUDA 13 provider needs when the driver is too old, and leaves other errors as they are', () => {
+    expect(cudaRuntimeMessage('CUDA failure 35: CUDA driver version is insufficient for CUDA runtime version')).toBe(
+      'CUDA failure 35: CUDA driver version is insufficient for CUDA runtime version (the CUDA provider needs an NVIDIA driver r580 or newer for CUDA 13)',
+    );
+    expect(cudaRuntimeMessage('CUDA failure 100: no CUDA-capable device is detected')).toMatch(/no NVIDIA GPU is visible/);
+    expect(cudaRuntimeMessage('CUDA failure 2: out of memory')).toBe('CUDA failure 2: out of memory');
   });
 });

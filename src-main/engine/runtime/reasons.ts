@@ -37,6 +37,29 @@ function cudaLibraryNames(): { shared: string; cuda: string } | null {
   return null;
 }
 
+/**
+ * What the CUDA provider of onnxruntime-node 1.27 and later needs on the machine, beside the
+ * provider libraries its install downloads (README, "CUDA"): CUDA 13's runtime and cuBLAS,
+ * cuDNN 9, and an NVIDIA driver new enough for CUDA 13.
+ */
+export const CUDA_NEEDS = 'CUDA 13 (libcudart.so.13, libcublas.so.13), cuDNN 9 and an NVIDIA driver r580 or newer';
+
+/** The system library a loader message names, said as what it is; null when it names none of them. */
+export function cudaRequirementFor(loaderMessage: string): string | null {
+  const library = /(lib[\w.+-]+\.so(?:\.\d+)*|[\w.-]+\.dll)/.exec(loaderMessage)?.[1];
+  if (!library) return null;
+  const known: [RegExp, string][] = [
+    [/^libcudart\.so|^cudart64_/, 'the CUDA 13 runtime'],
+    [/^libcublas(?:Lt)?\.so|^cublas(?:Lt)?64_/, 'cuBLAS from CUDA 13'],
+    [/^libcudnn[\w]*\.so|^cudnn[\w]*64_/, 'cuDNN 9'],
+    [/^libcufft\.so|^cufft64_/, 'cuFFT from CUDA 13'],
+    [/^libcurand\.so|^curand64_/, 'cuRAND from CUDA 13'],
+    [/^libcuda\.so|^nvcuda\.dll/, 'the NVIDIA driver (r580 or newer)'],
+  ];
+  const what = known.find(([pattern]) => pattern.test(library))?.[1];
+  return what ? `${library} (${what})` : library;
+}
+
 /** The provider library onnxruntime-node lacks for CUDA, said in one line; null when both are there. */
 export function missingCudaLibrary(folder: string = ortBinaryFolder()): string | null {
   const names = cudaLibraryNames();
@@ -44,7 +67,7 @@ export function missingCudaLibrary(folder: string = ortBinaryFolder()): string |
   const missing = [names.shared, names.cuda].find((name) => !existsSync(join(folder, name)));
   return missing === undefined
     ? null
-    : `${missing} is missing: onnxruntime-node was installed without its CUDA 12 provider (reinstall it without ONNXRUNTIME_NODE_INSTALL=skip)`;
+    : `${missing} is missing: onnxruntime-node ${ortVersion()} was installed without its CUDA provider (reinstall it without ONNXRUNTIME_NODE_INSTALL=skip, or copy the provider files in by hand: README, "CUDA")`;
 }
 
 /**
@@ -66,7 +89,26 @@ export function cudaLibraryProblem(folder: string = ortBinaryFolder()): string |
     // Loading worked and only Node's add-on check failed: the libraries are not the problem.
     if (/did not self-register|napi_register_module/i.test(line)) return null;
     const cause = line.startsWith(`${library}: `) ? line.slice(library.length + 2) : line;
-    return `${cause} (the CUDA provider needs CUDA 12 and cuDNN 9 on the library path)`;
+    return cudaLibraryMessage(cause);
   }
   return null;
+}
+
+/** A loader failure of the CUDA provider, with the library it lacks named for what it is and where to add its folder. */
+export function cudaLibraryMessage(cause: string): string {
+  const need = cudaRequirementFor(cause);
+  const missing = need ? `missing ${need}; ` : '';
+  return `${cause} (${missing}the CUDA provider needs ${CUDA_NEEDS}; add their folders to BRINK_CUDA_LIB_DIRS)`;
+}
+
+/** The CUDA error a session or run reports, with what to do when it is the driver. */
+export function cudaRuntimeMessage(reason: string): string {
+  if (/driver version is insufficient|failure 35\b/i.test(reason)) return `${reason} (the CUDA provider needs an NVIDIA driver r580 or newer for CUDA 13)`;
+  if (/no CUDA-capable device|failure 100\b/i.test(reason)) return `${reason} (no NVIDIA GPU is visible to this process)`;
+  return reason;
+}
+
+function ortVersion(): string {
+  const manifest = createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string };
+  return manifest.version;
 }

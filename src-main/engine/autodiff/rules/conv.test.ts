@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { attr, node } from '../../onnx/fixtures/models.js';
 import type { pb } from '../../onnx/proto.js';
+import { GRADIENT_TARGETS } from '../builder.js';
 import { gradCheck, tinyModel, uniform, type TinyGraph } from '../test-harness.js';
 
 type A = pb.IAttributeProto;
@@ -81,6 +82,21 @@ const cases: [string, TinyGraph, number[]][] = [
   ['ConvTranspose auto_pad SAME_LOWER, odd total', convT([2, 2, 4, 3], [autoPad('SAME_LOWER'), s(2, 2)]), [2, 2, 3, 3]],
   ['ConvTranspose output_shape', convT([2, 2, 3, 3], [s(2, 2), attr.ints('output_shape', [6, 7])]), [2, 2, 3, 3]],
   ['ConvTranspose 1-D, opset 11', convT([2, 3, 3], [s(2), p(1, 0)], 11), [2, 2, 5]],
+  ['AveragePool 2x2 stride 2', pool('AveragePool', [k(2, 2), s(2, 2)]), [2, 2, 6, 6]],
+  ['AveragePool pads, excluding pad', pool('AveragePool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)]), [2, 2, 7, 7]],
+  ['AveragePool pads, count_include_pad', pool('AveragePool', [k(3, 3), s(2, 2), p(1, 1, 1, 1), attr.int('count_include_pad', 1)]), [2, 2, 7, 7]],
+  ['AveragePool ceil_mode', pool('AveragePool', [k(3, 3), s(2, 2), attr.int('ceil_mode', 1)]), [2, 2, 6, 6]],
+  ['AveragePool ceil_mode, count_include_pad', pool('AveragePool', [k(3, 3), s(2, 2), p(1, 0, 0, 1), attr.int('ceil_mode', 1), attr.int('count_include_pad', 1)]), [2, 2, 6, 6]],
+  ['AveragePool asymmetric pads, stride leftovers', pool('AveragePool', [k(2, 3), s(3, 2), p(0, 1, 1, 0)]), [2, 2, 8, 7]],
+  ['AveragePool auto_pad SAME_LOWER', pool('AveragePool', [k(3, 3), s(2, 2), autoPad('SAME_LOWER')]), [2, 2, 6, 7]],
+  ['AveragePool opset 11', pool('AveragePool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)], 11), [2, 2, 7, 7]],
+  ['GlobalAveragePool', pool('GlobalAveragePool', []), [2, 2, 3, 4]],
+  ['GlobalMaxPool', pool('GlobalMaxPool', []), [2, 2, 3, 4]],
+  ['GlobalMaxPool opset 9', pool('GlobalMaxPool', [], 9), [2, 2, 3, 4]],
+];
+
+// MaxPool's backward differs per execution provider (GradientTarget): each form is checked here, on CPU.
+const maxPoolCases: [string, TinyGraph, number[]][] = [
   ['MaxPool 2x2 stride 2', pool('MaxPool', [k(2, 2), s(2, 2)]), [2, 2, 6, 6]],
   ['MaxPool 3x3 stride 2 overlapping, pads', pool('MaxPool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)]), [2, 2, 7, 7]],
   ['MaxPool overlapping, opset 13 (raised to 16: one scatter with add)', pool('MaxPool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)], 13), [2, 2, 7, 7]],
@@ -98,22 +114,18 @@ const cases: [string, TinyGraph, number[]][] = [
   ['MaxPool 3x3 stride 3, ceil_mode (MaxUnpool)', pool('MaxPool', [k(3, 3), s(3, 3), attr.int('ceil_mode', 1)]), [2, 2, 7, 8]],
   ['MaxPool disjoint dilated windows, pads, ceil_mode (MaxUnpool)', pool('MaxPool', [k(2, 2), s(4, 3), d(2, 1), p(1, 0, 0, 1), attr.int('ceil_mode', 1)]), [2, 2, 9, 8]],
   ['MaxPool auto_pad SAME_UPPER', pool('MaxPool', [k(3, 3), s(2, 2), autoPad('SAME_UPPER')]), [2, 2, 6, 7]],
-  ['AveragePool 2x2 stride 2', pool('AveragePool', [k(2, 2), s(2, 2)]), [2, 2, 6, 6]],
-  ['AveragePool pads, excluding pad', pool('AveragePool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)]), [2, 2, 7, 7]],
-  ['AveragePool pads, count_include_pad', pool('AveragePool', [k(3, 3), s(2, 2), p(1, 1, 1, 1), attr.int('count_include_pad', 1)]), [2, 2, 7, 7]],
-  ['AveragePool ceil_mode', pool('AveragePool', [k(3, 3), s(2, 2), attr.int('ceil_mode', 1)]), [2, 2, 6, 6]],
-  ['AveragePool ceil_mode, count_include_pad', pool('AveragePool', [k(3, 3), s(2, 2), p(1, 0, 0, 1), attr.int('ceil_mode', 1), attr.int('count_include_pad', 1)]), [2, 2, 6, 6]],
-  ['AveragePool asymmetric pads, stride leftovers', pool('AveragePool', [k(2, 3), s(3, 2), p(0, 1, 1, 0)]), [2, 2, 8, 7]],
-  ['AveragePool auto_pad SAME_LOWER', pool('AveragePool', [k(3, 3), s(2, 2), autoPad('SAME_LOWER')]), [2, 2, 6, 7]],
-  ['AveragePool opset 11', pool('AveragePool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)], 11), [2, 2, 7, 7]],
-  ['GlobalAveragePool', pool('GlobalAveragePool', []), [2, 2, 3, 4]],
-  ['GlobalMaxPool', pool('GlobalMaxPool', []), [2, 2, 3, 4]],
-  ['GlobalMaxPool opset 9', pool('GlobalMaxPool', [], 9), [2, 2, 3, 4]],
 ];
 
 describe('convolution and pooling gradients match finite differences', () => {
   it.each(cases)('%s', async (_, graph, shape) => {
     const check = await gradCheck(tinyModel(graph), shape);
+    expect(check.relativeError).toBeLessThan(2e-3);
+  });
+});
+
+describe.each(GRADIENT_TARGETS)('MaxPool gradients built for %s match finite differences', (target) => {
+  it.each(maxPoolCases)('%s', async (_, graph, shape) => {
+    const check = await gradCheck(tinyModel(graph), shape, { target });
     expect(check.relativeError).toBeLessThan(2e-3);
   });
 });
@@ -152,24 +164,45 @@ describe('the form of the emitted backward ops', () => {
     expect(ops).not.toContain('ScatterElements');
   });
 
-  it.each<[string, TinyGraph]>([
-    ['windows that cannot overlap (MaxUnpool)', pool('MaxPool', [k(2, 2), s(2, 2)])],
-    ['overlapping windows (scatter with add)', pool('MaxPool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)])],
-  ])('MaxPool over %s sends the gradient of tied maxima to the first one, as PyTorch does', async (_, graph) => {
-    // A constant image (a blank background after a convolution): every window ties.
-    const { gradient, built } = await gradCheck(tinyModel(graph), [1, 2, 4, 4], { x: new Float32Array(32).fill(0.5) });
-    const v = uniform(8, 'v');
-    const firsts = [0, 2, 8, 10];
-    const expected = new Float32Array(32);
-    for (let c = 0; c < 2; c++) firsts.forEach((at, w) => (expected[c * 16 + at] += v[c * 4 + w]));
-    // Overlapping 3x3 windows with a pad of 1 start one row and column earlier: their first
-    // element is the padded corner's neighbour, (0,0) for the first window, then (0,1), (1,0), (1,1).
-    if (built.model.graph.nodes.some((n) => n.opType === 'ScatterElements')) {
-      expected.fill(0);
-      const overlapFirsts = [0, 1, 4, 5];
-      for (let c = 0; c < 2; c++) overlapFirsts.forEach((at, w) => (expected[c * 16 + at] += v[c * 4 + w]));
+  // Overlapping 3x3 windows with a pad of 1 start one row and column earlier: their first
+  // element is the padded corner's neighbour, (0,0) for the first window, then (0,1), (1,0), (1,1).
+  const tieCases: [string, TinyGraph, number[]][] = [
+    ['windows that cannot overlap', pool('MaxPool', [k(2, 2), s(2, 2)]), [0, 2, 8, 10]],
+    ['overlapping windows', pool('MaxPool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)]), [0, 1, 4, 5]],
+  ];
+  it.each(GRADIENT_TARGETS.flatMap((target) => tieCases.map(([what, graph, firsts]) => [target, what, graph, firsts] as const)))(
+    'MaxPool built for %s, over %s, sends the gradient of tied maxima to the first one, as PyTorch does',
+    async (target, _, graph, firsts) => {
+      // A constant image (a blank background after a convolution): every window ties.
+      const { gradient } = await gradCheck(tinyModel(graph), [1, 2, 4, 4], { x: new Float32Array(32).fill(0.5), target });
+      const v = uniform(8, 'v');
+      const expected = new Float32Array(32);
+      for (let c = 0; c < 2; c++) firsts.forEach((at, w) => (expected[c * 16 + at] += v[c * 4 + w]));
+      expect(Array.from(gradient)).toEqual(Array.from(expected));
+    },
+  );
+
+  it.each<[string, TinyGraph, number[]]>([
+    ['2x2 stride 2', pool('MaxPool', [k(2, 2), s(2, 2)]), [2, 2, 7, 7]],
+    ['3x3 stride 3, ceil_mode, opset 11', pool('MaxPool', [k(3, 3), s(3, 3), attr.int('ceil_mode', 1)], 11), [2, 2, 7, 7]],
+    ['overlapping, pads', pool('MaxPool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)]), [2, 2, 7, 7]],
+    ['after a Relu', reluPool([k(2, 2), s(2, 2)]), [2, 2, 6, 6]],
+  ])('MaxPool (%s) built for CUDA or WebGPU has no MaxUnpool, which neither provider has a kernel for', async (_, graph, shape) => {
+    for (const target of ['cuda', 'webgpu'] as const) {
+      const ops = (await gradCheck(tinyModel(graph), shape, { target })).built.model.graph.nodes.map((n) => n.opType);
+      expect(ops).not.toContain('MaxUnpool');
     }
-    expect(Array.from(gradient)).toEqual(Array.from(expected));
+  });
+
+  it.each<[string, TinyGraph, number[]]>([
+    ['2x2 stride 2', pool('MaxPool', [k(2, 2), s(2, 2)]), [2, 2, 7, 7]],
+    ['overlapping, pads, opset 12', pool('MaxPool', [k(3, 3), s(2, 2), p(1, 1, 1, 1)], 12), [2, 2, 7, 7]],
+    ['dilated, ceil_mode', pool('MaxPool', [k(2, 3), s(2, 1), p(1, 0, 0, 1), d(2, 1), attr.int('ceil_mode', 1)], 15), [2, 2, 7, 6]],
+  ])('MaxPool (%s) built for WebGPU has no Indices output, which fails at run time there', async (_, graph, shape) => {
+    const { nodes } = (await gradCheck(tinyModel(graph), shape, { target: 'webgpu' })).built.model.graph;
+    const pools = nodes.filter((n) => n.opType === 'MaxPool');
+    expect(pools).toHaveLength(1);
+    expect(pools[0].outputs.filter(Boolean)).toHaveLength(1);
   });
 
   it.each<[string, TinyGraph, string]>([

@@ -142,11 +142,14 @@ const convTranspose: GradRule = (n, dy, g) => {
 /**
  * MaxPool routes each output's gradient to the element its Indices output names (flat indices
  * into the unpadded input, so pads and ceil_mode need no care). Windows that cannot overlap
- * name every element at most once: MaxUnpool puts the gradient there (float32; onnxruntime's
- * kernel is about 6x faster than ScatterElements with reduction 'add' on the sample CNN).
+ * name every element at most once: on CPU, MaxUnpool puts the gradient there (float32;
+ * onnxruntime's kernel is about 6x faster than ScatterElements with reduction 'add' on the
+ * sample CNN); CUDA has no MaxUnpool kernel, so there a plain ScatterElements does it.
  * Overlapping windows can pick one element twice: opset 16 scatters with reduction 'add';
  * before that, outputs are split into interleaved groups whose windows cannot overlap,
  * scattered one group at a time and summed (MaxUnpool per group measured slower than the add).
+ * WebGPU fails at run time on a MaxPool that outputs Indices, so there the maxima are found by
+ * comparison instead (routeByComparison).
  */
 const maxPool: GradRule = (n, dy, g) =>
   only(n, () => {
@@ -154,12 +157,13 @@ const maxPool: GradRule = (n, dy, g) =>
     // before (the usual conv, relu, pool) masks that element iff it masks the output, so its
     // mask is taken here over the pooled tensor (a quarter of the size for 2x2 windows).
     const relu = g.soleReluBefore(n.inputs[0], n);
-    const routed = routeToMaxima(n, relu ? reluMask(n.outputs[0], dy, g) : dy, g);
+    if (getInt(n, 'storage_order', 0) !== 0) throw new GradientError(`${describeNode(n)}: column-major Indices (storage_order=1) are not supported`);
+    const route = g.target === 'webgpu' ? routeByComparison : routeToMaxima;
+    const routed = route(n, relu ? reluMask(n.outputs[0], dy, g) : dy, g);
     return relu ? g.reluApplied(routed) : routed;
   });
 
 function routeToMaxima(n: Node, dy: string, g: GradBuilder): string {
-  if (getInt(n, 'storage_order', 0) !== 0) throw new GradientError(`${describeNode(n)}: column-major Indices (storage_order=1) are not supported`);
   const x = n.inputs[0];
   const indices = g.forwardOutput(n, 1, 'indices', x);
   const kernel = getInts(n, 'kernel_shape') ?? [];
@@ -168,7 +172,7 @@ function routeToMaxima(n: Node, dy: string, g: GradBuilder): string {
   const disjoint = groups.every((s) => s === 1);
   const spatial = range(2, g.rank(x));
   const [inSizes, outSizes] = [x, n.outputs[0]].map((v) => spatial.map((a) => g.shape(v)[a]));
-  if (disjoint && g.floatType === DataType.FLOAT && g.opset >= 9 && [...inSizes, ...outSizes].every((d) => typeof d === 'number')) {
+  if (disjoint && g.target === 'cpu' && g.floatType === DataType.FLOAT && g.opset >= 9 && [...inSizes, ...outSizes].every((d) => typeof d === 'number')) {
     // onnxruntime requires output_shape to hold the extent MaxUnpool infers from its
     // attributes, (out - 1) * stride + kernel - pads: end pads make up what ceil_mode or a
     // dilation added, and the flat indices place every value whatever the pads say.
@@ -186,6 +190,47 @@ function routeToMaxima(n: Node, dy: string, g: GradBuilder): string {
     scatter(g.slice(dy, r, r.map(() => Infinity), axes, groups), g.slice(indices, r, r.map(() => Infinity), axes, groups), false),
   );
   return g.reshape(g.sum(parts) as string, g.shapeOf(x));
+}
+
+/**
+ * MaxPool's backward from its input and output alone (no Indices): for each offset in the window
+ * (row-major, the order onnxruntime and PyTorch scan), the strided view of x (padded with -inf)
+ * that the offset reads in every window is compared with the pooled output; of the offsets
+ * holding the maximum, the first takes the window's gradient (scores K - offset for a hit, 0
+ * otherwise, and the highest wins: ties go to the first maximum, as with Indices). A grouped
+ * ConvTranspose whose kernel for offset o is one-hot at o then adds each offset's share back
+ * where it was read, with the forward geometry (as averagePool's backward does).
+ */
+function routeByComparison(n: Node, dy: string, g: GradBuilder): string {
+  const { inSizes, outSizes, spatial } = sizes(n, g);
+  const x = n.inputs[0];
+  const [channels] = g.dims(x, [1]);
+  const w = windowOf(n, inSizes, getInts(n, 'kernel_shape') ?? []);
+  const t = transposedWindow(w, inSizes, outSizes);
+  const reach = t.pads.slice(spatial.length);
+  const padded = t.pads.some((p) => p > 0) ? padWithLowest(x, [0, 0, ...w.begin, 0, 0, ...reach], g) : x;
+  const offsets = residues(w.kernel);
+  const views = offsets.map((o) => {
+    const starts = o.map((k, i) => k * w.dilations[i]);
+    const view = g.slice(padded, starts, starts.map((s, i) => s + (outSizes[i] - 1) * w.strides[i] + 1), spatial, w.strides);
+    return g.unsqueeze(view, [2]);
+  });
+  const stacked = views.length === 1 ? views[0] : g.op('Concat', views, [attr.int('axis', 2)]);
+  const asFloat = (v: string) => g.op('Cast', [v], [attr.int('to', g.floatType)]);
+  const hits = asFloat(g.op('Equal', [stacked, g.unsqueeze(n.outputs[0], [2])]));
+  const K = offsets.length;
+  const scores = g.op('Mul', [hits, g.floats(offsets.map((_, i) => K - i), [K, ...spatial.map(() => 1)])]);
+  const first = asFloat(g.op('Equal', [scores, g.reduce('ReduceMax', scores, [2], true)]));
+  const shares = g.reshape(g.op('Mul', [first, g.unsqueeze(dy, [2])]), g.ints([0, channels * K, ...outSizes]));
+  const oneHot = Array.from({ length: channels * K * K }, (_, i) => (Math.floor(i / K) % K === i % K ? 1 : 0));
+  const attrs = [...windowAttributes(w, t.pads), attr.ints('output_padding', t.outputPadding), attr.int('group', channels)];
+  return g.op('ConvTranspose', [shares, g.floats(oneHot, [channels * K, 1, ...w.kernel])], attrs);
+}
+
+/** Pads with -inf, which no window's maximum equals (every window holds an input element). */
+function padWithLowest(x: string, pads: number[], g: GradBuilder): string {
+  if (g.opset >= 11) return g.op('Pad', [x, g.ints(pads), g.scalar(-Infinity)]);
+  return g.op('Pad', [x], [attr.ints(g.opset >= 2 ? 'pads' : 'paddings', pads), attr.float('value', -Infinity)]);
 }
 
 /** Every combination of offsets 0..groups[i]-1. */
