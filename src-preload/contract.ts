@@ -469,6 +469,39 @@ export interface RemovalImpact {
 /** Where an exported file went: saved by the desktop app where the user chose, or offered to the browser at a one-time URL. */
 export type SavedFile = { kind: 'saved'; path: string } | { kind: 'download'; url: string; name: string };
 
+/** What a screener scores with: the logit margin, or a learned pseudo-margin stored in the project. */
+export type ScreenerScore = { kind: 'logit-margin' } | { kind: 'pseudo-margin'; id: string };
+
+/** A screener's threshold: typed in, or calibrated on an analysed run of the model at a target TPR at an epsilon. */
+export type ScreenerThreshold =
+  | { kind: 'value'; value: number }
+  /** epsilon defaults to the run's audit epsilon, tprTarget to the analysis default (0.95). */
+  | { kind: 'calibrated'; runId: string; epsilon?: number; tprTarget?: number };
+
+/** A threshold calibrated on a run: its screening operating point (a decision is brittle when its score is at most the threshold). */
+export interface ScreenerCalibration extends Screening {
+  runId: string;
+  norm: AttackNorm;
+  /** The run's samples the operating point was computed on. */
+  samples: number;
+}
+
+/** An exported screener: one ONNX model with outputs logits, score and brittle. */
+export interface ScreenerExport {
+  /** Where the file went; null when the user cancelled the save dialog. */
+  file: SavedFile | null;
+  fileName: string;
+  sha256: string;
+  bytes: number;
+  modelId: string;
+  modelSha256: string;
+  score: ScreenerScore['kind'];
+  threshold: number;
+  calibration: ScreenerCalibration | null;
+  /** The ONNX metadata_props written into the file. */
+  metadata: { key: string; value: string }[];
+}
+
 /** A run's exports: per-sample results (the CLI's columns) and its adversarial examples. */
 export const runExportFormats = ['csv', 'json', 'npy'] as const;
 export type RunExportFormat = (typeof runExportFormats)[number];
@@ -957,6 +990,10 @@ function call<R>() {
   return <A extends z.ZodType>(args: A) => ({ args, result: undefined as unknown as R });
 }
 
+const screenerCalibrationArgs = z
+  .object({ modelId: id, runId: id, epsilon: epsilonValue.optional(), tprTarget: z.number().gt(0).lt(1).optional() })
+  .strict();
+
 export const calls = {
   'app.info': call<AppInfo>()(none),
 
@@ -1070,6 +1107,22 @@ export const calls = {
   'run.reliability': call<ReliabilityCheck[]>()(z.object({ id }).strict()),
   /** Null for a run without perturbation families. */
   'run.families': call<RunFamilies | null>()(z.object({ id }).strict()),
+
+  /** The operating point a run calibrates a screener at: threshold, TPR and FPR at the epsilon and target TPR. */
+  'screener.calibration': call<ScreenerCalibration>()(screenerCalibrationArgs),
+  /** Builds the model's screener (classifier + score + threshold, one ONNX file) and saves it through the host; file is null when the user cancels. */
+  'screener.export': call<ScreenerExport>()(
+    z
+      .object({
+        modelId: id,
+        score: z.discriminatedUnion('kind', [z.object({ kind: z.literal('logit-margin') }).strict(), z.object({ kind: z.literal('pseudo-margin'), id }).strict()]),
+        threshold: z.discriminatedUnion('kind', [
+          z.object({ kind: z.literal('value'), value: z.number().finite() }).strict(),
+          screenerCalibrationArgs.omit({ modelId: true }).extend({ kind: z.literal('calibrated') }).strict(),
+        ]),
+      })
+      .strict(),
+  ),
 };
 
 export type CallName = keyof typeof calls;

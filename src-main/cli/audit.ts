@@ -12,8 +12,8 @@ import { BrinkService } from '../service/service.js';
 import { progressBar } from './progress-bar.js';
 import type { FamilyChoice } from './family-options.js';
 
-/** The CLI has no dialogs and takes paths from its arguments. */
-function cliHost(): Host {
+/** The CLI has no dialogs and takes paths from its arguments; a command that saves a file names it (`saveTo`). */
+function cliHost(saveTo?: string): Host {
   const refuse = async (): Promise<never> => {
     throw new UserError('the command line takes paths as arguments');
   };
@@ -23,8 +23,10 @@ function cliHost(): Host {
     chooseNewProjectPath: refuse,
     chooseProjectToOpen: refuse,
     resolveSource: async (source) => (source.kind === 'paths' ? source.paths : refuse()),
-    saveFile: async () => {
-      throw new UserError('the command line saves with `brink export --out FILE`');
+    saveFile: async (_name, write) => {
+      if (!saveTo) throw new UserError('the command line saves with `brink export --out FILE`');
+      await write(saveTo);
+      return { kind: 'saved', path: saveTo };
     },
   };
 }
@@ -120,8 +122,8 @@ function outcome(run: RunSummary, file: string): void {
   throw new UserError(`run ${run.id} ${run.status}: ${run.error ?? 'no reason recorded'}`);
 }
 
-export async function withService<T>(file: string, fn: (service: BrinkService) => Promise<T>): Promise<T> {
-  const service = new BrinkService({ host: cliHost(), samplesDir, version: appVersion, spawner: nodeSpawner() });
+export async function withService<T>(file: string, fn: (service: BrinkService) => Promise<T>, options: { saveTo?: string } = {}): Promise<T> {
+  const service = new BrinkService({ host: cliHost(options.saveTo), samplesDir, version: appVersion, spawner: nodeSpawner() });
   try {
     await service.openProject(resolve(file));
     return await fn(service);

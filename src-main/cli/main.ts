@@ -24,6 +24,7 @@ import { exportAdversarials, exportRun } from './export-run.js';
 import { grad, type GradOptions } from './grad.js';
 import { preprocessing, type PreprocessingOptions } from './preprocessing.js';
 import { reading, type ReadingCommandOptions } from './reading.js';
+import { screenerExport, type ScreenerExportOptions } from './screener.js';
 import { describeDataset, describeModel } from './format.js';
 import { fitFromOptions, fitMode, fitSize, type FitOptions } from './fit-options.js';
 import { familyList } from './family-options.js';
@@ -301,6 +302,32 @@ export function buildProgram(): Command {
         print(opts, { out: resolve(opts.out), rows, ...(adv ? { adv } : {}) }, `Wrote ${rows} samples to ${resolve(opts.out)}${adv ? ` and adversarial examples to ${adv}` : ''}`);
       });
     });
+
+  const screener = program.command('screener').description('deployable screeners: the classifier, its brittleness score and threshold as one ONNX model');
+  screener
+    .command('export <file>')
+    .description('write a model\'s screener (outputs logits, score, brittle = score <= threshold) to an .onnx file')
+    .requiredOption('--model <id>', 'model id (see `model list`)')
+    .option('--score <score>', 'logit-margin (default) or pseudo-margin:ID')
+    .option('--threshold <x>', 'flag a decision brittle when its score is at most this', (v) => {
+      const n = Number(v);
+      if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
+      return n;
+    })
+    .option('--calibrate <run>', 'take the threshold from this analysed run of the model: the target TPR at the epsilon')
+    .option('--eps <epsilon>', 'with --calibrate: the epsilon, e.g. 8/255 (default: the run\'s audit epsilon)', (v) => {
+      const values = epsilonList(v);
+      if (values.length !== 1) throw new InvalidArgumentError('expected one epsilon');
+      return values[0];
+    })
+    .option('--tpr <fraction>', 'with --calibrate: the true-positive rate the threshold must reach (default 0.95)', (v) => {
+      const n = Number(v);
+      if (!(n > 0 && n < 1)) throw new InvalidArgumentError('expected a fraction between 0 and 1, e.g. 0.95');
+      return n;
+    })
+    .requiredOption('--out <file>', 'the .onnx file to write')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: ScreenerExportOptions) => screenerExport(file, opts));
 
   program
     .command('grad <model>')

@@ -20,6 +20,7 @@ import { runDetail } from './run-results.js';
 import { runFamilies } from './run-families.js';
 import { runReliability } from './run-reliability.js';
 import { sampleExplorerItem } from './sample-explorer.js';
+import { exportScreener, screenerCalibration, type ScreenerContext } from './screener-export.js';
 import { surveyImageFolder } from '../engine/data/index.js';
 import { commonSourceName, importDataset } from './dataset-import.js';
 import { withOnePath } from './files.js';
@@ -271,7 +272,13 @@ export class BrinkService {
       },
       'run.export': async ({ id, format }) => saveRunExport(this.requireProject(), host, id, format),
       'file.save': async ({ name, data }) => host.saveFile(name, (path) => writeFile(path, Buffer.from(data, 'base64'))),
+      'screener.calibration': async ({ modelId, runId, epsilon, tprTarget }) => screenerCalibration(this.screenerContext(), modelId, runId, epsilon, tprTarget),
+      'screener.export': async (request) => exportScreener(this.screenerContext(), host, request),
     };
+  }
+
+  private screenerContext(): ScreenerContext {
+    return { store: this.requireProject(), analyses: this.analyses, summaries: this.summaries, version: this.options.version };
   }
 
   /** Problems that would stop the run; empty when it can start. */

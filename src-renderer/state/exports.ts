@@ -1,4 +1,4 @@
-import type { RunExportFormat, SavedFile } from '../../src-preload/contract';
+import type { CallArgs, RunExportFormat, SavedFile, ScreenerExport } from '../../src-preload/contract';
 import { api } from '../lib/api';
 import { fetchPrepared, pageEnvironment, saveFile } from '../lib/save-file';
 import { handleError } from './handle-error';
@@ -28,6 +28,19 @@ export async function exportRun(id: string, format: RunExportFormat): Promise<vo
     announce(saved);
   } catch (error) {
     handleError(error, format === 'npy' ? 'Could not export the adversarial examples' : `Could not export the results as ${format.toUpperCase()}`);
+  }
+}
+
+/** Builds and saves a model's screener (the host writes it); resolves to what was exported, or null when it failed. */
+export async function exportScreener(request: CallArgs<'screener.export'>): Promise<ScreenerExport | null> {
+  try {
+    const exported = await api.invoke('screener.export', request);
+    fetchPrepared(exported.file, environment());
+    announce(exported.file);
+    return exported;
+  } catch (error) {
+    handleError(error, 'Could not export the screener');
+    return null;
   }
 }
 

@@ -3,7 +3,7 @@
  * preprocessing some exporters write there. Read from the wire without decoding the graph, so
  * that a large model costs one pass over its top-level fields.
  */
-import { readFields, text } from './wire.js';
+import { readFields, text, Writer } from './wire.js';
 
 const METADATA_PROPS = 14;
 
@@ -24,6 +24,18 @@ export function readMetadataProps(bytes: Uint8Array): MetadataProp[] {
     props.push(entry);
   }
   return props;
+}
+
+/**
+ * The model's bytes with its metadata_props replaced by `props` (in that order); every other
+ * top-level field is kept byte for byte. Entries the file had are dropped, not merged: a
+ * preprocessing the metadata stated would be applied twice to a graph that now folds it.
+ */
+export function withMetadataProps(bytes: Uint8Array, props: readonly MetadataProp[]): Uint8Array {
+  const w = new Writer();
+  for (const field of readFields(bytes)) if (field.number !== METADATA_PROPS) w.raw(field.bytes);
+  for (const p of props) w.message(METADATA_PROPS, new Writer().string(1, p.key).string(2, p.value));
+  return w.finish();
 }
 
 export interface MetadataPreprocessing {

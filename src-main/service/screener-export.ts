@@ -1,0 +1,158 @@
+/**
+ * The screener export (issue 12, item 7), shared by the app and `brink screener export`: the
+ * model as Brink runs it (its stored reading and preprocessing, as the worker prepares it), the
+ * score, and a threshold typed in or calibrated on an analysed run, as one ONNX file whose
+ * metadata says where each part came from.
+ */
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import type { ModelDetail, ScreenerCalibration, ScreenerExport, ScreenerScore, ScreenerThreshold } from '../../src-preload/contract.js';
+import { UserError } from '../errors.js';
+import { readModel, writeModel } from '../engine/onnx/codec.js';
+import type { OnnxModel } from '../engine/onnx/graph.js';
+import { withMetadataProps, type MetadataProp } from '../engine/onnx/metadata.js';
+import { graphReading, prepareGraph } from '../engine/onnx/reading.js';
+import { screenerModel, type ScoreSpec } from '../engine/onnx/screener.js';
+import type { ProjectStore } from '../store/project-store.js';
+import { storedExternalData } from '../worker/stored-external-data.js';
+import type { AnalysisCache } from './analysis-cache.js';
+import type { Host } from './host.js';
+import type { RunSummaries } from './run-list.js';
+
+export interface ScreenerContext {
+  store: ProjectStore;
+  analyses: AnalysisCache;
+  summaries: RunSummaries;
+  /** Brink's version, written into the file. */
+  version: string;
+}
+
+export interface ScreenerRequest {
+  modelId: string;
+  score: ScreenerScore;
+  threshold: ScreenerThreshold;
+}
+
+/**
+ * The screening operating point of a finished run of the model: the analysis layer's threshold
+ * at the target TPR at the epsilon (run-analysis.ts `screening`), the same numbers the run's
+ * analysis shows. Refuses a run of another model, or one made with settings the model no longer has.
+ */
+export function screenerCalibration(ctx: ScreenerContext, modelId: string, runId: string, epsilon?: number, tprTarget?: number): ScreenerCalibration {
+  const run = ctx.summaries.summary(ctx.store, runId);
+  if (run.modelId !== modelId) throw new UserError(`run ${runId} audited ${run.modelName}, not this model; calibrate on a run of the model the screener is made from`);
+  if (run.status !== 'done') throw new UserError(`run ${runId} is ${run.status}; calibrate on a finished run`);
+  if (run.preprocessingChanged || run.readingChanged) {
+    const what = run.preprocessingChanged ? 'preprocessing' : 'reading (image input, layout, logits)';
+    throw new UserError(`run ${runId} was made with another ${what} than the model has now: its margins do not calibrate the model as it is read today; run it again`);
+  }
+  if (!run.attack) throw new UserError(`run ${runId} ran no attack: it has no input margins to calibrate a threshold on`);
+  const analysis = ctx.analyses.get(ctx.store, runId, { epsilons: epsilon === undefined ? undefined : [epsilon], tprTarget });
+  if (!analysis.screening) {
+    throw new UserError(
+      `run ${runId} gives no screening threshold at ${epsilon === undefined ? 'its audit epsilon' : `epsilon ${epsilon}`}: it needs input margins (FAB, DeepFool or FMN) and both brittle and robust samples there`,
+    );
+  }
+  return { ...analysis.screening, runId, norm: run.attack.norm, samples: analysis.samples };
+}
+
+/** Builds the screener and hands it to the host to save (a save dialog, a download, or the CLI's --out). */
+export async function exportScreener(ctx: ScreenerContext, host: Host, request: ScreenerRequest): Promise<ScreenerExport> {
+  const built = buildScreener(ctx, request);
+  const file = await host.saveFile(built.fileName, (path) => writeFile(path, built.data));
+  const { data: _data, ...described } = built;
+  return { ...described, file };
+}
+
+/** The screener's bytes and what describes them, without saving. */
+export function buildScreener(ctx: ScreenerContext, request: ScreenerRequest): Omit<ScreenerExport, 'file'> & { data: Uint8Array } {
+  const model = ctx.store.models.get(request.modelId);
+  if (model.reading.problem) throw new UserError(`${model.name} cannot be read as an image classifier yet: ${model.reading.problem}`);
+  const t = request.threshold;
+  const calibration = t.kind === 'calibrated' ? screenerCalibration(ctx, model.id, t.runId, t.epsilon, t.tprTarget) : null;
+  const threshold = t.kind === 'value' ? t.value : calibration!.threshold;
+  const score = scoreSpec(ctx.store, request.score);
+  const graph = preparedClassifier(ctx.store, model);
+  const metadata = screenerMetadata(model, request.score.kind, threshold, calibration, ctx.version);
+  const data = withMetadataProps(writeModel(screenerModel(graph, score, threshold)), metadata);
+  return {
+    data,
+    fileName: `${slug(model.name)}-screener.onnx`,
+    sha256: createHash('sha256').update(data).digest('hex'),
+    bytes: data.byteLength,
+    modelId: model.id,
+    modelSha256: model.sha256,
+    score: request.score.kind,
+    threshold,
+    calibration,
+    metadata,
+  };
+}
+
+/**
+ * The score the screener computes. The learned pseudo-margin is not stored in projects yet, so
+ * that choice is refused here, in one place, until it is.
+ */
+function scoreSpec(_store: ProjectStore, score: ScreenerScore): ScoreSpec {
+  if (score.kind === 'logit-margin') return { kind: 'logit-margin' };
+  throw new UserError(`pseudo-margin ${score.id}: pseudo-margin scores are not available yet; export the screener with the logit margin`);
+}
+
+/**
+ * The graph the worker runs (worker/forward-margins.ts): the model read as its stored reading
+ * says, with its preprocessing folded in front, and weights kept in external files written into
+ * the one screener file.
+ */
+function preparedClassifier(store: ProjectStore, model: ModelDetail): OnnxModel {
+  const parsed = readModel(store.models.bytes(model.id), model.fileName);
+  const external = storedExternalData(store, model.id, parsed, model.fileName);
+  try {
+    if (external) inlineExternalData(parsed);
+  } finally {
+    external?.remove();
+  }
+  const { valueRange, mean, std } = model.preprocessing;
+  return prepareGraph(parsed, graphReading(model.reading), { range: valueRange, mean, std });
+}
+
+function inlineExternalData(model: OnnxModel): void {
+  const tensors = [...model.graph.initializers, ...model.graph.nodes.flatMap((n) => n.attributes.flatMap((a) => (a.type === 'tensor' ? [a.value] : [])))];
+  for (const t of tensors) {
+    if (!t.external || !t.loadExternal) continue;
+    t.data = t.loadExternal();
+    t.external = null;
+    delete t.loadExternal;
+  }
+}
+
+/** metadata_props: what the file is, how to read its outputs, and where its threshold came from. */
+function screenerMetadata(model: ModelDetail, score: ScreenerScore['kind'], threshold: number, calibration: ScreenerCalibration | null, version: string): MetadataProp[] {
+  const entries: [string, string | number | null][] = [
+    ['brink.kind', 'screener'],
+    ['brink.outputs', 'logits [batch, classes]; score [batch] float64; brittle [batch] bool = score <= threshold'],
+    ['brink.input', `${model.reading.imageInput ?? 'the only input'}: NCHW float32 pixels in [0, 1] (preprocessing folded in)`],
+    ['brink.source_model', model.name],
+    ['brink.source_model_sha256', model.sha256],
+    ['brink.score', score],
+    ['brink.threshold', threshold],
+    ['brink.threshold_source', calibration ? 'calibrated' : 'typed'],
+    ['brink.calibration_run', calibration?.runId ?? null],
+    ['brink.norm', calibration?.norm ?? null],
+    ['brink.epsilon', calibration?.epsilon ?? null],
+    ['brink.tpr_target', calibration?.tprTarget ?? null],
+    ['brink.tpr', calibration?.tpr ?? null],
+    ['brink.fpr', calibration?.fpr ?? null],
+    ['brink.calibration_samples', calibration?.samples ?? null],
+    ['brink.labels', model.labels ? JSON.stringify(model.labels) : null],
+    ['brink.version', version],
+    ['brink.created', new Date().toISOString()],
+  ];
+  return entries.filter((e): e is [string, string | number] => e[1] !== null).map(([key, value]) => ({ key, value: String(value) }));
+}
+
+const slug = (name: string) =>
+  name
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60) || 'model';
