@@ -1,4 +1,4 @@
-import type { AttackName, AttackNorm, AttackSettings, Device, RunConfig, RunStatus, RunSummary, SampleSortKey, Subset } from '../../src-preload/contract';
+import { marginFamilyNames, type AttackName, type AttackNorm, type AttackSettings, type Device, type MarginFamilyName, type RunConfig, type RunStatus, type RunSummary, type SampleSortKey, type Subset } from '../../src-preload/contract';
 import { formatEpsilon, parseEpsilons } from '../../src-preload/epsilon';
 import { attackChoices, defaultEpsilons, describeNorms, isMarginAttack, listLabels, normLabel, supportsNorm } from './attacks';
 import { formatCount } from './format';
@@ -98,6 +98,8 @@ export interface RunDraft {
   fabUntargeted: boolean;
   /** The job's memory budget in GB; blank: a safe share of the free memory. */
   memoryGb: string;
+  /** Perturbation families measured beside the attacks; none: no family margins. */
+  families: MarginFamilyName[];
 }
 
 export type RunDraftField = 'modelId' | 'datasetId' | 'count' | 'seed' | 'batchSize' | 'attacks' | 'epsilons' | 'iterations' | 'restarts' | 'targeted' | 'memoryGb';
@@ -126,12 +128,13 @@ export function emptyDraft(): RunDraft {
     targeted: '',
     fabUntargeted: false,
     memoryGb: '',
+    families: [],
   };
 }
 
-/** Whether the form's seed is used: by a random subset, and by the attacks' random starts. */
-export function usesSeed(draft: Pick<RunDraft, 'subsetMode' | 'attacks'>): boolean {
-  return draft.subsetMode === 'random' || draft.attacks.length > 0;
+/** Whether the form's seed is used: by a random subset, the attacks' random starts and the noise corruptions. */
+export function usesSeed(draft: Pick<RunDraft, 'subsetMode' | 'attacks'> & Partial<Pick<RunDraft, 'families'>>): boolean {
+  return draft.subsetMode === 'random' || draft.attacks.length > 0 || (draft.families?.length ?? 0) > 0;
 }
 
 /** The checked attacks that have no version for the chosen norm. */
@@ -193,6 +196,8 @@ export function parseRunDraft(draft: RunDraft): RunDraftResult {
       batchSize: batchSize!,
       device: draft.device,
       attack: attack ? { ...attack, seed: seed! } : null,
+      // Kept in the order of the families' list, whatever order they were checked in.
+      ...(draft.families.length > 0 ? { perturbations: { families: marginFamilyNames.filter((f) => draft.families.includes(f)), seed: seed! } } : {}),
       ...(memoryGb !== null ? { memoryGb } : {}),
     },
   };
@@ -240,7 +245,14 @@ export function draftOf(config: RunConfig): RunDraft {
     datasetId: config.datasetId,
     subsetMode: config.subset.mode,
     count: config.subset.mode === 'all' ? '1000' : String(config.subset.count),
-    seed: config.subset.mode === 'random' ? String(config.subset.seed) : config.attack ? String(config.attack.seed) : '0',
+    seed:
+      config.subset.mode === 'random'
+        ? String(config.subset.seed)
+        : config.attack
+          ? String(config.attack.seed)
+          : config.perturbations
+            ? String(config.perturbations.seed)
+            : '0',
     batchSize: String(config.batchSize),
     device: config.device,
     attacks: config.attack ? [...config.attack.attacks] : [],
@@ -251,6 +263,7 @@ export function draftOf(config: RunConfig): RunDraft {
     targeted: config.attack?.targeted != null ? String(config.attack.targeted) : '',
     fabUntargeted: config.attack?.fabUntargeted ?? false,
     memoryGb: config.memoryGb != null ? String(config.memoryGb) : '',
+    families: config.perturbations ? [...config.perturbations.families] : [],
   };
 }
 
