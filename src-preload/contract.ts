@@ -169,6 +169,8 @@ export interface DatasetSummary {
   format: DatasetFormat;
   count: number;
   shape: [number, number, number];
+  /** False for images without labels: no accuracy, and margins measured from the prediction only. */
+  labeled: boolean;
   createdAt: string;
 }
 
@@ -177,6 +179,7 @@ export interface DatasetDetail extends DatasetSummary {
   sha256: string;
   dtype: 'uint8' | 'float32';
   classNames: string[] | null;
+  /** Empty for an unlabeled dataset. */
   classCounts: number[];
   skipped: { file: string; reason: string }[];
   /** How an image folder's images were brought to one size; null for the other formats. */
@@ -203,6 +206,7 @@ export type ImageFit =
 export interface ImageFolderSurvey {
   /** Readable images, in all class folders. */
   images: number;
+  /** 0 for a flat folder of unlabeled images. */
   classes: number;
   /** The most common size (ties: the first seen) and how many images have it. */
   commonSize: { width: number; height: number; count: number };
@@ -360,7 +364,9 @@ export interface RunSummary {
   notes: string;
   /** The threat model, for lists; null for forward margins only. */
   attack: Pick<AttackSettings, 'attacks' | 'norm' | 'epsilons'> | null;
-  /** Over the samples evaluated so far; null before the first batch. */
+  /** False when the dataset has no labels. */
+  labeled: boolean;
+  /** Over the samples evaluated so far; null before the first batch, and on an unlabeled dataset. */
   accuracy: number | null;
   /** At the run's first epsilon: correct and unbroken by every attack, as the run page's results; null without an epsilon or results. */
   robustAccuracy: { epsilon: number; value: number } | null;
@@ -432,7 +438,8 @@ export interface InputMargins {
 export interface RunResults {
   evaluated: number;
   correct: number;
-  accuracy: number;
+  /** Null on an unlabeled dataset (and robustness is then empty: it needs labels). */
+  accuracy: number | null;
   logitMargin: FiveNumbers & { mean: number };
   histogram: { edges: number[]; counts: number[] };
   /** Null when the model has no detected linear head. */
@@ -616,8 +623,14 @@ export interface RunAnalysis {
   runId: string;
   norm: AttackNorm | null;
   samples: number;
+  /**
+   * False on an unlabeled dataset: accuracy is null, and robust accuracy, Algorithm 1, per-class
+   * results and signed margins (which need labels) are empty; margins, consistency, detection
+   * and screening need none (margins are measured from the prediction).
+   */
+  labeled: boolean;
   correct: number;
-  accuracy: number;
+  accuracy: number | null;
   /** Samples whose prediction no attack changed within budget: robust at every epsilon, ranked above every found margin. */
   censored: number;
   found: number;
@@ -649,8 +662,8 @@ export interface RunAnalysis {
   attackStats: AttackStats[];
   /** Wu & Yu's signed input margin (+d correct, -d misclassified) over the samples with a verified margin; null without one. */
   signedInputMargin: SignedMargins | null;
-  /** The logit margin signed the same way (+d_out correct, -d_out misclassified). */
-  signedLogitMargin: SignedMargins;
+  /** The logit margin signed the same way (+d_out correct, -d_out misclassified); null on an unlabeled dataset. */
+  signedLogitMargin: SignedMargins | null;
 }
 
 /**

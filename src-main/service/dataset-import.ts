@@ -44,6 +44,7 @@ export async function importDataset(store: ProjectStore, path: string, options: 
     fit: samples.format === 'image-folder' ? fit : null,
     data: samples.data,
     labels: samples.labels,
+    labeled: samples.labeled,
   });
   return store.datasets.get(id);
 }
@@ -87,6 +88,7 @@ function sha256Of(samples: DatasetSamples): string {
 }
 
 function classCounts(samples: DatasetSamples): number[] {
+  if (!samples.labeled) return [];
   let classes = samples.classNames?.length ?? 0;
   for (const label of samples.labels) classes = Math.max(classes, label + 1);
   const counts = new Array<number>(classes).fill(0);

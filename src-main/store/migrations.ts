@@ -206,4 +206,10 @@ export const migrations: string[] = [
   ALTER TABLE datasets ADD COLUMN fit_json TEXT;
   UPDATE datasets SET fit_json = '{"mode":"strict"}' WHERE format = 'image-folder';
   `,
+  `
+  -- Issue 12: datasets without labels (a flat image folder, x without y), for screening and for
+  -- margins measured from the prediction. Their stored labels are all -1; every dataset imported
+  -- before had labels.
+  ALTER TABLE datasets ADD COLUMN labeled INTEGER NOT NULL DEFAULT 1;
+  `,
 ];
