@@ -772,6 +772,72 @@ export type SampleFilter = (typeof sampleFilters)[number];
 export const sampleSortKeys = ['position', 'index', 'label', 'pred', 'correct', 'logitMargin', 'featureMarginLinf', 'featureMarginL2', 'inputMargin', 'signedInputMargin'] as const;
 export type SampleSortKey = (typeof sampleSortKeys)[number];
 
+// ---------- screening new inputs (issue 12; computed by service/screening) ----------
+
+/**
+ * How a screened input is scored; small scores flag brittle decisions. The logit margin is the
+ * analysis layer's (engine/margins); a pseudo-margin names a trained pseudo-margin network.
+ */
+export type ScreeningScore = 'logit-margin' | { pseudoMargin: string };
+
+/** The threshold as given: typed in, or calibrated on an analysed run (target TPR at an epsilon, as the analysis's screening). */
+export type ScreeningThreshold =
+  | { kind: 'typed'; value: number }
+  | { kind: 'calibrated'; runId: string; epsilon?: number; tprTarget?: number };
+
+/** A threshold calibrated on a run: the analysis layer's screening threshold, with where it came from. */
+export interface ScreeningCalibration extends Screening {
+  runId: string;
+  runName: string;
+  norm: AttackNorm;
+  /** The run's samples the calibration counted (and how many of them were censored). */
+  samples: number;
+  censored: number;
+}
+
+export interface ScreenedInput {
+  index: number;
+  /** The file (relative to what was dropped), or `array.npy[i]`, or `dataset[i]`. */
+  file: string;
+  pred: number;
+  /** The model's name for the predicted class; null without class labels. */
+  predName: string | null;
+  logits: number[];
+  score: number;
+  brittle: boolean;
+}
+
+export interface ScreeningResult {
+  /** Names this screening's inputs for thumbnails and for saving them as a dataset, while the service keeps them. */
+  id: string;
+  modelId: string;
+  modelName: string;
+  score: ScreeningScore;
+  /** Flag an input brittle when its score is at most this. */
+  threshold: number;
+  /** Null for a typed threshold. */
+  calibration: ScreeningCalibration | null;
+  /** What was screened: the dataset's name, or the dropped file or folder. */
+  source: string;
+  /** The stored dataset screened; null for dropped files. */
+  datasetId: string | null;
+  classes: number;
+  inputs: ScreenedInput[];
+  brittle: number;
+  /** Files passed over while reading (corrupt image, other size). */
+  skipped: { file: string; reason: string }[];
+  provider: string;
+  /** The forward passes alone, and the whole screening (reading and scoring included). */
+  forwardMs: number;
+  totalMs: number;
+}
+
+export interface ScreeningProgress {
+  done: number;
+  total: number;
+  stage: string;
+}
+
 // ---------- import sources ----------
 
 /**
@@ -866,6 +932,27 @@ const runConfig = z
     memoryGb: z.number().positive('the memory budget must be positive').max(65536).nullable().optional(),
   })
   .strict();
+
+
+const screeningScore = z.union([
+  z.literal('logit-margin'),
+  z.object({ pseudoMargin: z.string().regex(/^[a-z]-[0-9a-f]{8,32}$/, 'not a Brink id') }).strict(),
+]);
+const screeningThreshold = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('typed'), value: z.number().finite() }).strict(),
+  z
+    .object({
+      kind: z.literal('calibrated'),
+      runId: z.string().regex(/^[a-z]-[0-9a-f]{8,32}$/, 'not a Brink id'),
+      epsilon: epsilonValue.optional(),
+      tprTarget: z.number().gt(0, 'the target TPR is a fraction in (0, 1)').lt(1, 'the target TPR is a fraction in (0, 1)').optional(),
+    })
+    .strict(),
+]);
+const screeningInputs = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('dataset'), datasetId: id }).strict(),
+  z.object({ kind: z.literal('files'), source: importSource, fit: imageFitInput.optional() }).strict(),
+]);
 
 
 /** Curried so that the result type is named and the argument type is inferred from its validator. */
@@ -984,6 +1071,38 @@ export const calls = {
   ),
   /** The run's evaluation-reliability checks, pass / review, from its rows, its model and what the worker recorded. */
   'run.reliability': call<ReliabilityCheck[]>()(z.object({ id }).strict()),
+
+  /** One forward pass per input in a worker: prediction, logits, score and brittle flag; progress as screen.progress events. */
+  'screen.run': call<ScreeningResult>()(
+    z
+      .object({
+        modelId: id,
+        inputs: screeningInputs,
+        score: screeningScore.default('logit-margin'),
+        threshold: screeningThreshold,
+        batchSize: z.number().int().min(1).max(4096).optional(),
+        device: z.enum(['auto', 'cuda', 'webgpu', 'cpu']).optional(),
+      })
+      .strict(),
+  ),
+  /** Thumbnails of a screening's inputs, while the service keeps them. */
+  'screen.thumbnails': call<Thumbnail[]>()(
+    z.object({ id: z.string().regex(/^s-[0-9a-f]{8,32}$/, 'not a screening id'), offset: z.number().int().nonnegative(), count: z.number().int().min(1).max(256) }).strict(),
+  ),
+  /**
+   * Some of a screening's inputs as an unlabeled dataset (each margin is measured from the
+   * prediction), to verify their margins with an attack run; the dataset already holding
+   * exactly them when there is one.
+   */
+  'screen.saveDataset': call<DatasetDetail>()(
+    z
+      .object({
+        id: z.string().regex(/^s-[0-9a-f]{8,32}$/, 'not a screening id'),
+        indices: z.array(z.number().int().nonnegative()).min(1, 'choose at least one input').max(100_000),
+        name: name.optional(),
+      })
+      .strict(),
+  ),
 };
 
 export type CallName = keyof typeof calls;
@@ -1021,9 +1140,10 @@ export interface Events {
   'runs.changed': null;
   'run.progress': RunProgress;
   'run.log': { runId: string; at: string; line: string };
+  'screen.progress': ScreeningProgress;
 }
 export type EventName = keyof Events;
-export const eventNames: EventName[] = ['project.changed', 'models.changed', 'datasets.changed', 'runs.changed', 'run.progress', 'run.log'];
+export const eventNames: EventName[] = ['project.changed', 'models.changed', 'datasets.changed', 'runs.changed', 'run.progress', 'run.log', 'screen.progress'];
 
 // ---------- the object the renderer sees as window.brink ----------
 

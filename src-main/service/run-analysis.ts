@@ -520,6 +520,27 @@ function perClass(ctx: Context, epsilon: number, hasMargins: boolean, classNames
     });
 }
 
+/**
+ * The analysis's screening threshold of one run, for screening new inputs: at `epsilon` (default
+ * the audit epsilon, as the analysis chooses it) for a target TPR (default 0.95), computed by
+ * the same function as RunAnalysis.screening. Throws, with the reason, where it has none.
+ */
+export function runScreening(store: ProjectStore, id: string, options: { epsilon?: number; tprTarget?: number } = {}): { screening: Screening; samples: number; censored: number; norm: AttackNorm } {
+  const { config, columns: c, runId } = readAnalysisInput(store, id);
+  const norm = config.attack?.norm;
+  if (!norm || !c.inputMargin.some((m) => !Number.isNaN(m))) throw new UserError(`run ${runId} has no input margins: calibrate on a run with a minimal-norm attack (FAB, DeepFool, FMN)`);
+  const epsilon = options.epsilon ?? auditEpsilonOf(config, epsilonGrid(config));
+  const tprTarget = options.tprTarget ?? ANALYSIS_DEFAULTS.tprTarget;
+  const order = scoreOrder(c.logitMargin.map((m) => -m));
+  const ctx: Context = { c, n: c.positions.length, order, resamples: 0, seed: ANALYSIS_DEFAULTS.seed, curveLimit: 0 };
+  const found = screening(ctx, epsilon, tprTarget);
+  if (!found) {
+    const reason = skipReason(thresholdCounts(order, positivesAt(c.inputMargin, epsilon)), epsilon) ?? `no threshold reaches a TPR of ${tprTarget}`;
+    throw new UserError(`run ${runId} gives no screening threshold at ${epsilon.toPrecision(4)}: ${reason}`);
+  }
+  return { screening: found, samples: ctx.n, censored: c.inputMargin.filter((m) => m === Infinity).length, norm };
+}
+
 /** The analysis of a run in a project, with the forward run for Algorithm 1's workflow when named. */
 export function runAnalysis(store: ProjectStore, id: string, options: AnalysisOptions = {}): RunAnalysis {
   return analyzeRun(readAnalysisInput(store, id, options.withForward), options);
