@@ -264,6 +264,7 @@ function analysisInput(run: SyntheticRun, classNames: string[]): AnalysisInput {
     columns: c,
     findings: [...byKey.values()],
     classNames,
+    labeled: true,
     featureDistance: Float64Array.from(rows, (r) => r.best?.featureDistanceLinf ?? NaN),
     forward: null,
   };
@@ -353,7 +354,7 @@ async function benchAnalysis(opts: Options): Promise<void> {
   const a = analyzeRun(input);
   const at = a.detection.find((d) => d.epsilon === a.auditEpsilon)!;
   console.log(
-    `run: ${thousands(a.samples)} samples, ${opts.classes} classes, accuracy ${a.accuracy.toFixed(3)}, ${a.censored} censored, ` +
+    `run: ${thousands(a.samples)} samples, ${opts.classes} classes, accuracy ${a.accuracy!.toFixed(3)}, ${a.censored} censored, ` +
       `Kendall tau ${a.consistency!.kendallTau!.toFixed(3)} [${a.consistency!.kendallTauCi!.map((v) => v.toFixed(3)).join(', ')}], ` +
       `${a.epsilons.length} epsilons (${a.epsilons.map((e) => `${(e * 255).toFixed(0)}/255`).join(', ')}), ` +
       `at ${(a.auditEpsilon * 255).toFixed(0)}/255: ${at.positives} non-robust, AUROC ${at.auroc!.toFixed(3)}, robust accuracy ${a.robustAccuracy.find((r) => r.epsilon === a.auditEpsilon)!.fromMargins!.toFixed(3)}`,

@@ -169,6 +169,8 @@ export interface DatasetSummary {
   format: DatasetFormat;
   count: number;
   shape: [number, number, number];
+  /** False for images without labels: no accuracy, and margins measured from the prediction only. */
+  labeled: boolean;
   createdAt: string;
 }
 
@@ -177,6 +179,7 @@ export interface DatasetDetail extends DatasetSummary {
   sha256: string;
   dtype: 'uint8' | 'float32';
   classNames: string[] | null;
+  /** Empty for an unlabeled dataset. */
   classCounts: number[];
   skipped: { file: string; reason: string }[];
   /** How an image folder's images were brought to one size; null for the other formats. */
@@ -203,6 +206,7 @@ export type ImageFit =
 export interface ImageFolderSurvey {
   /** Readable images, in all class folders. */
   images: number;
+  /** 0 for a flat folder of unlabeled images. */
   classes: number;
   /** The most common size (ties: the first seen) and how many images have it. */
   commonSize: { width: number; height: number; count: number };
@@ -337,14 +341,19 @@ export interface FamilyAnalysis {
     auroc: number | null;
     fprAt95Tpr: number | null;
   };
-  /** Accuracy under the corruption at the benchmark's five severities; null for the spatial families. */
+  /** Accuracy under the corruption at the benchmark's five severities; null for the spatial families and on an unlabeled dataset. */
   severities: { severity: number; parameter: number; accuracy: number }[] | null;
-  /** Robust accuracy against strength: correct and not changed at or below it. */
+  /**
+   * Robust accuracy against strength: correct and not changed at or below it; on an unlabeled
+   * dataset the share of samples not changed (there is no accuracy to keep).
+   */
   curve: { strength: number; parameter: number; robustAccuracy: number }[];
 }
 
 export interface RunFamilies {
-  cleanAccuracy: number;
+  /** False on an unlabeled dataset: accuracies are null and the curves count unchanged predictions. */
+  labeled: boolean;
+  cleanAccuracy: number | null;
   /** Which benchmark's severities the image size is compared with. */
   severityTable: 'CIFAR-10-C' | 'ImageNet-C';
   families: FamilyAnalysis[];
@@ -449,7 +458,9 @@ export interface RunSummary {
   notes: string;
   /** The threat model, for lists; null for forward margins only. */
   attack: Pick<AttackSettings, 'attacks' | 'norm' | 'epsilons'> | null;
-  /** Over the samples evaluated so far; null before the first batch. */
+  /** False when the dataset has no labels. */
+  labeled: boolean;
+  /** Over the samples evaluated so far; null before the first batch, and on an unlabeled dataset. */
   accuracy: number | null;
   /** At the run's first epsilon: correct and unbroken by every attack, as the run page's results; null without an epsilon or results. */
   robustAccuracy: { epsilon: number; value: number } | null;
@@ -554,7 +565,8 @@ export interface InputMargins {
 export interface RunResults {
   evaluated: number;
   correct: number;
-  accuracy: number;
+  /** Null on an unlabeled dataset (and robustness is then empty: it needs labels). */
+  accuracy: number | null;
   logitMargin: FiveNumbers & { mean: number };
   histogram: { edges: number[]; counts: number[] };
   /** Null when the model has no detected linear head. */
@@ -738,8 +750,14 @@ export interface RunAnalysis {
   runId: string;
   norm: AttackNorm | null;
   samples: number;
+  /**
+   * False on an unlabeled dataset: accuracy is null, and robust accuracy, Algorithm 1, per-class
+   * results and signed margins (which need labels) are empty; margins, consistency, detection
+   * and screening need none (margins are measured from the prediction).
+   */
+  labeled: boolean;
   correct: number;
-  accuracy: number;
+  accuracy: number | null;
   /** Samples whose prediction no attack changed within budget: robust at every epsilon, ranked above every found margin. */
   censored: number;
   found: number;
@@ -771,8 +789,8 @@ export interface RunAnalysis {
   attackStats: AttackStats[];
   /** Wu & Yu's signed input margin (+d correct, -d misclassified) over the samples with a verified margin; null without one. */
   signedInputMargin: SignedMargins | null;
-  /** The logit margin signed the same way (+d_out correct, -d_out misclassified). */
-  signedLogitMargin: SignedMargins;
+  /** The logit margin signed the same way (+d_out correct, -d_out misclassified); null on an unlabeled dataset. */
+  signedLogitMargin: SignedMargins | null;
 }
 
 /**
@@ -881,6 +899,72 @@ export type SampleFilter = (typeof sampleFilters)[number];
 export const sampleSortKeys = ['position', 'index', 'label', 'pred', 'correct', 'logitMargin', 'featureMarginLinf', 'featureMarginL2', 'inputMargin', 'signedInputMargin'] as const;
 export type SampleSortKey = (typeof sampleSortKeys)[number];
 
+// ---------- screening new inputs (issue 12; computed by service/screening) ----------
+
+/**
+ * How a screened input is scored; small scores flag brittle decisions. The logit margin is the
+ * analysis layer's (engine/margins); a pseudo-margin names a trained pseudo-margin network.
+ */
+export type ScreeningScore = 'logit-margin' | { pseudoMargin: string };
+
+/** The threshold as given: typed in, or calibrated on an analysed run (target TPR at an epsilon, as the analysis's screening). */
+export type ScreeningThreshold =
+  | { kind: 'typed'; value: number }
+  | { kind: 'calibrated'; runId: string; epsilon?: number; tprTarget?: number };
+
+/** A threshold calibrated on a run: the analysis layer's screening threshold, with where it came from. */
+export interface ScreeningCalibration extends Screening {
+  runId: string;
+  runName: string;
+  norm: AttackNorm;
+  /** The run's samples the calibration counted (and how many of them were censored). */
+  samples: number;
+  censored: number;
+}
+
+export interface ScreenedInput {
+  index: number;
+  /** The file (relative to what was dropped), or `array.npy[i]`, or `dataset[i]`. */
+  file: string;
+  pred: number;
+  /** The model's name for the predicted class; null without class labels. */
+  predName: string | null;
+  logits: number[];
+  score: number;
+  brittle: boolean;
+}
+
+export interface ScreeningResult {
+  /** Names this screening's inputs for thumbnails and for saving them as a dataset, while the service keeps them. */
+  id: string;
+  modelId: string;
+  modelName: string;
+  score: ScreeningScore;
+  /** Flag an input brittle when its score is at most this. */
+  threshold: number;
+  /** Null for a typed threshold. */
+  calibration: ScreeningCalibration | null;
+  /** What was screened: the dataset's name, or the dropped file or folder. */
+  source: string;
+  /** The stored dataset screened; null for dropped files. */
+  datasetId: string | null;
+  classes: number;
+  inputs: ScreenedInput[];
+  brittle: number;
+  /** Files passed over while reading (corrupt image, other size). */
+  skipped: { file: string; reason: string }[];
+  provider: string;
+  /** The forward passes alone, and the whole screening (reading and scoring included). */
+  forwardMs: number;
+  totalMs: number;
+}
+
+export interface ScreeningProgress {
+  done: number;
+  total: number;
+  stage: string;
+}
+
 // ---------- import sources ----------
 
 /**
@@ -983,6 +1067,27 @@ const runConfig = z
     memoryGb: z.number().positive('the memory budget must be positive').max(65536).nullable().optional(),
   })
   .strict();
+
+
+const screeningScore = z.union([
+  z.literal('logit-margin'),
+  z.object({ pseudoMargin: z.string().regex(/^[a-z]-[0-9a-f]{8,32}$/, 'not a Brink id') }).strict(),
+]);
+const screeningThreshold = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('typed'), value: z.number().finite() }).strict(),
+  z
+    .object({
+      kind: z.literal('calibrated'),
+      runId: z.string().regex(/^[a-z]-[0-9a-f]{8,32}$/, 'not a Brink id'),
+      epsilon: epsilonValue.optional(),
+      tprTarget: z.number().gt(0, 'the target TPR is a fraction in (0, 1)').lt(1, 'the target TPR is a fraction in (0, 1)').optional(),
+    })
+    .strict(),
+]);
+const screeningInputs = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('dataset'), datasetId: id }).strict(),
+  z.object({ kind: z.literal('files'), source: importSource, fit: imageFitInput.optional() }).strict(),
+]);
 
 
 /** Curried so that the result type is named and the argument type is inferred from its validator. */
@@ -1123,6 +1228,38 @@ export const calls = {
       })
       .strict(),
   ),
+
+  /** One forward pass per input in a worker: prediction, logits, score and brittle flag; progress as screen.progress events. */
+  'screen.run': call<ScreeningResult>()(
+    z
+      .object({
+        modelId: id,
+        inputs: screeningInputs,
+        score: screeningScore.default('logit-margin'),
+        threshold: screeningThreshold,
+        batchSize: z.number().int().min(1).max(4096).optional(),
+        device: z.enum(['auto', 'cuda', 'webgpu', 'cpu']).optional(),
+      })
+      .strict(),
+  ),
+  /** Thumbnails of a screening's inputs, while the service keeps them. */
+  'screen.thumbnails': call<Thumbnail[]>()(
+    z.object({ id: z.string().regex(/^s-[0-9a-f]{8,32}$/, 'not a screening id'), offset: z.number().int().nonnegative(), count: z.number().int().min(1).max(256) }).strict(),
+  ),
+  /**
+   * Some of a screening's inputs as an unlabeled dataset (each margin is measured from the
+   * prediction), to verify their margins with an attack run; the dataset already holding
+   * exactly them when there is one.
+   */
+  'screen.saveDataset': call<DatasetDetail>()(
+    z
+      .object({
+        id: z.string().regex(/^s-[0-9a-f]{8,32}$/, 'not a screening id'),
+        indices: z.array(z.number().int().nonnegative()).min(1, 'choose at least one input').max(100_000),
+        name: name.optional(),
+      })
+      .strict(),
+  ),
 };
 
 export type CallName = keyof typeof calls;
@@ -1160,9 +1297,10 @@ export interface Events {
   'runs.changed': null;
   'run.progress': RunProgress;
   'run.log': { runId: string; at: string; line: string };
+  'screen.progress': ScreeningProgress;
 }
 export type EventName = keyof Events;
-export const eventNames: EventName[] = ['project.changed', 'models.changed', 'datasets.changed', 'runs.changed', 'run.progress', 'run.log'];
+export const eventNames: EventName[] = ['project.changed', 'models.changed', 'datasets.changed', 'runs.changed', 'run.progress', 'run.log', 'screen.progress'];
 
 // ---------- the object the renderer sees as window.brink ----------
 

@@ -50,7 +50,7 @@ export function analysisJson(a: RunAnalysis, curves: boolean): Record<string, un
     correct_only: a.correctOnly,
     excluded_misclassified: a.excluded,
     signed_input_margin: a.signedInputMargin && signedJson(a.signedInputMargin),
-    signed_logit_margin: signedJson(a.signedLogitMargin),
+    signed_logit_margin: a.signedLogitMargin && signedJson(a.signedLogitMargin),
     epsilons: a.epsilons,
     audit_epsilon: a.auditEpsilon,
     bootstrap_resamples: a.bootstrapResamples,
@@ -143,10 +143,10 @@ export function analysisText(a: RunAnalysis): string {
   const lines = [
     a.correctOnly
       ? `run ${a.runId}: correct-only view, ${a.samples} correctly classified samples (${a.excluded} misclassified left out)${a.norm ? `, norm ${a.norm}` : ''}`
-      : `run ${a.runId}: ${a.samples} samples, accuracy ${percent(a.accuracy)}${a.norm ? `, norm ${a.norm}` : ''}`,
+      : `run ${a.runId}: ${a.samples} samples, ${a.accuracy === null ? 'unlabeled (no accuracy)' : `accuracy ${percent(a.accuracy)}`}${a.norm ? `, norm ${a.norm}` : ''}`,
     `  input margins: ${a.found} verified, ${a.censored} censored (${CENSORED_POLICY})`,
     '  margins are distances to changing the model\'s prediction: on a misclassified sample the adversarial example may restore the true label (--correct-only leaves those out)',
-    signedText('logit margin', a.signedLogitMargin),
+    ...(a.signedLogitMargin ? [signedText('logit margin', a.signedLogitMargin)] : []),
   ];
   if (a.signedInputMargin) lines.push(signedText('input margin', a.signedInputMargin));
   const c = a.consistency;

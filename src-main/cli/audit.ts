@@ -203,7 +203,7 @@ export function describeRun(detail: unknown, reliability?: ReliabilityCheck[]): 
   }
   if (run.results) {
     const r = run.results;
-    lines.push(`  accuracy ${(r.accuracy * 100).toFixed(1)}% (${r.correct}/${r.evaluated})`);
+    lines.push(r.accuracy === null ? `  unlabeled: no accuracy (${r.evaluated} samples)` : `  accuracy ${(r.accuracy * 100).toFixed(1)}% (${r.correct}/${r.evaluated})`);
     lines.push(`  logit margin: min ${r.logitMargin.min.toFixed(4)}, median ${r.logitMargin.median.toFixed(4)}, max ${r.logitMargin.max.toFixed(4)}`);
     if (r.inputMargins) {
       const m = r.inputMargins;

@@ -25,6 +25,7 @@ import { grad, type GradOptions } from './grad.js';
 import { preprocessing, type PreprocessingOptions } from './preprocessing.js';
 import { reading, type ReadingCommandOptions } from './reading.js';
 import { screenerExport, type ScreenerExportOptions } from './screener.js';
+import { screenCommand, type ScreenOptions } from './screen.js';
 import { describeDataset, describeModel } from './format.js';
 import { fitFromOptions, fitMode, fitSize, type FitOptions } from './fit-options.js';
 import { familyList } from './family-options.js';
@@ -287,6 +288,32 @@ export function buildProgram(): Command {
     .option('--correct-only', 'every statistic over the correctly classified samples only')
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: AnalyzeOptions) => analyze(file, opts));
+  program
+    .command('screen <file>')
+    .description('flag new inputs as brittle from one forward pass each: prediction, score and flag per input, written as CSV')
+    .requiredOption('--model <id>', 'model id (see `model list`)')
+    .requiredOption('--input <path>', 'images to screen: an image, a folder of images, a .npy or an .npz (labels not needed)')
+    .option('--score <score>', 'logit-margin (default) or pseudo-margin:ID')
+    .option('--threshold <x>', 'flag an input brittle when its score is at most this', (v) => {
+      const n = Number(v);
+      if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
+      return n;
+    })
+    .option('--calibrate <run>', 'take the screening threshold of this analysed run of the model (target TPR at an epsilon)')
+    .option('--eps <e>', 'with --calibrate: the epsilon, e.g. 8/255 (default: the run\'s audit epsilon)', (v) => {
+      const values = epsilonList(v);
+      if (values.length !== 1) throw new InvalidArgumentError('expected one epsilon, e.g. 8/255');
+      return values[0];
+    })
+    .option('--tpr <fraction>', 'with --calibrate: the true-positive rate to reach (default 0.95)', (v) => {
+      const n = Number(v);
+      if (!(n > 0 && n < 1)) throw new InvalidArgumentError('expected a fraction between 0 and 1, e.g. 0.95');
+      return n;
+    })
+    .option('--batch <n>', 'inputs per forward call (default 128)', positiveInt)
+    .requiredOption('--out <file>', 'the flags as CSV: index,file,pred,score,brittle then logit_0..logit_{C-1}')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: ScreenOptions) => screenCommand(file, opts));
   program
     .command('export <file>')
     .description('write a run\'s per-sample results to a .csv or .json file')

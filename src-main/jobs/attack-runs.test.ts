@@ -74,7 +74,7 @@ describe('attack runs', () => {
     expect(brittle.rows.every((r) => r.inputMargin! <= 0.05)).toBe(true);
     // Robust accuracy from margins and from APGD can only be at or below clean accuracy.
     for (const r of run.results!.robustness) {
-      expect(r.combined).toBeLessThanOrEqual(run.results!.accuracy);
+      expect(r.combined).toBeLessThanOrEqual(run.results!.accuracy!);
       expect(r.combined).toBeLessThanOrEqual(r.fromMargins!);
     }
   }, 120_000);

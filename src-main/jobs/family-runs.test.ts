@@ -81,10 +81,11 @@ describe('perturbation family runs', () => {
 
     const analysis = (await service.call('run.families', { id: run.id })) as RunFamilies;
     expect(analysis.severityTable).toBe('CIFAR-10-C');
+    expect(analysis.labeled).toBe(true);
     expect(analysis.families.map((f) => f.family)).toEqual([...families]);
     for (const f of analysis.families) {
       expect(f.found + f.censored).toBe(24);
-      expect(f.curve[0].robustAccuracy).toBeCloseTo(analysis.cleanAccuracy, 12);
+      expect(f.curve[0].robustAccuracy).toBeCloseTo(analysis.cleanAccuracy!, 12);
       expect(f.curve.every((p, i) => i === 0 || p.robustAccuracy <= f.curve[i - 1].robustAccuracy)).toBe(true);
     }
     const jpeg = analysis.families.find((f) => f.family === 'jpeg')!;

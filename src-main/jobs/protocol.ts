@@ -6,6 +6,7 @@ export interface BatchProgress {
   fraction: number;
 }
 import type { PreprocessingProbe } from '../../src-preload/contract.js';
+import type { ScreenedLogits, ScreenRequest } from '../worker/screen.js';
 
 export interface StartJob {
   type: 'start';
@@ -25,7 +26,13 @@ export interface ProbeJob {
   intraOpThreads?: number;
 }
 
-export type ToWorker = StartJob | ProbeJob | { type: 'stop' };
+/** A one-shot job outside the runs queue: one forward pass over new inputs (service/screening). */
+export interface ScreenJob extends ScreenRequest {
+  type: 'screen';
+  projectPath: string;
+}
+
+export type ToWorker = StartJob | ProbeJob | ScreenJob | { type: 'stop' };
 
 export type FromWorker =
   | { type: 'progress'; done: number; total: number; stage: string; provider: string | null; batch?: BatchProgress }
@@ -33,7 +40,8 @@ export type FromWorker =
   | { type: 'finished'; outcome: 'done' | 'stopped' }
   /** outOfMemory: onnxruntime (or the system) refused an allocation; the supervisor retries such a run with a smaller plan. */
   | { type: 'failed'; message: string; outOfMemory?: boolean }
-  | { type: 'probed'; result: PreprocessingProbe };
+  | { type: 'probed'; result: PreprocessingProbe }
+  | { type: 'screened'; result: ScreenedLogits | null };
 
 /** A running job process, whatever spawned it. */
 export interface WorkerHandle {

@@ -21,34 +21,52 @@ export interface DatasetImportOptions {
 /** Decodes a dataset completely before writing, so that a bad file leaves the project untouched. */
 export async function importDataset(store: ProjectStore, path: string, options: DatasetImportOptions = {}): Promise<DatasetDetail> {
   const fit = fitOf(options.fit);
+  const samples = await readSamples(path, { limit: options.limit, fit, sourceName: options.sourceName });
+  const sourceName = options.sourceName ?? basename(path);
+  const sha256 = sha256Of(samples);
+  refuseDuplicate('dataset', store.datasets.findBySha256(sha256), sourceName, options.allowDuplicate);
+  return storeSamples(store, samples, { sha256, sourceName, name: options.name, fit, skipped: samples.skipped.map((s) => ({ ...s, file: relativeTo(path, s.file) })) });
+}
+
+/** A dataset file or folder decoded whole, refused when it holds nothing or was given a fit it cannot take. */
+export async function readSamples(path: string, options: { limit?: number; fit: ImageFit; sourceName?: string }): Promise<DatasetSamples> {
+  const { fit } = options;
   const samples = await readDataset(path, { limit: options.limit, fit });
   if (samples.count === 0) throw new UserError(`${basename(path)}: no samples to import`);
   const sourceName = options.sourceName ?? basename(path);
   if (samples.format !== 'image-folder' && fit.mode !== 'strict') {
     throw new UserError(`${sourceName}: a ${fit.mode} fit applies to image folders only, and this is ${samples.format}; import it without one`);
   }
-  const sha256 = sha256Of(samples);
-  refuseDuplicate('dataset', store.datasets.findBySha256(sha256), sourceName, options.allowDuplicate);
+  return samples;
+}
+
+/** Writes decoded samples as a new dataset of the project. */
+export function storeSamples(
+  store: ProjectStore,
+  samples: Omit<DatasetSamples, 'sourceFiles' | 'skipped'>,
+  options: { sha256: string; sourceName: string; name?: string; fit: ImageFit; skipped: { file: string; reason: string }[] },
+): DatasetDetail {
   const id = newId('d');
   store.datasets.insert({
     id,
-    name: uniqueName(options.name ?? defaultName(sourceName), store.datasets.list().map((d) => d.name)),
+    name: uniqueName(options.name ?? defaultName(options.sourceName), store.datasets.list().map((d) => d.name)),
     format: samples.format,
-    sourceName,
-    sha256,
+    sourceName: options.sourceName,
+    sha256: options.sha256,
     shape: samples.shape,
     dtype: samples.dtype,
     classNames: samples.classNames,
     classCounts: classCounts(samples),
-    skipped: samples.skipped.map((s) => ({ ...s, file: relativeTo(path, s.file) })),
-    fit: samples.format === 'image-folder' ? fit : null,
+    skipped: options.skipped,
+    fit: samples.format === 'image-folder' ? options.fit : null,
     data: samples.data,
     labels: samples.labels,
+    labeled: samples.labeled,
   });
   return store.datasets.get(id);
 }
 
-function fitOf(input: ImageFitInput | undefined): ImageFit {
+export function fitOf(input: ImageFitInput | undefined): ImageFit {
   try {
     return resolveFit(input ?? { mode: 'strict' });
   } catch (error) {
@@ -78,7 +96,7 @@ function relativeTo(root: string, file: string): string {
 }
 
 /** The hash of what was decoded (shape, pixels, labels), so that the same samples hash alike whatever their file format. */
-function sha256Of(samples: DatasetSamples): string {
+export function sha256Of(samples: Pick<DatasetSamples, 'dtype' | 'shape' | 'count' | 'data' | 'labels'>): string {
   const hash = createHash('sha256');
   hash.update(`${samples.dtype}:${samples.shape.join('x')}:${samples.count}\n`);
   hash.update(new Uint8Array(samples.data.buffer, samples.data.byteOffset, samples.data.byteLength));
@@ -86,7 +104,8 @@ function sha256Of(samples: DatasetSamples): string {
   return hash.digest('hex');
 }
 
-function classCounts(samples: DatasetSamples): number[] {
+function classCounts(samples: Pick<DatasetSamples, 'labeled' | 'classNames' | 'labels'>): number[] {
+  if (!samples.labeled) return [];
   let classes = samples.classNames?.length ?? 0;
   for (const label of samples.labels) classes = Math.max(classes, label + 1);
   const counts = new Array<number>(classes).fill(0);

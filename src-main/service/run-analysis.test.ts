@@ -172,7 +172,7 @@ describe('the analysis of a finished attack run of the sample robust CNN', () =>
     expect(a.signedInputMargin).toMatchObject({ samples: rows.length, negative: rows.filter((r) => !r.correct).length, min: Math.min(...signed) });
     expect(a.signedInputMargin!.meanAbs).toBeCloseTo(rows.reduce((s, r) => s + r.inputMargin!, 0) / rows.length, 12);
     expect(a.signedInputMargin!.min).toBeLessThan(0);
-    expect(a.signedLogitMargin.samples).toBe(200);
+    expect(a.signedLogitMargin!.samples).toBe(200);
     // The sample table sorts by the signed margin: the most negative (misclassified, largest margin) first.
     const page = store.runs.samples(attackRun, { offset: 0, limit: 1, sort: 'signedInputMargin' });
     expect(page.rows[0].correct).toBe(false);
@@ -228,6 +228,7 @@ function input(c: MarginColumns, epsilons: number[] = [0.1]): AnalysisInput {
     columns: c,
     findings: [],
     classNames: null,
+    labeled: true,
     featureDistance: null,
     forward: null,
   };

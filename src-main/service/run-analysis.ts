@@ -81,6 +81,8 @@ export interface AnalysisInput {
   columns: MarginColumns;
   findings: AttackFinding[];
   classNames: string[] | null;
+  /** False on an unlabeled dataset: what needs labels (accuracy, robust accuracy, Algorithm 1, per class, signed margins) is left out. */
+  labeled: boolean;
   /** ||h(x) - h(x_adv)||_inf per sample (NaN where none), when the run recorded it. */
   featureDistance: Float64Array | null;
   forward: { runId: string; columns: MarginColumns } | null;
@@ -103,6 +105,7 @@ export function readAnalysisInput(store: ProjectStore, id: string, withForward?:
     columns,
     findings: config.attack ? store.runs.attackFindings(id, config.attack.norm) : [],
     classNames: store.models.get(run.modelId).labels,
+    labeled: run.labeled,
     featureDistance: store.runs.featureDistances(id),
     forward,
   };
@@ -124,6 +127,8 @@ function auditEpsilonOf(config: RunConfig, grid: number[]): number {
 export function analyzeRun(everySample: AnalysisInput, options: AnalysisOptions = {}): RunAnalysis {
   const started = performance.now();
   if (everySample.columns.positions.length === 0) throw new UserError(`run ${everySample.runId} has no results yet`);
+  if (options.correctOnly && !everySample.labeled) throw new UserError(`run ${everySample.runId} is on an unlabeled dataset: no sample is known to be correct; show all samples`);
+  const labeled = everySample.labeled;
   const input = options.correctOnly ? onlyCorrect(everySample) : everySample;
   const { config, columns: c } = input;
   const n = c.positions.length;
@@ -146,8 +151,9 @@ export function analyzeRun(everySample: AnalysisInput, options: AnalysisOptions 
     runId: input.runId,
     norm: config.attack?.norm ?? null,
     samples: n,
+    labeled,
     correct,
-    accuracy: correct / n,
+    accuracy: labeled ? correct / n : null,
     censored,
     found: found.length,
     epsilons,
@@ -156,21 +162,21 @@ export function analyzeRun(everySample: AnalysisInput, options: AnalysisOptions 
     inputMargin: found.length ? { ...fiveNumbers(found), histogram: histogram(found) } : null,
     consistency: hasMargins ? consistency(ctx) : null,
     detection,
-    robustAccuracy: config.attack ? robustPoints(ctx, input, epsilons, hasMargins) : [],
-    robustCurve: hasMargins ? robustAccuracyCurve(c.correct, c.inputMargin) : [],
-    algorithm1: hasMargins ? algorithm1(ctx, auditEpsilon, input.forward) : null,
+    robustAccuracy: labeled && config.attack ? robustPoints(ctx, input, epsilons, hasMargins) : [],
+    robustCurve: labeled && hasMargins ? robustAccuracyCurve(c.correct, c.inputMargin) : [],
+    algorithm1: labeled && hasMargins ? algorithm1(ctx, auditEpsilon, input.forward) : null,
     scores: hasMargins ? scoreComparison(ctx, auditEpsilon) : [],
     featureConsistency: hasMargins && input.featureDistance ? featureConsistency(c, input.featureDistance) : null,
     screening: hasMargins ? screening(ctx, auditEpsilon, tprTarget) : null,
-    perClass: perClass(ctx, auditEpsilon, hasMargins, input.classNames),
+    perClass: labeled ? perClass(ctx, auditEpsilon, hasMargins, input.classNames) : [],
     bootstrapResamples: resamples,
     computeMs: performance.now() - started,
     correctOnly: options.correctOnly === true,
     excluded: everySample.columns.positions.length - n,
     bestBy: countBestBy(c),
     attackStats: attackStats(config, input.findings),
-    signedInputMargin: hasMargins ? signedMargins(c.inputMargin, c.correct) : null,
-    signedLogitMargin: signedMargins(c.logitMargin, c.correct)!,
+    signedInputMargin: labeled && hasMargins ? signedMargins(c.inputMargin, c.correct) : null,
+    signedLogitMargin: labeled ? signedMargins(c.logitMargin, c.correct)! : null,
   };
 }
 
@@ -512,6 +518,27 @@ function perClass(ctx: Context, epsilon: number, hasMargins: boolean, classNames
         auroc: counts ? auroc(counts) : null,
       };
     });
+}
+
+/**
+ * The analysis's screening threshold of one run, for screening new inputs: at `epsilon` (default
+ * the audit epsilon, as the analysis chooses it) for a target TPR (default 0.95), computed by
+ * the same function as RunAnalysis.screening. Throws, with the reason, where it has none.
+ */
+export function runScreening(store: ProjectStore, id: string, options: { epsilon?: number; tprTarget?: number } = {}): { screening: Screening; samples: number; censored: number; norm: AttackNorm } {
+  const { config, columns: c, runId } = readAnalysisInput(store, id);
+  const norm = config.attack?.norm;
+  if (!norm || !c.inputMargin.some((m) => !Number.isNaN(m))) throw new UserError(`run ${runId} has no input margins: calibrate on a run with a minimal-norm attack (FAB, DeepFool, FMN)`);
+  const epsilon = options.epsilon ?? auditEpsilonOf(config, epsilonGrid(config));
+  const tprTarget = options.tprTarget ?? ANALYSIS_DEFAULTS.tprTarget;
+  const order = scoreOrder(c.logitMargin.map((m) => -m));
+  const ctx: Context = { c, n: c.positions.length, order, resamples: 0, seed: ANALYSIS_DEFAULTS.seed, curveLimit: 0 };
+  const found = screening(ctx, epsilon, tprTarget);
+  if (!found) {
+    const reason = skipReason(thresholdCounts(order, positivesAt(c.inputMargin, epsilon)), epsilon) ?? `no threshold reaches a TPR of ${tprTarget}`;
+    throw new UserError(`run ${runId} gives no screening threshold at ${epsilon.toPrecision(4)}: ${reason}`);
+  }
+  return { screening: found, samples: ctx.n, censored: c.inputMargin.filter((m) => m === Infinity).length, norm };
 }
 
 /** The analysis of a run in a project, with the forward run for Algorithm 1's workflow when named. */

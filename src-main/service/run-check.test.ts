@@ -36,7 +36,7 @@ describe('label mapping and epsilons before a run', () => {
       preprocessing: { valueRange: [0, 1], mean: [0], std: [1] },
       preprocessingConfirmed: confirmed,
     }) as unknown as ModelDetail;
-  const dataset = (classNames: string[] | null) => ({ shape: [1, 4, 4], count: 9, classNames, classCounts: [3, 3, 3] }) as unknown as DatasetDetail;
+  const dataset = (classNames: string[] | null) => ({ shape: [1, 4, 4], count: 9, classNames, classCounts: [3, 3, 3], labeled: true }) as unknown as DatasetDetail;
   const config = (epsilons: number[]): RunConfig => ({
     modelId: 'm-00000000',
     datasetId: 'd-00000000',

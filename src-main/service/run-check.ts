@@ -47,7 +47,13 @@ export function runProblems(model: ModelDetail, dataset: DatasetDetail, config: 
     for (const name of attack.attacks) {
       if (!attackNorms[name].includes(attack.norm)) problems.push(`${name} does not support the ${attack.norm} norm (it supports ${attackNorms[name].join(', ')})`);
     }
-    if (attack.attacks.some((a) => a === 'apgd-ce' || a === 'apgd-t') && attack.epsilons.length === 0) {
+    // Minimal-norm attacks measure the margin from the model's prediction and need no label; APGD
+    // attacks the label to give robust accuracy, which an unlabeled dataset cannot have.
+    const fixed = attack.attacks.filter((a) => a === 'apgd-ce' || a === 'apgd-t');
+    if (!dataset.labeled && fixed.length) {
+      problems.push(`${fixed.join(' and ')} measure robust accuracy against the labels, and ${dataset.name} is unlabeled; use FAB, DeepFool or FMN, which measure each margin from the model's prediction`);
+    }
+    if (fixed.length && attack.epsilons.length === 0) {
       problems.push('APGD attacks at a fixed epsilon need at least one epsilon');
     }
     if (attack.targeted !== null && typeof classes === 'number' && attack.targeted >= classes) {

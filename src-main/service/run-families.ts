@@ -32,6 +32,7 @@ function analyseFamily(
   rows: { position: number; strength: number | null; severityPredictions: number[] | null }[],
   c: MarginColumns,
   shape: { channels: number; height: number; width: number },
+  labeled: boolean,
 ): FamilyAnalysis {
   const def = FAMILY_TABLE[family];
   const at = new Map(rows.map((r) => [r.position, r]));
@@ -55,7 +56,8 @@ function analyseFamily(
   const oneClass = counts.positives === 0 || counts.negatives === 0;
 
   const severities = def.severities(shape);
-  const table = severities
+  const table =
+    severities && labeled
     ? severities.map((strength, i) => {
         let correct = 0;
         for (let k = 0; k < n; k++) if (at.get(c.positions[k])?.severityPredictions?.[i] === c.labels[k]) correct++;
@@ -67,7 +69,7 @@ function analyseFamily(
   const end = search.levels ? search.levels[search.levels.length - 1] : search.grid[search.grid.length - 1];
   const curve = linspace(0, end, CURVE_POINTS).map((strength) => {
     let alive = 0;
-    for (let k = 0; k < n; k++) if (c.correct[k] === 1 && margin[k] > strength) alive++;
+    for (let k = 0; k < n; k++) if ((!labeled || c.correct[k] === 1) && margin[k] > strength) alive++;
     return { strength, parameter: def.parameterOf(strength), robustAccuracy: n ? alive / n : 0 };
   });
 
@@ -102,11 +104,13 @@ export function runFamilies(store: ProjectStore, id: string): RunFamilies | null
   const shape = { channels: dataset.shape[0], height: dataset.shape[1], width: dataset.shape[2] };
   const c = store.runs.marginColumns(id);
   const stored = store.runs.familyMargins(id);
-  const families = config.perturbations.families.map((family) => analyseFamily(family, stored.get(family) ?? [], c, shape));
+  const labeled = dataset.labeled;
+  const families = config.perturbations.families.map((family) => analyseFamily(family, stored.get(family) ?? [], c, shape, labeled));
   const cells = families.flatMap((f) => f.severities ?? []);
   const correct = c.correct.reduce((s, v) => s + v, 0);
   return {
-    cleanAccuracy: c.positions.length ? correct / c.positions.length : 0,
+    labeled,
+    cleanAccuracy: labeled && c.positions.length ? correct / c.positions.length : null,
     severityTable: severityTable(shape) === 'cifar' ? 'CIFAR-10-C' : 'ImageNet-C',
     families,
     meanCorruptionAccuracy: cells.length ? cells.reduce((s, v) => s + v.accuracy, 0) / cells.length : null,

@@ -31,12 +31,12 @@ export class RunSummaries {
   }
 
   private robustAccuracy(store: ProjectStore, run: RunSummary): RunSummary['robustAccuracy'] {
-    if (!run.attack || run.attack.epsilons.length === 0 || run.doneCount === 0) return null;
+    if (!run.labeled || !run.attack || run.attack.epsilons.length === 0 || run.doneCount === 0) return null;
     const key = `${store.path}\u0000${run.id}`;
     const cached = this.known.get(key);
     if (cached?.doneCount === run.doneCount) return cached.value;
     const config = store.runs.config(run.id);
-    const results = runResults(config, store.runs.marginColumns(run.id), store.runs.attackFindings(run.id, run.attack.norm), null);
+    const results = runResults(config, store.runs.marginColumns(run.id), store.runs.attackFindings(run.id, run.attack.norm), null, run.labeled);
     const value = robustAtFirstEpsilon(results);
     this.known.set(key, { doneCount: run.doneCount, value });
     return value;

@@ -13,7 +13,7 @@ export function runDetail(store: ProjectStore, id: string): RunDetail {
   const detail = store.runs.get(id);
   const columns = store.runs.marginColumns(id);
   const findings = detail.config.attack ? store.runs.attackFindings(id, detail.config.attack.norm) : [];
-  const results = runResults(detail.config, columns, findings, store.runs.storedSummary(id)?.equidistance ?? null);
+  const results = runResults(detail.config, columns, findings, store.runs.storedSummary(id)?.equidistance ?? null, detail.labeled);
   return { ...detail, reading: runReading(store, id, detail.modelId), results, robustAccuracy: robustAtFirstEpsilon(results) };
 }
 
@@ -34,19 +34,22 @@ export function slack(epsilon: number): number {
   return epsilon * (1 + EPSILON_SLACK);
 }
 
-export function runResults(config: RunConfig, c: MarginColumns, findings: AttackFinding[], equidistance: RunResults['equidistance']): RunResults | null {
+/** `labeled` false: the dataset has no labels, so there is no accuracy and no robust accuracy to give. */
+export function runResults(config: RunConfig, c: MarginColumns, findings: AttackFinding[], equidistance: RunResults['equidistance'], labeled: boolean): RunResults | null {
   const n = c.positions.length;
   if (n === 0) return null;
   const correct = c.correct.reduce((a, b) => a + b, 0);
   const stats = fiveNumbers(c.logitMargin);
+  const attacks = attackResults(config, c, findings);
   return {
     evaluated: n,
     correct,
-    accuracy: correct / n,
+    accuracy: labeled ? correct / n : null,
     logitMargin: { ...stats, mean: mean(c.logitMargin) },
     histogram: histogram(c.logitMargin),
     equidistance,
-    ...attackResults(config, c, findings),
+    ...attacks,
+    robustness: labeled ? attacks.robustness : [],
   };
 }
 

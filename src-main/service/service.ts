@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CallArgs, CallName, CallResult, ProjectInfo, RunConfig, RunSummary, RunWarning, ValidArgs } from '../../src-preload/contract.js';
+import type { CallArgs, CallName, CallResult, ProjectInfo, RunConfig, RunSummary, RunWarning, ScreeningProgress, ValidArgs } from '../../src-preload/contract.js';
 import { parseCall } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
 import { subsetIndices } from '../jobs/subset.js';
@@ -22,7 +22,7 @@ import { runReliability } from './run-reliability.js';
 import { sampleExplorerItem } from './sample-explorer.js';
 import { exportScreener, screenerCalibration, type ScreenerContext } from './screener-export.js';
 import { surveyImageFolder } from '../engine/data/index.js';
-import { commonSourceName, importDataset } from './dataset-import.js';
+import { commonSourceName, importDataset, sha256Of, storeSamples } from './dataset-import.js';
 import { withOnePath } from './files.js';
 import { EventHub } from './events.js';
 import type { Host } from './host.js';
@@ -33,6 +33,7 @@ import { checkPreprocessing } from './preprocessing-check.js';
 import { RecentProjects } from './recent.js';
 import { buildSampleProject, sampleAvailable } from './sample-project.js';
 import { thumbnails } from './thumbnails.js';
+import { KeptScreenings, screen, selectedSamples, type ScreenSource } from './screening.js';
 
 type Handlers = { [K in CallName]: (args: ValidArgs<K>) => Promise<CallResult<K>> };
 
@@ -53,6 +54,7 @@ export class BrinkService {
   private readonly recent: RecentProjects;
   private readonly analyses = new AnalysisCache();
   private readonly summaries = new RunSummaries();
+  private readonly screenings = new KeptScreenings();
   private readonly handlers: Handlers;
 
   constructor(private readonly options: ServiceOptions) {
@@ -96,6 +98,7 @@ export class BrinkService {
   private async setProject(store: ProjectStore | null): Promise<void> {
     await this.supervisor?.shutdown();
     this.project?.close();
+    this.screenings.clear();
     this.project = store;
     this.supervisor = null;
     if (store) {
@@ -271,6 +274,40 @@ export class BrinkService {
         return this.summaries.summary(store, id);
       },
       'run.export': async ({ id, format }) => saveRunExport(this.requireProject(), host, id, format),
+      'screen.run': async ({ modelId, inputs, score, threshold, batchSize, device }) => {
+        const store = this.requireProject();
+        const progress = (p: ScreeningProgress) => this.events.emit('screen.progress', p);
+        const run = (source: ScreenSource) => screen(store, this.options.spawner, { modelId, source, score, threshold, batchSize, device, intraOpThreads: this.options.intraOpThreads, progress });
+        const { result, kept } =
+          inputs.kind === 'dataset'
+            ? await run(inputs)
+            : await (async () => {
+                const paths = await host.resolveSource(inputs.source);
+                return withOnePath(paths, (path) => run({ kind: 'files', path, sourceName: commonSourceName(paths), fit: inputs.fit }));
+              })();
+        this.screenings.add(result.id, kept);
+        return result;
+      },
+      'screen.thumbnails': async ({ id, offset, count }) => {
+        const { samples } = this.screenings.get(id);
+        const end = Math.min(samples.count, offset + count);
+        const per = samples.shape[0] * samples.shape[1] * samples.shape[2];
+        const n = Math.max(0, end - offset);
+        return thumbnails({ offset, count: n, shape: samples.shape, dtype: samples.dtype, data: samples.data.subarray(offset * per, end * per), labels: samples.labels.subarray(offset, end) });
+      },
+      'screen.saveDataset': async ({ id, indices, name }) => {
+        const store = this.requireProject();
+        const kept = this.screenings.get(id);
+        // Every input of a stored dataset, in order, already is that dataset.
+        if (kept.datasetId && indices.length === kept.samples.count && indices.every((i, k) => i === k)) return store.datasets.get(kept.datasetId);
+        const samples = selectedSamples(kept, indices);
+        const sha256 = sha256Of(samples);
+        const same = store.datasets.findBySha256(sha256);
+        if (same) return store.datasets.get(same.id);
+        const dataset = storeSamples(store, samples, { sha256, sourceName: kept.source, name: name ?? `${kept.source} (screened)`, fit: { mode: 'strict' }, skipped: [] });
+        this.changed('datasets.changed');
+        return dataset;
+      },
       'file.save': async ({ name, data }) => host.saveFile(name, (path) => writeFile(path, Buffer.from(data, 'base64'))),
       'screener.calibration': async ({ modelId, runId, epsilon, tprTarget }) => screenerCalibration(this.screenerContext(), modelId, runId, epsilon, tprTarget),
       'screener.export': async (request) => exportScreener(this.screenerContext(), host, request),

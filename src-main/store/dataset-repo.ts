@@ -17,6 +17,8 @@ export interface NewDataset {
   fit?: ImageFit | null;
   data: Uint8Array | Float32Array;
   labels: Int32Array;
+  /** False: the labels are all -1 (engine/data's UNLABELED). Absent: labelled. */
+  labeled?: boolean;
 }
 
 export interface SampleBlock {
@@ -43,6 +45,7 @@ interface DatasetRow {
   class_counts_json: string;
   skipped_json: string;
   fit_json: string | null;
+  labeled: 0 | 1;
   created_at: string;
 }
 
@@ -68,8 +71,8 @@ export class DatasetRepo {
       this.db
         .prepare(
           `INSERT INTO datasets (id, name, format, source_name, sha256, count, channels, height, width, dtype,
-             class_names_json, class_counts_json, skipped_json, fit_json, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             class_names_json, class_counts_json, skipped_json, fit_json, labeled, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           dataset.id,
@@ -86,6 +89,7 @@ export class DatasetRepo {
           JSON.stringify(dataset.classCounts),
           JSON.stringify(dataset.skipped),
           dataset.fit ? JSON.stringify(dataset.fit) : null,
+          dataset.labeled === false ? 0 : 1,
           new Date().toISOString(),
         );
       const insertChunk = this.db.prepare(
@@ -182,6 +186,7 @@ function summary(row: DatasetRow): DatasetSummary {
     format: row.format,
     count: row.count,
     shape: [row.channels, row.height, row.width],
+    labeled: row.labeled === 1,
     createdAt: row.created_at,
   };
 }

@@ -223,4 +223,10 @@ export const migrations: string[] = [
     PRIMARY KEY (run_id, position, family)
   ) STRICT;
   `,
+  `
+  -- Issue 12: datasets without labels (a flat image folder, x without y), for screening and for
+  -- margins measured from the prediction. Their stored labels are all -1; every dataset imported
+  -- before had labels.
+  ALTER TABLE datasets ADD COLUMN labeled INTEGER NOT NULL DEFAULT 1;
+  `,
 ];

@@ -112,6 +112,7 @@ interface RunRow {
   model_preprocessing_json: string;
   model_reading_json: string | null;
   accuracy: number | null;
+  labeled: 0 | 1;
 }
 
 const sortColumns: Record<SampleSortKey, string> = {
@@ -563,7 +564,8 @@ export interface AttackFinding {
 const SELECT_RUN = `
   SELECT r.*, m.name AS model_name, d.name AS dataset_name, m.preprocessing_json AS model_preprocessing_json, m.reading_json AS model_reading_json,
          (SELECT count(*) FROM run_samples s WHERE s.run_id = r.id) AS done_count,
-         (SELECT avg(correct) FROM run_samples s WHERE s.run_id = r.id) AS accuracy
+         CASE WHEN d.labeled = 1 THEN (SELECT avg(correct) FROM run_samples s WHERE s.run_id = r.id) END AS accuracy,
+         d.labeled AS labeled
   FROM runs r JOIN models m ON m.id = r.model_id JOIN datasets d ON d.id = r.dataset_id`;
 
 /** The run as lists show it; robustAccuracy is left to the service, which computes it from the rows. */
@@ -589,6 +591,7 @@ function summary(row: RunRow): RunSummary {
     name: row.name,
     notes: row.notes,
     attack: attack ? { attacks: attack.attacks, norm: attack.norm, epsilons: attack.epsilons } : null,
+    labeled: row.labeled === 1,
     accuracy: row.accuracy,
     robustAccuracy: null,
     ...preprocessingOf(row),

@@ -3,10 +3,11 @@
  * child_process.fork elsewhere); receives one job, runs it, reports, exits.
  */
 import { messageOf } from '../errors.js';
-import type { FromWorker, ProbeJob, StartJob, ToWorker } from '../jobs/protocol.js';
+import type { FromWorker, ProbeJob, ScreenJob, StartJob, ToWorker } from '../jobs/protocol.js';
 import { ProjectStore } from '../store/project-store.js';
 import { forwardMargins } from './forward-margins.js';
 import { probePreprocessing } from './preprocessing-probe.js';
+import { screenLogits } from './screen.js';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): void;
@@ -36,6 +37,9 @@ onMessage((message) => {
   } else if (message.type === 'probe' && !started) {
     started = true;
     void probe(message);
+  } else if (message.type === 'screen' && !started) {
+    started = true;
+    void screen(message);
   }
 });
 
@@ -74,6 +78,21 @@ async function probe(job: ProbeJob): Promise<void> {
   try {
     store = ProjectStore.open(job.projectPath);
     send({ type: 'probed', result: await probePreprocessing(store, job) });
+  } catch (error) {
+    if (process.env.BRINK_DEBUG) console.error(error);
+    send({ type: 'failed', message: messageOf(error) });
+  } finally {
+    store?.close();
+  }
+  setTimeout(() => process.exit(0), 50);
+}
+
+async function screen(job: ScreenJob): Promise<void> {
+  let store: ProjectStore | null = null;
+  try {
+    store = ProjectStore.open(job.projectPath);
+    const progress = (done: number, total: number, provider: string | null): void => send({ type: 'progress', done, total, stage: 'screening', provider });
+    send({ type: 'screened', result: await screenLogits(store, job, progress, () => stopRequested) });
   } catch (error) {
     if (process.env.BRINK_DEBUG) console.error(error);
     send({ type: 'failed', message: messageOf(error) });

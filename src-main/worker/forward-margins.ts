@@ -3,8 +3,8 @@ import { planText } from '../../src-preload/run-plan.js';
 import { onnxDifferentiableModel, type DifferentiableModel } from '../engine/attacks/model.js';
 import { dualNorm, featureMargin, logitMargin, argmax, pairwiseWeightDistances, upperTriangle } from '../engine/margins/margins.js';
 import { fiveNumbers } from '../engine/metrics/summary.js';
-import { cloneModel, readModel, writeModel } from '../engine/onnx/codec.js';
-import { asTheFileSays, graphReading, prepareGraph } from '../engine/onnx/reading.js';
+import { cloneModel, writeModel } from '../engine/onnx/codec.js';
+import { asTheFileSays } from '../engine/onnx/reading.js';
 import { detectLinearHead, exposeOutputs, type LinearHead } from '../engine/onnx/surgery.js';
 import type { OnnxModel } from '../engine/onnx/graph.js';
 import type { ExternalDataFolder } from '../engine/runtime/external-data.js';
@@ -20,7 +20,7 @@ import { attackBatch, type ForwardOutputs } from './attack-batch.js';
 import { jobPlan } from './job-plan.js';
 import { compareForwardPasses, marginGradientNorms } from './reliability-probes.js';
 import { SampleStream } from './sample-stream.js';
-import { storedExternalData } from './stored-external-data.js';
+import { forwardGraph } from './forward-graph.js';
 
 export interface JobContext {
   store: ProjectStore;
@@ -48,22 +48,14 @@ export async function forwardMargins(ctx: JobContext): Promise<'done' | 'stopped
   const todo = [...indices.keys()].filter((position) => !done.has(position));
   ctx.progress(done.size, indices.length, 'loading model', null);
 
-  const parsed = readModel(store.models.bytes(config.modelId), model.fileName);
-  const externalData = storedExternalData(store, config.modelId, parsed, model.fileName);
+  // The preprocessing the run was created with, so that a resume after the model was edited stays one run.
+  // The same holds for how the model is read: its image input, layout, logits and batch axis
+  // (a run made before Brink recorded them read the model as the file says).
+  const { graph, externalData } = forwardGraph(store, config.modelId, store.runs.reading(runId) ?? asTheFileSays(model.inputs), store.runs.preprocessing(runId) ?? model.preprocessing);
   let runtime: RuntimeSession | null = null;
   let attackModel: (DifferentiableModel & { release(): Promise<void> }) | null = null;
   let plan: RunPlan | null = null;
   try {
-    // The preprocessing the run was created with, so that a resume after the model was edited stays one run.
-    const preprocessing = store.runs.preprocessing(runId) ?? model.preprocessing;
-    // The same holds for how the model is read: its image input, layout, logits and batch axis
-    // (a run made before Brink recorded them read the model as the file says).
-    const reading = store.runs.reading(runId) ?? asTheFileSays(model.inputs);
-    const graph = prepareGraph(parsed, graphReading(reading), {
-      range: preprocessing.valueRange,
-      mean: preprocessing.mean,
-      std: preprocessing.std,
-    });
     const detection = detectLinearHead(graph);
     if (!detection.head) ctx.log(`no feature margins: ${detection.reason}`);
     const head = detection.head;

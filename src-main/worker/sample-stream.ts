@@ -32,13 +32,16 @@ export class SampleStream {
       if (!this.chunk || index < this.chunk.firstIndex || index >= this.chunk.firstIndex + this.chunk.count) {
         this.chunk = this.datasets.chunkContaining(this.datasetId, index);
       }
-      const at = (index - this.chunk.firstIndex) * this.perSample;
-      const source = this.chunk.pixels;
-      // Division, not multiplication by 1/255, to match torchvision's ToTensor bit for bit.
-      const scale = source instanceof Uint8Array ? 255 : 1;
-      for (let p = 0; p < this.perSample; p++) x[k * this.perSample + p] = source[at + p] / scale;
+      unitPixels(this.chunk.pixels, (index - this.chunk.firstIndex) * this.perSample, this.perSample, x, k * this.perSample);
       labels[k] = this.chunk.labels[index - this.chunk.firstIndex];
     }
     return { x, labels };
   }
+}
+
+/** `count` stored pixels from `at` as float32 in [0,1] (uint8 / 255; float32 as stored), written at `into`. */
+export function unitPixels(source: Uint8Array | Float32Array, at: number, count: number, target: Float32Array, into: number): void {
+  // Division, not multiplication by 1/255, to match torchvision's ToTensor bit for bit.
+  const scale = source instanceof Uint8Array ? 255 : 1;
+  for (let p = 0; p < count; p++) target[into + p] = source[at + p] / scale;
 }

@@ -10,6 +10,7 @@ describe('page addresses', () => {
     { page: 'runs' },
     { page: 'run', id: 'r-0123456789ab' },
     { page: 'new-run' },
+    { page: 'screen' },
   ];
 
   it('gives every page an address that reads back as the same page', () => {

@@ -23,6 +23,7 @@ function run(overrides: Partial<RunSummary>): RunSummary {
     name: null,
     notes: '',
     attack: { attacks: ['fab', 'apgd-ce'], norm: 'linf', epsilons: [2 / 255, 8 / 255] },
+    labeled: true,
     accuracy: 0.9,
     robustAccuracy: { epsilon: 2 / 255, value: 0.7 },
     preprocessing: null,

@@ -71,6 +71,7 @@ export async function open(probe: Probe, options: ReadOptions): Promise<DatasetS
     data,
     labels,
     classNames,
+    labeled: true,
     sourceFiles,
     skipped: [],
   };

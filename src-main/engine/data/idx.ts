@@ -37,6 +37,7 @@ export async function open(probe: Probe, options: ReadOptions): Promise<DatasetS
     data: images.data,
     labels,
     classNames: null,
+    labeled: true,
     sourceFiles: [imagesPath, labelsPath],
     skipped: [],
   };

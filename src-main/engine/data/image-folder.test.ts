@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { readDataset } from './index.js';
 import { put, putImage, useTempDir } from './test-fixtures.js';
+import { UNLABELED } from './types.js';
 
 describe('image folder reader', () => {
   const dir = useTempDir();
@@ -111,8 +112,21 @@ describe('image folder reader', () => {
     await expect(readDataset(dir())).rejects.toThrow(/: none of the 2 images could be read \(first: a\/1\.png: unreadable image/);
   });
 
-  it('refuses images that are not sorted into class folders', async () => {
-    await grey('1.png', [1, 2, 3, 4]);
-    await expect(readDataset(dir())).rejects.toThrow(/: images must sit in one sub-folder per class/);
+  it('reads a flat folder of images as unlabeled samples, in sorted order', async () => {
+    await grey('b.png', [1, 2, 3, 4]);
+    await grey('a.png', [5, 6, 7, 8]);
+    await put(join(dir(), 'notes.txt'), 'not an image');
+    const samples = await readDataset(dir());
+    expect(samples).toMatchObject({ format: 'image-folder', count: 2, shape: [1, 2, 2], classNames: null, labeled: false });
+    expect(Array.from(samples.labels)).toEqual([UNLABELED, UNLABELED]);
+    expect(Array.from(samples.data)).toEqual([5, 6, 7, 8, 1, 2, 3, 4]);
+    expect(samples.sourceFiles).toEqual(['a.png', 'b.png'].map((file) => join(dir(), file)));
+  });
+
+  it('reads class folders as labelled, leaving images beside them out', async () => {
+    await grey('loose.png', [1, 2, 3, 4]);
+    await grey('cat/1.png', [5, 6, 7, 8]);
+    const samples = await readDataset(dir());
+    expect(samples).toMatchObject({ count: 1, classNames: ['cat'], labeled: true });
   });
 });

@@ -1,4 +1,5 @@
-// One sub-folder per class holding PNG/JPEG files, the layout of torchvision's ImageFolder.
+// One sub-folder per class holding PNG/JPEG files, the layout of torchvision's ImageFolder; or
+// a flat folder of PNG/JPEG files, which holds unlabeled images.
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { ImageFit, ImageFolderSurvey } from '../../../src-preload/contract.js';
@@ -6,7 +7,7 @@ import { firstLine, formatError } from './errors.js';
 import { extensionOf, readFolder } from './files.js';
 import { fitImage } from './image-fit.js';
 import { hwcToChw } from './layout.js';
-import type { DatasetSamples, FolderEntry, Probe, ReadOptions } from './types.js';
+import { UNLABELED, type DatasetSamples, type FolderEntry, type Probe, type ReadOptions } from './types.js';
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 const IMAGE_FORMATS = new Set(['png', 'jpeg']);
@@ -45,6 +46,7 @@ export async function open(probe: Probe, options: ReadOptions): Promise<DatasetS
     data: decoded.data,
     labels: decoded.labels,
     classNames,
+    labeled: classNames !== null,
     sourceFiles: decoded.sourceFiles,
     // Under a limit, files after the first image left undecoded were never reached, so they were not passed over either.
     skipped: skipped.filter((skip) => skip.index < decoded.reached).map(({ file, reason }) => ({ file, reason })),
@@ -60,7 +62,7 @@ export async function surveySizes(probe: Probe): Promise<ImageFolderSurvey> {
   const count = headers.filter((h) => h.width === common.width && h.height === common.height).length;
   return {
     images: headers.length,
-    classes: classNames.length,
+    classes: classNames?.length ?? 0,
     commonSize: { ...common, count },
     differing: headers.length - count,
     // A reduce, not Math.min(...): a folder can hold more images than a call takes arguments.
@@ -69,10 +71,12 @@ export async function surveySizes(probe: Probe): Promise<ImageFolderSurvey> {
   };
 }
 
-async function classFolders(probe: Probe): Promise<{ classNames: string[]; candidates: Candidate[] }> {
+/** The classes and their images; null classes for a folder with no sub-folder, whose own images are unlabeled. */
+async function classFolders(probe: Probe): Promise<{ classNames: string[] | null; candidates: Candidate[] }> {
   const classNames = probe.entries.filter((entry) => entry.isDirectory && isVisible(entry)).map((entry) => entry.name);
   if (classNames.length === 0) {
-    throw formatError(probe.path, 'images must sit in one sub-folder per class, and this folder has none');
+    const candidates = probe.entries.filter((entry) => isVisible(entry) && isImage(entry)).map((entry) => ({ file: join(probe.path, entry.name), label: UNLABELED }));
+    return { classNames: null, candidates };
   }
   const candidates = await listImages(probe.path, classNames);
   if (candidates.length === 0) throw formatError(probe.path, 'no PNG or JPEG images in any class folder');

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readDataset } from './index.js';
 import { bytesOf, npyFile, put, ramp, useTempDir } from './test-fixtures.js';
+import { UNLABELED } from './types.js';
 
 const labelsNpy = (labels: number[]) => npyFile('|u1', [labels.length], Uint8Array.from(labels));
 
@@ -124,11 +125,23 @@ describe('NumPy .npy pair reader', () => {
     );
   });
 
-  it('refuses a lone .npy, naming the partner it looked for', async () => {
-    const path = await put(join(dir(), 'train_x.npy'), npyFile('|u1', [1, 1, 1], ramp(1)));
-    await expect(readDataset(path)).rejects.toThrow(
-      'train_x.npy: the other array of the pair is not beside it (looked for train_y.npy)',
-    );
+  it('reads images without their labels beside them as unlabeled', async () => {
+    const path = await put(join(dir(), 'train_x.npy'), npyFile('|u1', [2, 1, 1], ramp(2)));
+    const samples = await readDataset(path);
+    expect(samples).toMatchObject({ format: 'npy', count: 2, shape: [1, 1, 1], labeled: false, sourceFiles: [path] });
+    expect(Array.from(samples.labels)).toEqual([UNLABELED, UNLABELED]);
+    expect(Array.from(samples.data)).toEqual([0, 1]);
+  });
+
+  it('reads a folder of one .npy as unlabeled images', async () => {
+    await put(join(dir(), 'photos.npy'), npyFile('|u1', [3, 2, 2, 3], ramp(36)));
+    const samples = await readDataset(dir());
+    expect(samples).toMatchObject({ count: 3, shape: [3, 2, 2], labeled: false });
+  });
+
+  it('refuses labels alone, naming the images it looked for', async () => {
+    const path = await put(join(dir(), 'train_y.npy'), labelsNpy([0]));
+    await expect(readDataset(path)).rejects.toThrow('train_y.npy: these are labels, and their images are not beside them (looked for train_x.npy)');
   });
 
   it('refuses a file without the \\x93NUMPY magic', async () => {

@@ -1,4 +1,4 @@
-// A pair of .npy files, images and labels, as people save them with np.save.
+// A pair of .npy files, images and labels, as people save them with np.save; or images alone, unlabeled.
 import { open as openFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { formatError } from './errors.js';
@@ -18,12 +18,22 @@ export function match(probe: Probe): boolean {
   return extensionOf(probe.name) === '.npy' || hasNpyMagic(probe.head);
 }
 
-/** A folder is a pair when it holds x.npy and y.npy, or exactly two .npy files named as a pair (an upload of the two). */
-function folderPair(probe: Probe): { xPath: string; yPath: string } | null {
+interface Arrays {
+  xPath: string;
+  /** Null: the images have no labels. */
+  yPath: string | null;
+}
+
+/**
+ * A folder is a pair when it holds x.npy and y.npy, or exactly two .npy files named as a pair (an
+ * upload of the two); a folder of one .npy file holds unlabeled images.
+ */
+function folderPair(probe: Probe): Arrays | null {
   const x = findFile(probe.entries, 'x.npy');
   const y = findFile(probe.entries, 'y.npy');
   if (x !== null && y !== null) return { xPath: join(probe.path, x), yPath: join(probe.path, y) };
   const arrays = probe.entries.filter((entry) => extensionOf(entry.name) === '.npy');
+  if (arrays.length === 1) return { xPath: join(probe.path, arrays[0].name), yPath: null };
   if (arrays.length !== 2) return null;
   try {
     return pairFor(join(probe.path, arrays[0].name), probe.entries);
@@ -34,14 +44,14 @@ function folderPair(probe: Probe): { xPath: string; yPath: string } | null {
 
 export async function open(probe: Probe, options: ReadOptions): Promise<DatasetSamples> {
   const { xPath, yPath } = probe.stat.isDirectory()
-    ? (folderPair(probe) as { xPath: string; yPath: string })
+    ? (folderPair(probe) as Arrays)
     : pairFor(probe.path, await readFolder(dirname(probe.path)));
-  const where = { x: basename(xPath), y: basename(yPath) };
-  const [x, y] = await Promise.all([readHeader(xPath), readHeader(yPath)]);
+  const where = { x: basename(xPath), y: yPath === null ? '' : basename(yPath) };
+  const [x, y] = await Promise.all([readHeader(xPath), yPath === null ? null : readHeader(yPath)]);
   const plan = planSamples(x, y, where, options.limit);
   const [xBytes, yBytes] = await Promise.all([
     readData(xPath, x, imageBytes(plan)),
-    readData(yPath, y, labelBytes(plan)),
+    yPath === null || y === null ? new Uint8Array(0) : readData(yPath, y, labelBytes(plan)),
   ]);
   return {
     format: 'npy',
@@ -51,13 +61,17 @@ export async function open(probe: Probe, options: ReadOptions): Promise<DatasetS
     data: decodeImages(plan, xBytes),
     labels: decodeLabels(plan, yBytes, where.y),
     classNames: null,
-    sourceFiles: [xPath, yPath],
+    labeled: yPath !== null,
+    sourceFiles: yPath === null ? [xPath] : [xPath, yPath],
     skipped: [],
   };
 }
 
-/** Given either file of a pair, finds the other one beside it. */
-function pairFor(path: string, siblings: FolderEntry[]): { xPath: string; yPath: string } {
+/**
+ * Given either file of a pair, finds the other one beside it. A file named as images whose labels
+ * are not beside it, or one not named as either half of a pair, holds unlabeled images.
+ */
+function pairFor(path: string, siblings: FolderEntry[]): Arrays {
   const name = basename(path);
   const stem = extensionOf(name) === '.npy' ? name.slice(0, -'.npy'.length) : '';
   const tried: string[] = [];
@@ -66,15 +80,16 @@ function pairFor(path: string, siblings: FolderEntry[]): { xPath: string; yPath:
       if (!stem.toLowerCase().endsWith(own)) continue;
       const wanted = `${stem.slice(0, stem.length - own.length)}${other}.npy`;
       const found = findFile(siblings, wanted);
-      tried.push(wanted);
-      if (found === null) continue;
+      if (found === null) {
+        if (!isX) tried.push(wanted);
+        continue;
+      }
       const partner = join(dirname(path), found);
       return isX ? { xPath: path, yPath: partner } : { xPath: partner, yPath: path };
     }
   }
-  if (tried.length > 0) throw formatError(path, `the other array of the pair is not beside it (looked for ${tried.join(', ')})`);
-  const names = '<stem>x.npy/<stem>y.npy, <stem>_x.npy/<stem>_y.npy or <stem>images.npy/<stem>labels.npy';
-  throw formatError(path, `cannot tell images from labels: name the files ${names}`);
+  if (tried.length > 0) throw formatError(path, `these are labels, and their images are not beside them (looked for ${tried.join(', ')})`);
+  return { xPath: path, yPath: null };
 }
 
 async function readHeader(path: string): Promise<NpyHeader> {

@@ -3,6 +3,7 @@ import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { readDataset } from './index.js';
 import { bytesOf, npyFile, put, ramp, useTempDir } from './test-fixtures.js';
+import { UNLABELED } from './types.js';
 
 const images = (count: number) => npyFile('|u1', [count, 2, 2], ramp(count * 4));
 const labels = (values: number[]) => npyFile('<i8', [values.length], bytesOf(BigInt64Array.from(values.map(BigInt))));
@@ -53,10 +54,17 @@ describe('NumPy .npz reader', () => {
     expect(Array.from(samples.labels)).toEqual([0]);
   });
 
+  it('reads an archive of x alone as unlabeled images', async () => {
+    const path = await put(join(dir(), 'data.npz'), zipSync({ 'x.npy': images(2) }));
+    const samples = await readDataset(path);
+    expect(samples).toMatchObject({ format: 'npz', count: 2, labeled: false });
+    expect(Array.from(samples.labels)).toEqual([UNLABELED, UNLABELED]);
+  });
+
   it('refuses an archive without y, naming the arrays it holds', async () => {
     const path = await put(join(dir(), 'data.npz'), zipSync({ 'x.npy': images(1), 'labels.npy': labels([0]) }));
     await expect(readDataset(path)).rejects.toThrow(
-      'data.npz: expected arrays x and y (or X/Y, x_train/y_train, x_test/y_test), found: x, labels',
+      'data.npz: expected arrays x and y (or X/Y, x_train/y_train, x_test/y_test), or x alone for unlabeled images, found: x, labels',
     );
   });
 

@@ -1,4 +1,4 @@
-// An .npz archive (np.savez / np.savez_compressed) holding the images and labels arrays.
+// An .npz archive (np.savez / np.savez_compressed) holding the images and labels arrays, or the images alone (unlabeled).
 import { readFile } from 'node:fs/promises';
 import { unzipSync, type UnzipFileInfo } from 'fflate';
 import { firstLine, formatError } from './errors.js';
@@ -19,6 +19,8 @@ const SPLIT_PAIRS: [string, string][] = [
   ['x_train', 'y_train'],
   ['x_test', 'y_test'],
 ];
+/** An archive of one of these arrays alone holds unlabeled images. */
+const IMAGES_ALONE = ['x', 'X'];
 
 export function match(probe: Probe): boolean {
   if (probe.stat.isDirectory()) return false;
@@ -29,9 +31,9 @@ export async function open(probe: Probe, options: ReadOptions): Promise<DatasetS
   const { names, x, y } = await extractPair(probe.path);
   const where = { x: `${probe.name} (${names.x})`, y: `${probe.name} (${names.y})` };
   const xHeader = parseNpyHeader(x, where.x);
-  const yHeader = parseNpyHeader(y, where.y);
   checkComplete(xHeader, x.length - xHeader.dataOffset, where.x);
-  checkComplete(yHeader, y.length - yHeader.dataOffset, where.y);
+  const yHeader = y === null ? null : parseNpyHeader(y, where.y);
+  if (y !== null && yHeader !== null) checkComplete(yHeader, y.length - yHeader.dataOffset, where.y);
   const plan = planSamples(xHeader, yHeader, where, options.limit);
   return {
     format: 'npz',
@@ -39,15 +41,16 @@ export async function open(probe: Probe, options: ReadOptions): Promise<DatasetS
     shape: plan.shape,
     dtype: xHeader.dtype.kind === 'u' ? 'uint8' : 'float32',
     data: decodeImages(plan, x.subarray(xHeader.dataOffset)),
-    labels: decodeLabels(plan, y.subarray(yHeader.dataOffset), where.y),
+    labels: decodeLabels(plan, y === null || yHeader === null ? new Uint8Array(0) : y.subarray(yHeader.dataOffset), where.y),
     classNames: null,
+    labeled: y !== null,
     sourceFiles: [probe.path],
     skipped: [],
   };
 }
 
 /** Inflates only the two chosen entries; the archive buffer is dropped when this returns. */
-async function extractPair(path: string): Promise<{ names: { x: string; y: string }; x: Uint8Array; y: Uint8Array }> {
+async function extractPair(path: string): Promise<{ names: { x: string; y: string | null }; x: Uint8Array; y: Uint8Array | null }> {
   const archive = await readFile(path);
   const entries: UnzipFileInfo[] = [];
   unzip(path, archive, (entry) => {
@@ -56,10 +59,11 @@ async function extractPair(path: string): Promise<{ names: { x: string; y: strin
   });
   const arrays = entries.filter(({ name }) => name.toLowerCase().endsWith('.npy')).map(({ name }) => name.slice(0, -4));
   const [xName, yName] = choosePair(path, arrays);
-  const names = { x: `${xName}.npy`, y: `${yName}.npy` };
-  for (const entry of entries.filter(({ name }) => name === names.x || name === names.y)) checkClaimedSize(path, entry);
-  const files = unzip(path, archive, ({ name }) => name === names.x || name === names.y);
-  return { names, x: files[names.x], y: files[names.y] };
+  const names = { x: `${xName}.npy`, y: yName === null ? null : `${yName}.npy` };
+  const wanted = ({ name }: UnzipFileInfo): boolean => name === names.x || name === names.y;
+  for (const entry of entries.filter(wanted)) checkClaimedSize(path, entry);
+  const files = unzip(path, archive, wanted);
+  return { names, x: files[names.x], y: names.y === null ? null : files[names.y] };
 }
 
 /** fflate allocates what the directory claims before inflating; deflate cannot expand beyond ~1032:1. */
@@ -78,7 +82,9 @@ function unzip(path: string, archive: Uint8Array, keep: (entry: UnzipFileInfo) =
   }
 }
 
-function choosePair(path: string, arrays: string[]): [string, string] {
+/** The images and labels arrays; null labels for images alone. */
+function choosePair(path: string, arrays: string[]): [string, string | null] {
+  if (arrays.length === 1 && IMAGES_ALONE.includes(arrays[0])) return [arrays[0], null];
   const has = ([x, y]: [string, string]): boolean => arrays.includes(x) && arrays.includes(y);
   const plain = PLAIN_PAIRS.find(has);
   if (plain) return plain;
@@ -88,5 +94,5 @@ function choosePair(path: string, arrays: string[]): [string, string] {
     throw formatError(path, 'holds both x_train/y_train and x_test/y_test; save the split to audit as x and y');
   }
   const found = arrays.length === 0 ? 'none' : arrays.join(', ');
-  throw formatError(path, `expected arrays x and y (or X/Y, x_train/y_train, x_test/y_test), found: ${found}`);
+  throw formatError(path, `expected arrays x and y (or X/Y, x_train/y_train, x_test/y_test), or x alone for unlabeled images, found: ${found}`);
 }

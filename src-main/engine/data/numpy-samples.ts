@@ -1,11 +1,12 @@
 import { DatasetFormatError } from './errors.js';
 import { hwcToChw, type PixelArray } from './layout.js';
 import { pythonShape, type NpyHeader } from './npy-array.js';
+import { UNLABELED } from './types.js';
 
-/** An x/y pair whose headers have been checked, ready to decode `count` samples. */
+/** An x/y pair (or x alone: unlabeled images) whose headers have been checked, ready to decode `count` samples. */
 export interface NumpyPlan {
   x: NpyHeader;
-  y: NpyHeader;
+  y: NpyHeader | null;
   count: number;
   shape: [number, number, number];
   /** Keras and TensorFlow store N,H,W,C; the engine wants N,C,H,W. */
@@ -17,7 +18,7 @@ const X_DTYPES = ['u1', 'f4', 'f8'];
 /** Checks everything the headers can tell, so that a bad pair fails before its data is read. */
 export function planSamples(
   x: NpyHeader,
-  y: NpyHeader,
+  y: NpyHeader | null,
   where: { x: string; y: string },
   limit: number | undefined,
 ): NumpyPlan {
@@ -25,19 +26,20 @@ export function planSamples(
   if (!X_DTYPES.includes(xType)) {
     throw new DatasetFormatError(`${where.x}: images of dtype ${x.dtype.descr} are not supported (use |u1, <f4 or <f8)`);
   }
+  const { shape, channelsLast } = imageLayout(x.shape, where.x);
+  const count = limit === undefined ? x.shape[0] : Math.min(x.shape[0], limit);
+  if (y === null) return { x, y, count, shape, channelsLast };
   if (!['u', 'i'].includes(y.dtype.kind) || ![1, 2, 4, 8].includes(y.dtype.itemSize)) {
     throw new DatasetFormatError(`${where.y}: labels must be integers, found dtype ${y.dtype.descr}`);
   }
   if (!(y.shape.length === 1 || (y.shape.length === 2 && y.shape[1] === 1))) {
     throw new DatasetFormatError(`${where.y}: labels must have shape (N,), found ${pythonShape(y.shape)}`);
   }
-  const { shape, channelsLast } = imageLayout(x.shape, where.x);
   if (x.shape[0] !== y.shape[0]) {
     throw new DatasetFormatError(
       `${where.x}: ${x.shape[0]} images but ${where.y} has ${y.shape[0]} labels (x and y must have the same length)`,
     );
   }
-  const count = limit === undefined ? x.shape[0] : Math.min(x.shape[0], limit);
   return { x, y, count, shape, channelsLast };
 }
 
@@ -61,7 +63,7 @@ export function imageBytes(plan: NumpyPlan): number {
 }
 
 export function labelBytes(plan: NumpyPlan): number {
-  return plan.count * plan.y.dtype.itemSize;
+  return plan.y ? plan.count * plan.y.dtype.itemSize : 0;
 }
 
 /** `bytes` holds at least the first plan.count samples' data, starting at the first byte of the array. */
@@ -86,6 +88,7 @@ function typedView(bytes: Uint8Array, kind: string, itemSize: number, length: nu
 }
 
 export function decodeLabels(plan: NumpyPlan, bytes: Uint8Array, where: string): Int32Array {
+  if (plan.y === null) return new Int32Array(plan.count).fill(UNLABELED);
   const { kind, itemSize } = plan.y.dtype;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const read = labelReader(view, kind === 'i', itemSize);

@@ -1,6 +1,9 @@
 import type { Stats } from 'node:fs';
 import type { ImageFit } from '../../../src-preload/contract.js';
 
+/** The label of every sample of an unlabeled dataset: no class index can be negative. */
+export const UNLABELED = -1;
+
 export type DatasetFormat = 'idx' | 'cifar10' | 'cifar100' | 'npy' | 'npz' | 'image-folder';
 
 export interface DatasetSamples {
@@ -12,8 +15,10 @@ export interface DatasetSamples {
   dtype: 'uint8' | 'float32';
   /** count*C*H*W values, NCHW order. */
   data: Uint8Array | Float32Array;
-  /** count labels, >= 0. */
+  /** count labels, >= 0; every one UNLABELED when the source has none (`labeled` false). */
   labels: Int32Array;
+  /** False for images without labels (a flat image folder, x without y): for screening and margins from the prediction. */
+  labeled: boolean;
   /** image-folder: the sorted sub-folder names; CIFAR: the names from the meta file beside the batches, else null. */
   classNames: string[] | null;
   /** The files actually read (absolute paths). */

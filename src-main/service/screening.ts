@@ -1,0 +1,214 @@
+/**
+ * Screening new inputs (issue 12; DESIGN.md section 5): one forward pass per input through the
+ * model as runs read it, in a job process, then per input the prediction, the logits, a score and
+ * a brittle flag against a threshold, typed in or calibrated on an analysed run by the analysis
+ * layer (run-analysis's screening threshold: no second calibration).
+ */
+import { randomBytes } from 'node:crypto';
+import { basename, isAbsolute, relative } from 'node:path';
+import type { DatasetDetail, Device, ImageFitInput, ScreenedInput, ScreeningCalibration, ScreeningProgress, ScreeningResult, ScreeningScore, ScreeningThreshold } from '../../src-preload/contract.js';
+import { UNLABELED, type DatasetSamples } from '../engine/data/types.js';
+import { argmax } from '../engine/margins/margins.js';
+import { UserError } from '../errors.js';
+import type { FromWorker, Spawner } from '../jobs/protocol.js';
+import type { ProjectStore } from '../store/project-store.js';
+import type { ScreenedLogits, ScreenInputs, ScreenRequest } from '../worker/screen.js';
+import { fitOf, readSamples } from './dataset-import.js';
+import { runScreening } from './run-analysis.js';
+import { runProblems } from './run-check.js';
+import { scoreFunction } from './screening-score.js';
+
+/** Inputs per forward call: enough rows for onnxruntime to be quick, little memory for large images. */
+export const SCREEN_BATCH = 128;
+
+/** What was screened, as the host reads it: a stored dataset, or files decoded here. */
+export type ScreenSource = { kind: 'dataset'; datasetId: string } | { kind: 'files'; path: string; sourceName: string; fit?: ImageFitInput };
+
+export interface ScreenOptions {
+  modelId: string;
+  source: ScreenSource;
+  score: ScreeningScore;
+  threshold: ScreeningThreshold;
+  batchSize?: number;
+  device?: Device;
+  intraOpThreads?: number;
+  progress?: (progress: ScreeningProgress) => void;
+}
+
+/** The screened pixels, kept for thumbnails and for saving some of them as a dataset. */
+export interface ScreenedSamples {
+  samples: Omit<DatasetSamples, 'sourceFiles' | 'skipped'>;
+  datasetId: string | null;
+  source: string;
+}
+
+export async function screen(store: ProjectStore, spawn: Spawner, options: ScreenOptions): Promise<{ result: ScreeningResult; kept: ScreenedSamples }> {
+  const started = performance.now();
+  const model = store.models.get(options.modelId);
+  const scores = scoreFunction(options.score);
+  const { threshold, calibration } = resolveThreshold(store, options.modelId, options.threshold);
+  const read = await readInputs(store, options.source);
+  const shapeCheck: DatasetDetail = { ...read.asDataset, id: read.kept.datasetId ?? '', createdAt: '' };
+  const batchSize = options.batchSize ?? SCREEN_BATCH;
+  const [problem] = runProblems(model, shapeCheck, { modelId: model.id, datasetId: shapeCheck.id, subset: { mode: 'all' }, batchSize, device: 'cpu', attack: null });
+  if (problem) throw new UserError(`cannot screen ${read.kept.source} with ${model.name}: ${problem}`);
+  const samples = read.kept.samples;
+  const inputs: ScreenInputs =
+    options.source.kind === 'dataset'
+      ? { kind: 'dataset', datasetId: options.source.datasetId, count: samples.count }
+      : { kind: 'pixels', shape: samples.shape, count: samples.count, data: samples.data };
+  const forward = await screenInWorker(store, spawn, { modelId: model.id, inputs, batchSize, device: options.device ?? 'auto', intraOpThreads: options.intraOpThreads }, options.progress);
+  const score = scores(forward.logits, forward.classes);
+  const screened: ScreenedInput[] = read.files.map((file, k) => {
+    const offset = k * forward.classes;
+    const pred = argmax(forward.logits, offset, forward.classes);
+    return {
+      index: k,
+      file,
+      pred,
+      predName: model.labels?.[pred] ?? null,
+      logits: Array.from(forward.logits.subarray(offset, offset + forward.classes)),
+      score: score[k],
+      brittle: score[k] <= threshold,
+    };
+  });
+  const result: ScreeningResult = {
+    id: `s-${randomBytes(6).toString('hex')}`,
+    modelId: model.id,
+    modelName: model.name,
+    score: options.score,
+    threshold,
+    calibration,
+    source: read.kept.source,
+    datasetId: read.kept.datasetId,
+    classes: forward.classes,
+    inputs: screened,
+    brittle: screened.filter((input) => input.brittle).length,
+    skipped: read.skipped,
+    provider: forward.provider,
+    forwardMs: forward.forwardMs,
+    totalMs: performance.now() - started,
+  };
+  return { result, kept: read.kept };
+}
+
+/** The typed threshold, or the analysis layer's screening threshold of a run of the same model. */
+export function resolveThreshold(store: ProjectStore, modelId: string, given: ScreeningThreshold): { threshold: number; calibration: ScreeningCalibration | null } {
+  if (given.kind === 'typed') return { threshold: given.value, calibration: null };
+  const run = store.runs.summary(given.runId);
+  if (run.modelId !== modelId) throw new UserError(`run ${run.id} audits another model (${run.modelName}); calibrate on a run of the model you screen with`);
+  if (run.status !== 'done') throw new UserError(`run ${run.id} is ${run.status}; calibrate on a finished run`);
+  const { screening, samples, censored, norm } = runScreening(store, run.id, { epsilon: given.epsilon, tprTarget: given.tprTarget });
+  return { threshold: screening.threshold, calibration: { ...screening, runId: run.id, runName: run.name ?? `${run.modelName} on ${run.datasetName}`, norm, samples, censored } };
+}
+
+interface ReadInputs {
+  kept: ScreenedSamples;
+  /** Per input, how the table names it. */
+  files: string[];
+  skipped: { file: string; reason: string }[];
+  /** What runProblems needs to know about the inputs. */
+  asDataset: Omit<DatasetDetail, 'id' | 'createdAt'>;
+}
+
+async function readInputs(store: ProjectStore, source: ScreenSource): Promise<ReadInputs> {
+  if (source.kind === 'dataset') {
+    const dataset = store.datasets.get(source.datasetId);
+    const block = store.datasets.read(dataset.id, 0, dataset.count);
+    const samples = { format: dataset.format, count: dataset.count, shape: dataset.shape, dtype: dataset.dtype, data: block.data, labels: block.labels, classNames: dataset.classNames, labeled: dataset.labeled };
+    return {
+      kept: { samples, datasetId: dataset.id, source: dataset.name },
+      files: Array.from({ length: dataset.count }, (_, k) => `${dataset.name}[${k}]`),
+      skipped: [],
+      asDataset: dataset,
+    };
+  }
+  const fit = fitOf(source.fit);
+  const samples = await readSamples(source.path, { fit, sourceName: source.sourceName });
+  const files = inputNames(samples, source.path);
+  const skipped = samples.skipped.map((s) => ({ ...s, file: relativeName(source.path, s.file) }));
+  const { sourceFiles: _files, skipped: _skipped, ...kept } = samples;
+  return {
+    kept: { samples: kept, datasetId: null, source: source.sourceName },
+    files,
+    skipped,
+    asDataset: {
+      name: source.sourceName,
+      format: samples.format,
+      count: samples.count,
+      shape: samples.shape,
+      labeled: samples.labeled,
+      sourceName: source.sourceName,
+      sha256: '',
+      dtype: samples.dtype,
+      classNames: samples.classNames,
+      classCounts: [],
+      skipped,
+      fit: samples.format === 'image-folder' ? fit : null,
+    },
+  };
+}
+
+/** An image's file within what was dropped; an array's samples as `x.npy[3]`. */
+function inputNames(samples: DatasetSamples, root: string): string[] {
+  if (samples.format === 'image-folder') return samples.sourceFiles.map((file) => relativeName(root, file));
+  const array = basename(samples.sourceFiles[0] ?? root);
+  return Array.from({ length: samples.count }, (_, k) => `${array}[${k}]`);
+}
+
+function relativeName(root: string, file: string): string {
+  const rel = relative(root, file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : basename(file);
+}
+
+/** The forward passes in a job process (onnxruntime's run() blocks its thread; a native crash must not take the host down). */
+function screenInWorker(store: ProjectStore, spawn: Spawner, request: ScreenRequest, progress?: (p: ScreeningProgress) => void): Promise<ScreenedLogits> {
+  const worker = spawn();
+  return new Promise<ScreenedLogits>((resolve, reject) => {
+    let answer: FromWorker | null = null;
+    worker.onMessage((message) => {
+      if (message.type === 'progress') progress?.({ done: message.done, total: message.total, stage: message.provider ? `screening on ${message.provider}` : 'loading the model' });
+      else if (message.type === 'screened' || message.type === 'failed') answer = message;
+    });
+    worker.onExit((code, signal) => {
+      if (answer?.type === 'screened' && answer.result) resolve(answer.result);
+      else if (answer?.type === 'failed') reject(new UserError(`screening failed: ${answer.message}`));
+      else reject(new UserError(`the process screening the inputs stopped unexpectedly (${signal ?? `code ${code}`})`));
+    });
+    worker.send({ type: 'screen', projectPath: store.path, ...request });
+  });
+}
+
+/** Some screened inputs as an unlabeled dataset: the stored one when they are all of it, in order. */
+export function selectedSamples(kept: ScreenedSamples, indices: number[]): Omit<DatasetSamples, 'sourceFiles' | 'skipped'> {
+  const { samples } = kept;
+  const perSample = samples.shape[0] * samples.shape[1] * samples.shape[2];
+  const bad = indices.find((i) => i >= samples.count);
+  if (bad !== undefined) throw new UserError(`the screening has ${samples.count} inputs; there is no input ${bad}`);
+  const data = samples.dtype === 'uint8' ? new Uint8Array(indices.length * perSample) : new Float32Array(indices.length * perSample);
+  indices.forEach((i, r) => data.set(samples.data.subarray(i * perSample, (i + 1) * perSample), r * perSample));
+  return { ...samples, count: indices.length, data, labels: new Int32Array(indices.length).fill(UNLABELED), classNames: null, labeled: false };
+}
+
+/** Screenings kept at once: the Screen view's latest and a few before it; each holds its inputs' pixels. */
+const KEPT_SCREENINGS = 4;
+
+/** The latest screenings' inputs by screening id, oldest dropped first. */
+export class KeptScreenings {
+  private readonly entries = new Map<string, ScreenedSamples>();
+
+  add(id: string, kept: ScreenedSamples): void {
+    this.entries.set(id, kept);
+    if (this.entries.size > KEPT_SCREENINGS) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  get(id: string): ScreenedSamples {
+    const kept = this.entries.get(id);
+    if (!kept) throw new UserError('that screening is no longer held; screen the inputs again');
+    return kept;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
