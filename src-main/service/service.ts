@@ -13,6 +13,7 @@ import { runProblems, runWarnings } from './run-check.js';
 import { previewPlan } from './run-plan.js';
 import { orDuplicate, requireFreeName } from './duplicates.js';
 import { probePreprocessing } from './preprocessing-probe.js';
+import { PseudoMarginTrainings } from './pseudo-margin-jobs.js';
 import { saveRunExport } from './run-export.js';
 import { RunSummaries } from './run-list.js';
 import { withRunBatch } from './run-batch.js';
@@ -52,9 +53,18 @@ export class BrinkService {
   private readonly analyses = new AnalysisCache();
   private readonly summaries = new RunSummaries();
   private readonly handlers: Handlers;
+  private readonly trainings: PseudoMarginTrainings;
 
   constructor(private readonly options: ServiceOptions) {
     this.recent = new RecentProjects(options.host.userDataDir);
+    this.trainings = new PseudoMarginTrainings(
+      options.spawner,
+      {
+        progress: (progress) => this.events.emit('pseudoMargin.progress', progress),
+        stored: (modelId) => this.events.emit('pseudoMargins.changed', { modelId }),
+      },
+      { graceMs: 5000, intraOpThreads: options.intraOpThreads },
+    );
     this.handlers = this.createHandlers();
   }
 
@@ -76,6 +86,11 @@ export class BrinkService {
     return store.info();
   }
 
+  /** Pseudo-margin trainings, for hosts that wait on one (the CLI). */
+  pseudoMarginTrainings(): PseudoMarginTrainings {
+    return this.trainings;
+  }
+
   /** The open project's job supervisor, for hosts that wait on runs (the CLI). */
   jobs(): JobSupervisor {
     this.requireProject();
@@ -92,6 +107,7 @@ export class BrinkService {
   }
 
   private async setProject(store: ProjectStore | null): Promise<void> {
+    await this.trainings.shutdown();
     await this.supervisor?.shutdown();
     this.project?.close();
     this.project = store;
@@ -268,6 +284,25 @@ export class BrinkService {
         return this.summaries.summary(store, id);
       },
       'run.export': async ({ id, format }) => saveRunExport(this.requireProject(), host, id, format),
+      'pseudoMargin.train': async (args) => this.trainings.start(this.requireProject(), args),
+      'pseudoMargin.cancel': async ({ jobId }) => {
+        this.trainings.cancel(jobId);
+        return null;
+      },
+      'pseudoMargin.list': async ({ modelId }) => {
+        const store = this.requireProject();
+        store.models.get(modelId);
+        return store.pseudoMargins.list(modelId);
+      },
+      'pseudoMargin.get': async ({ id }) => this.requireProject().pseudoMargins.get(id),
+      'pseudoMargin.remove': async ({ id }) => {
+        const store = this.requireProject();
+        const { modelId } = store.pseudoMargins.get(id);
+        store.pseudoMargins.remove(id);
+        this.events.emit('pseudoMargins.changed', { modelId });
+        return null;
+      },
+      'pseudoMargin.jobs': async () => this.trainings.list(),
       'file.save': async ({ name, data }) => host.saveFile(name, (path) => writeFile(path, Buffer.from(data, 'base64'))),
     };
   }

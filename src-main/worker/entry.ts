@@ -3,10 +3,11 @@
  * child_process.fork elsewhere); receives one job, runs it, reports, exits.
  */
 import { messageOf } from '../errors.js';
-import type { FromWorker, ProbeJob, StartJob, ToWorker } from '../jobs/protocol.js';
+import type { FromWorker, ProbeJob, PseudoMarginJob, StartJob, ToWorker } from '../jobs/protocol.js';
 import { ProjectStore } from '../store/project-store.js';
 import { forwardMargins } from './forward-margins.js';
 import { probePreprocessing } from './preprocessing-probe.js';
+import { trainFromRun } from './pseudo-margin-training.js';
 
 interface ParentPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): void;
@@ -36,6 +37,9 @@ onMessage((message) => {
   } else if (message.type === 'probe' && !started) {
     started = true;
     void probe(message);
+  } else if (message.type === 'pseudo-margin' && !started) {
+    started = true;
+    void trainPseudoMargin(message);
   }
 });
 
@@ -74,6 +78,26 @@ async function probe(job: ProbeJob): Promise<void> {
   try {
     store = ProjectStore.open(job.projectPath);
     send({ type: 'probed', result: await probePreprocessing(store, job) });
+  } catch (error) {
+    if (process.env.BRINK_DEBUG) console.error(error);
+    send({ type: 'failed', message: messageOf(error) });
+  } finally {
+    store?.close();
+  }
+  setTimeout(() => process.exit(0), 50);
+}
+
+async function trainPseudoMargin(job: PseudoMarginJob): Promise<void> {
+  let store: ProjectStore | null = null;
+  try {
+    store = ProjectStore.open(job.projectPath);
+    const id = await trainFromRun({
+      store,
+      job,
+      stopRequested: () => stopRequested,
+      progress: (stage, epoch, epochs, loss) => send({ type: 'training', stage, epoch, epochs, loss }),
+    });
+    send(id ? { type: 'trained', pseudoMarginId: id } : { type: 'finished', outcome: 'stopped' });
   } catch (error) {
     if (process.env.BRINK_DEBUG) console.error(error);
     send({ type: 'failed', message: messageOf(error) });
