@@ -232,6 +232,98 @@ export interface AppInfo {
   sampleAvailable: boolean;
 }
 
+// ---------- pseudo-margins (issue 12) ----------
+
+/** What a pseudo-margin network reads: the logits (the authors' code) or the penultimate features (the paper's text). */
+export const pseudoMarginInputs = ['logits', 'features'] as const;
+export type PseudoMarginInput = (typeof pseudoMarginInputs)[number];
+/** 'both' trains on each and keeps the one with the better held-out tau. */
+export type PseudoMarginInputChoice = PseudoMarginInput | 'both';
+/** 'code': four Linear layers of 512 as the authors' modeling.py; 'paper': five dense layers of 512 with ReLU, as the text says. */
+export const pseudoMarginVariants = ['code', 'paper'] as const;
+export type PseudoMarginVariant = (typeof pseudoMarginVariants)[number];
+
+/** How a pseudo-margin was trained, recorded with it. */
+export interface PseudoMarginSettings {
+  input: PseudoMarginInputChoice;
+  variant: PseudoMarginVariant;
+  seed: number;
+  epochs: number;
+  width: number;
+  learningRate: number;
+  validationShare: number;
+  /** The network regresses sqrt(d_in / marginBound): 1 in l_inf (the authors' sqrt(d_in)), the pixel box's diameter in l2 and l1. */
+  marginBound: number;
+}
+
+/** One score's metrics on the held-out split at the audit epsilon (the paper's Table 2). */
+export interface HeldOutScore {
+  kendallTau: number | null;
+  auroc: number | null;
+  aupr: number | null;
+  fprAt95Tpr: number | null;
+  /** Binned consistency of the score against the verified input margin (Fig. 7). */
+  binned: ConsistencyBin[];
+  roc: { x: number; y: number }[];
+}
+
+export interface PseudoMarginValidation {
+  /** Held-out samples, and how many of them were censored (entered at the bound). */
+  samples: number;
+  censored: number;
+  trainingSamples: number;
+  epsilon: number;
+  norm: AttackNorm;
+  positives: number;
+  negatives: number;
+  pseudoMargin: HeldOutScore;
+  logitMargin: HeldOutScore;
+  /** Whether the pseudo-margin's held-out tau beats the logit margin's. */
+  better: boolean;
+  /** One sentence saying so, with both taus; "not better than the logit margin" when it is not. */
+  verdict: string;
+  finalLoss: number;
+  /** With input 'both': the other input's held-out tau, the one not kept. */
+  other: { input: PseudoMarginInput; kendallTau: number | null } | null;
+}
+
+export interface PseudoMarginSummary {
+  id: string;
+  modelId: string;
+  runId: string;
+  input: PseudoMarginInput;
+  variant: PseudoMarginVariant;
+  seed: number;
+  settings: PseudoMarginSettings;
+  validation: PseudoMarginValidation;
+  createdAt: string;
+}
+
+export interface PseudoMarginDetail extends PseudoMarginSummary {
+  /** Training loss per epoch (before that epoch's step). */
+  losses: number[];
+  /** Sample positions of the run held out for validation. */
+  validationPositions: number[];
+}
+
+export interface PseudoMarginJob {
+  jobId: string;
+  modelId: string;
+  runId: string;
+}
+
+export interface PseudoMarginProgress extends PseudoMarginJob {
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  /** 'reading features', 'training on logits', ... */
+  stage: string;
+  epoch: number;
+  epochs: number;
+  loss: number | null;
+  /** The stored pseudo-margin once done. */
+  pseudoMarginId: string | null;
+  error: string | null;
+}
+
 // ---------- audit runs ----------
 
 export type Device = 'auto' | 'cuda' | 'webgpu' | 'cpu';
@@ -1260,6 +1352,26 @@ export const calls = {
       })
       .strict(),
   ),
+
+  /** Starts training a pseudo-margin on an analysed run in its own job process; progress comes as 'pseudoMargin.progress'. */
+  'pseudoMargin.train': call<PseudoMarginJob>()(
+    z
+      .object({
+        runId: id,
+        input: z.enum(['logits', 'features', 'both']).default('both'),
+        variant: z.enum(pseudoMarginVariants).default('code'),
+        seed: z.number().int().nonnegative().max(2 ** 32 - 1).default(0),
+        epochs: z.number().int().min(1, 'train for at least 1 epoch').max(100_000).default(500),
+      })
+      .strict(),
+  ),
+  'pseudoMargin.cancel': call<null>()(z.object({ jobId: id }).strict()),
+  /** The pseudo-margins of a model, newest first. */
+  'pseudoMargin.list': call<PseudoMarginSummary[]>()(z.object({ modelId: id }).strict()),
+  'pseudoMargin.get': call<PseudoMarginDetail>()(z.object({ id }).strict()),
+  'pseudoMargin.remove': call<null>()(z.object({ id }).strict()),
+  /** Trainings in progress (one at a time), so a page opened mid-training shows it. */
+  'pseudoMargin.jobs': call<PseudoMarginProgress[]>()(none),
 };
 
 export type CallName = keyof typeof calls;
@@ -1298,9 +1410,21 @@ export interface Events {
   'run.progress': RunProgress;
   'run.log': { runId: string; at: string; line: string };
   'screen.progress': ScreeningProgress;
+  'pseudoMargin.progress': PseudoMarginProgress;
+  'pseudoMargins.changed': { modelId: string };
 }
 export type EventName = keyof Events;
-export const eventNames: EventName[] = ['project.changed', 'models.changed', 'datasets.changed', 'runs.changed', 'run.progress', 'run.log', 'screen.progress'];
+export const eventNames: EventName[] = [
+  'project.changed',
+  'models.changed',
+  'datasets.changed',
+  'runs.changed',
+  'run.progress',
+  'run.log',
+  'screen.progress',
+  'pseudoMargin.progress',
+  'pseudoMargins.changed',
+];
 
 // ---------- the object the renderer sees as window.brink ----------
 

@@ -23,6 +23,7 @@ import { audit, describeRun, resume, type AuditOptions } from './audit.js';
 import { exportAdversarials, exportRun } from './export-run.js';
 import { grad, type GradOptions } from './grad.js';
 import { preprocessing, type PreprocessingOptions } from './preprocessing.js';
+import { listPseudoMargins, trainPseudoMarginCommand, type PseudoMarginTrainOptions } from './pseudo-margin.js';
 import { reading, type ReadingCommandOptions } from './reading.js';
 import { screenerExport, type ScreenerExportOptions } from './screener.js';
 import { screenCommand, type ScreenOptions } from './screen.js';
@@ -32,6 +33,13 @@ import { familyList } from './family-options.js';
 
 interface Output {
   json: boolean;
+}
+
+function choice<T extends string>(allowed: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(allowed as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected ${allowed.join(', ')}`);
+    return value as T;
+  };
 }
 
 function numberList(value: string): number[] {
@@ -288,6 +296,22 @@ export function buildProgram(): Command {
     .option('--correct-only', 'every statistic over the correctly classified samples only')
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: AnalyzeOptions) => analyze(file, opts));
+  const pseudoMargin = program.command('pseudo-margin').description('learned pseudo-margins: a network from logits or penultimate features to the input margin');
+  pseudoMargin
+    .command('train <file>')
+    .description('train a pseudo-margin on an audited run (80/20 split, held-out metrics beside the logit margin)')
+    .requiredOption('--run <id>', 'a finished run with a minimal-norm attack (see `runs`)')
+    .option('--input <input>', 'logits, features or both (default both: keeps the better held-out tau)', choice(['logits', 'features', 'both'] as const))
+    .option('--variant <variant>', "code (the authors' four Linear layers, default) or paper (five dense layers of 512 with ReLU)", choice(['code', 'paper'] as const))
+    .option('--seed <s>', 'seed of the split and the initial weights (default 0)', nonNegativeInt)
+    .option('--epochs <n>', 'full-batch Adam epochs (default 500)', positiveInt)
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: PseudoMarginTrainOptions) => trainPseudoMarginCommand(file, opts));
+  pseudoMargin
+    .command('list <file>')
+    .description("the project's pseudo-margins with their held-out metrics beside the logit margin's")
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: { json?: boolean }) => listPseudoMargins(file, opts));
   program
     .command('screen <file>')
     .description('flag new inputs as brittle from one forward pass each: prediction, score and flag per input, written as CSV')

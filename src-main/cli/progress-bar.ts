@@ -1,7 +1,10 @@
 import type { RunProgress } from '../../src-preload/contract.js';
 
+/** What the bar draws: a run's progress, or a training's epochs. */
+export type BarProgress = Pick<RunProgress, 'stage' | 'done' | 'total' | 'samplesPerSecond' | 'etaSeconds' | 'provider'>;
+
 /** A progress bar on stderr: redrawn in place on a terminal, one line per 10% otherwise (logs, CI). */
-export function progressBar(stream: NodeJS.WriteStream = process.stderr): { update(p: RunProgress): void; end(): void } {
+export function progressBar(stream: NodeJS.WriteStream = process.stderr): { update(p: BarProgress): void; end(): void } {
   let lastDecile = -1;
   let drawn = false;
   return {

@@ -5,7 +5,7 @@ export interface BatchProgress {
   samples: number;
   fraction: number;
 }
-import type { PreprocessingProbe } from '../../src-preload/contract.js';
+import type { PreprocessingProbe, PseudoMarginInputChoice, PseudoMarginVariant } from '../../src-preload/contract.js';
 import type { ScreenedLogits, ScreenRequest } from '../worker/screen.js';
 
 export interface StartJob {
@@ -32,7 +32,19 @@ export interface ScreenJob extends ScreenRequest {
   projectPath: string;
 }
 
-export type ToWorker = StartJob | ProbeJob | ScreenJob | { type: 'stop' };
+/** A one-shot job outside the runs queue: learn a pseudo-margin from a run (worker/pseudo-margin-training). */
+export interface PseudoMarginJob {
+  type: 'pseudo-margin';
+  projectPath: string;
+  runId: string;
+  input: PseudoMarginInputChoice;
+  variant: PseudoMarginVariant;
+  seed: number;
+  epochs: number;
+  intraOpThreads?: number;
+}
+
+export type ToWorker = StartJob | ProbeJob | ScreenJob | PseudoMarginJob | { type: 'stop' };
 
 export type FromWorker =
   | { type: 'progress'; done: number; total: number; stage: string; provider: string | null; batch?: BatchProgress }
@@ -41,7 +53,9 @@ export type FromWorker =
   /** outOfMemory: onnxruntime (or the system) refused an allocation; the supervisor retries such a run with a smaller plan. */
   | { type: 'failed'; message: string; outOfMemory?: boolean }
   | { type: 'probed'; result: PreprocessingProbe }
-  | { type: 'screened'; result: ScreenedLogits | null };
+  | { type: 'screened'; result: ScreenedLogits | null }
+  | { type: 'training'; stage: string; epoch: number; epochs: number; loss: number | null }
+  | { type: 'trained'; pseudoMarginId: string };
 
 /** A running job process, whatever spawned it. */
 export interface WorkerHandle {

@@ -118,7 +118,7 @@ export function epsilonGrid(config: RunConfig, requested?: number[]): number[] {
   return [...new Set(values)].sort((a, b) => a - b);
 }
 
-function auditEpsilonOf(config: RunConfig, grid: number[]): number {
+export function auditEpsilonOf(config: RunConfig, grid: number[]): number {
   const first = config.attack?.epsilons[0];
   if (first !== undefined && grid.includes(first)) return first;
   return grid[Math.floor(grid.length / 2)] ?? 0;
@@ -276,7 +276,7 @@ function finiteOrNull(value: number | null | undefined): number | null {
 }
 
 /** Non-robust at epsilon (the positive class): a verified margin within epsilon; censored samples never are. */
-function positivesAt(inputMargin: ArrayLike<number>, epsilon: number): Uint8Array {
+export function positivesAt(inputMargin: ArrayLike<number>, epsilon: number): Uint8Array {
   const limit = slack(epsilon);
   return Uint8Array.from(inputMargin as ArrayLike<number>, (m) => (m <= limit ? 1 : 0));
 }

@@ -13,6 +13,7 @@ import { runProblems, runWarnings } from './run-check.js';
 import { previewPlan } from './run-plan.js';
 import { orDuplicate, requireFreeName } from './duplicates.js';
 import { probePreprocessing } from './preprocessing-probe.js';
+import { PseudoMarginTrainings } from './pseudo-margin-jobs.js';
 import { saveRunExport } from './run-export.js';
 import { RunSummaries } from './run-list.js';
 import { withRunBatch } from './run-batch.js';
@@ -56,9 +57,18 @@ export class BrinkService {
   private readonly summaries = new RunSummaries();
   private readonly screenings = new KeptScreenings();
   private readonly handlers: Handlers;
+  private readonly trainings: PseudoMarginTrainings;
 
   constructor(private readonly options: ServiceOptions) {
     this.recent = new RecentProjects(options.host.userDataDir);
+    this.trainings = new PseudoMarginTrainings(
+      options.spawner,
+      {
+        progress: (progress) => this.events.emit('pseudoMargin.progress', progress),
+        stored: (modelId) => this.events.emit('pseudoMargins.changed', { modelId }),
+      },
+      { graceMs: 5000, intraOpThreads: options.intraOpThreads },
+    );
     this.handlers = this.createHandlers();
   }
 
@@ -80,6 +90,11 @@ export class BrinkService {
     return store.info();
   }
 
+  /** Pseudo-margin trainings, for hosts that wait on one (the CLI). */
+  pseudoMarginTrainings(): PseudoMarginTrainings {
+    return this.trainings;
+  }
+
   /** The open project's job supervisor, for hosts that wait on runs (the CLI). */
   jobs(): JobSupervisor {
     this.requireProject();
@@ -96,6 +111,7 @@ export class BrinkService {
   }
 
   private async setProject(store: ProjectStore | null): Promise<void> {
+    await this.trainings.shutdown();
     await this.supervisor?.shutdown();
     this.project?.close();
     this.screenings.clear();
@@ -308,6 +324,25 @@ export class BrinkService {
         this.changed('datasets.changed');
         return dataset;
       },
+      'pseudoMargin.train': async (args) => this.trainings.start(this.requireProject(), args),
+      'pseudoMargin.cancel': async ({ jobId }) => {
+        this.trainings.cancel(jobId);
+        return null;
+      },
+      'pseudoMargin.list': async ({ modelId }) => {
+        const store = this.requireProject();
+        store.models.get(modelId);
+        return store.pseudoMargins.list(modelId);
+      },
+      'pseudoMargin.get': async ({ id }) => this.requireProject().pseudoMargins.get(id),
+      'pseudoMargin.remove': async ({ id }) => {
+        const store = this.requireProject();
+        const { modelId } = store.pseudoMargins.get(id);
+        store.pseudoMargins.remove(id);
+        this.events.emit('pseudoMargins.changed', { modelId });
+        return null;
+      },
+      'pseudoMargin.jobs': async () => this.trainings.list(),
       'file.save': async ({ name, data }) => host.saveFile(name, (path) => writeFile(path, Buffer.from(data, 'base64'))),
       'screener.calibration': async ({ modelId, runId, epsilon, tprTarget }) => screenerCalibration(this.screenerContext(), modelId, runId, epsilon, tprTarget),
       'screener.export': async (request) => exportScreener(this.screenerContext(), host, request),

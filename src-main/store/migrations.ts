@@ -229,4 +229,26 @@ export const migrations: string[] = [
   -- before had labels.
   ALTER TABLE datasets ADD COLUMN labeled INTEGER NOT NULL DEFAULT 1;
   `,
+  `
+  -- Issue 12: learned pseudo-margins. One network per row, stored as ONNX bytes (raw logits or
+  -- penultimate features in, the sigmoid estimate of sqrt(input margin / bound) out), with its
+  -- provenance: the run it learned from (kept as text: the network outlives a removed run), the
+  -- input it reads, the network variant, the seed, the held-out sample positions (split_json),
+  -- the settings and the held-out metrics beside the logit margin's (JSON).
+  CREATE TABLE pseudo_margins (
+    id TEXT PRIMARY KEY,
+    model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    run_id TEXT NOT NULL,
+    input_kind TEXT NOT NULL CHECK (input_kind IN ('logits', 'features')),
+    variant TEXT NOT NULL CHECK (variant IN ('code', 'paper')),
+    seed INTEGER NOT NULL,
+    split_json TEXT NOT NULL,
+    settings_json TEXT NOT NULL,
+    validation_json TEXT NOT NULL,
+    losses BLOB NOT NULL,
+    onnx BLOB NOT NULL,
+    created_at TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX pseudo_margins_by_model ON pseudo_margins(model_id);
+  `,
 ];

@@ -3,10 +3,11 @@
  * child_process.fork elsewhere); receives one job, runs it, reports, exits.
  */
 import { messageOf } from '../errors.js';
-import type { FromWorker, ProbeJob, ScreenJob, StartJob, ToWorker } from '../jobs/protocol.js';
+import type { FromWorker, ProbeJob, PseudoMarginJob, ScreenJob, StartJob, ToWorker } from '../jobs/protocol.js';
 import { ProjectStore } from '../store/project-store.js';
 import { forwardMargins } from './forward-margins.js';
 import { probePreprocessing } from './preprocessing-probe.js';
+import { trainFromRun } from './pseudo-margin-training.js';
 import { screenLogits } from './screen.js';
 
 interface ParentPort {
@@ -40,6 +41,9 @@ onMessage((message) => {
   } else if (message.type === 'screen' && !started) {
     started = true;
     void screen(message);
+  } else if (message.type === 'pseudo-margin' && !started) {
+    started = true;
+    void trainPseudoMargin(message);
   }
 });
 
@@ -73,11 +77,15 @@ function isAllocationFailure(message: string): boolean {
   return /bad_alloc|failed to allocate|cannot allocate memory|out of memory|ENOMEM|Array buffer allocation failed/i.test(message) && !message.startsWith('out of memory at batch');
 }
 
-async function probe(job: ProbeJob): Promise<void> {
+/**
+ * A one-shot job outside the runs queue (a preprocessing probe, a screening, a pseudo-margin
+ * training): opens the project, sends what `work` answers, or the failure in one line, and exits.
+ */
+async function oneShot(projectPath: string, work: (store: ProjectStore) => Promise<FromWorker>): Promise<void> {
   let store: ProjectStore | null = null;
   try {
-    store = ProjectStore.open(job.projectPath);
-    send({ type: 'probed', result: await probePreprocessing(store, job) });
+    store = ProjectStore.open(projectPath);
+    send(await work(store));
   } catch (error) {
     if (process.env.BRINK_DEBUG) console.error(error);
     send({ type: 'failed', message: messageOf(error) });
@@ -87,17 +95,23 @@ async function probe(job: ProbeJob): Promise<void> {
   setTimeout(() => process.exit(0), 50);
 }
 
-async function screen(job: ScreenJob): Promise<void> {
-  let store: ProjectStore | null = null;
-  try {
-    store = ProjectStore.open(job.projectPath);
-    const progress = (done: number, total: number, provider: string | null): void => send({ type: 'progress', done, total, stage: 'screening', provider });
-    send({ type: 'screened', result: await screenLogits(store, job, progress, () => stopRequested) });
-  } catch (error) {
-    if (process.env.BRINK_DEBUG) console.error(error);
-    send({ type: 'failed', message: messageOf(error) });
-  } finally {
-    store?.close();
-  }
-  setTimeout(() => process.exit(0), 50);
+function probe(job: ProbeJob): Promise<void> {
+  return oneShot(job.projectPath, async (store) => ({ type: 'probed', result: await probePreprocessing(store, job) }));
+}
+
+function screen(job: ScreenJob): Promise<void> {
+  const progress = (done: number, total: number, provider: string | null): void => send({ type: 'progress', done, total, stage: 'screening', provider });
+  return oneShot(job.projectPath, async (store) => ({ type: 'screened', result: await screenLogits(store, job, progress, () => stopRequested) }));
+}
+
+function trainPseudoMargin(job: PseudoMarginJob): Promise<void> {
+  return oneShot(job.projectPath, async (store) => {
+    const id = await trainFromRun({
+      store,
+      job,
+      stopRequested: () => stopRequested,
+      progress: (stage, epoch, epochs, loss) => send({ type: 'training', stage, epoch, epochs, loss }),
+    });
+    return id ? { type: 'trained', pseudoMarginId: id } : { type: 'finished', outcome: 'stopped' };
+  });
 }

@@ -88,9 +88,9 @@ function raiseOpset(model: OnnxModel): void {
 const ruleKey = (n: Node) => (isDefaultDomain(n.domain) ? n.opType : `${n.domain}::${n.opType}`);
 const ruleFor = (n: Node): GradRule | undefined => (Object.hasOwn(RULES, ruleKey(n)) ? RULES[ruleKey(n)] : undefined);
 
-/** Values that depend on `input` through ops that pass gradients (not through Shape, comparisons, ...). */
-function activeValues(order: Node[], input: string): Set<string> {
-  const active = new Set([input]);
+/** Values that depend on the inputs through ops that pass gradients (not through Shape, comparisons, ...). */
+function activeValues(order: Node[], inputs: Iterable<string>): Set<string> {
+  const active = new Set(inputs);
   for (const n of order) {
     if (ruleFor(n) === noGradient) continue;
     if ([...n.inputs, ...implicitInputs(n)].some((v) => active.has(v))) for (const o of n.outputs) if (o) active.add(o);
@@ -120,33 +120,26 @@ export interface DifferentiabilityReport {
 export function analyzeDifferentiability(model: OnnxModel, options: { input?: string; logits?: string } = {}): DifferentiabilityReport {
   const { input, logits } = endpoints(model, options);
   const order = topologicalOrder(model.graph);
-  const missing = new Map<string, string[]>();
-  for (const n of pathNodes(order, activeValues(order, input), logits)) {
-    if (ruleFor(n)) continue;
-    const index = model.graph.nodes.indexOf(n);
-    missing.set(ruleKey(n), [...(missing.get(ruleKey(n)) ?? []), n.name || `#${index}`]);
-  }
-  const unsupported = [...missing].map(([op, nodes]) => ({ op, nodes }));
+  const unsupported = missingRules(model.graph, order, activeValues(order, [input]), logits);
   return { differentiable: unsupported.length === 0, unsupported };
 }
 
-/** The walker (STYLE.md): visit the path in reverse, sum what arrives, apply each op's rule. */
+function missingRules(graph: OnnxModel['graph'], order: Node[], active: Set<string>, target: string): DifferentiabilityReport['unsupported'] {
+  const missing = new Map<string, string[]>();
+  for (const n of pathNodes(order, active, target)) if (!ruleFor(n)) missing.set(ruleKey(n), [...(missing.get(ruleKey(n)) ?? []), n.name || `#${graph.nodes.indexOf(n)}`]);
+  return [...missing].map(([op, nodes]) => ({ op, nodes }));
+}
+
+/** The image gradient of an audited classifier: d(sum v * logits)/dx, with the logits and features kept as outputs. */
 export function buildGradientModel(model: OnnxModel, options: GradientOptions): GradientModel {
   const out = cloneModel(model);
   raiseOpset(out);
   const graph = out.graph;
   const { input, logits } = endpoints(out, options);
   const order = topologicalOrder(graph);
-  const active = activeValues(order, input);
-  const report = analyzeDifferentiability(out, { input, logits });
-  if (!report.differentiable) {
-    const list = report.unsupported.map((u) => `${u.op} (${u.nodes.slice(0, 3).join(', ')}${u.nodes.length > 3 ? ', ...' : ''})`);
-    throw new GradientError(`no gradient rule for ${list.join('; ')}`);
-  }
-  const xInfo = graph.inputs.find((v) => v.name === input) as ValueInfo;
-  if (!FLOAT_TYPES.includes(xInfo.elemType)) {
-    throw new GradientError(`input '${input}' is not a float tensor (type ${xInfo.elemType}); gradients need float pixels`);
-  }
+  const active = activeValues(order, [input]);
+  requireRules(graph, order, active, logits);
+  const xInfo = floatInput(graph, input);
   const taken = valueNames(graph);
   const forwardInitializers = new Set(graph.initializers.map((t) => t.name));
   const opset = opsetVersion(out) ?? 1;
@@ -165,23 +158,7 @@ export function buildGradientModel(model: OnnxModel, options: GradientOptions): 
     return dims;
   };
   const seed = perRow ? g.backwardValue(g.reshape(cotangent, g.ints([-1, ...fixed(logits)]))) : cotangent;
-  const grads = new Map<string, string[]>([[logits, [seed]]]);
-  const add = (v: string, grad: string) => grads.set(v, [...(grads.get(v) ?? []), grad]);
-
-  for (const node of pathNodes(order, active, logits).reverse()) {
-    const dys = node.outputs.map((o) => g.sum(grads.get(o)));
-    if (dys.every((d) => d === null)) continue;
-    const rule = ruleFor(node) as GradRule;
-    const dy = dys[0] ?? g.zerosLike(node.outputs[0]);
-    const inputGrads = rule(node, dy, g, dys);
-    if (inputGrads.length !== node.inputs.length) {
-      throw new GradientError(`the ${ruleKey(node)} rule gave ${inputGrads.length} gradients for the ${node.inputs.length} inputs of ${describeNode(node)}`);
-    }
-    node.inputs.forEach((v, i) => {
-      const make = inputGrads[i];
-      if (make && active.has(v)) add(v, make());
-    });
-  }
+  const grads = walkBack(pathNodes(order, active, logits), active, g, logits, seed);
 
   const gradient = freshName(taken, 'brink_gradient');
   const summed = g.sum(grads.get(input)) ?? g.zerosLike(input);
@@ -206,6 +183,88 @@ export function buildGradientModel(model: OnnxModel, options: GradientOptions): 
   graph.outputs = [logitsInfo, ...(features ? [info(features)] : []), gradientInfo];
   removeDeadNodes(out, forwardInitializers);
   return { model: out, input, cotangent, logits, features, gradient };
+}
+
+export interface InputGradientModel {
+  model: OnnxModel;
+  /** The differentiated output, kept as the first graph output. */
+  output: string;
+  /** Per differentiated input, the name of the output that holds its gradient (shaped like the input). */
+  gradients: Record<string, string>;
+}
+
+/**
+ * Reverse mode from a scalar output (a loss) to any named graph inputs: weights fed as inputs,
+ * targets, the image. The graph's outputs become the scalar and one gradient per input. An
+ * input the output does not depend on gets zeros. `shapes` must be probed at the batch the
+ * model will run with: a mean's gradient (ReduceMean) divides by the probed count.
+ */
+export function buildInputGradientModel(model: OnnxModel, options: { shapes: ShapeMap; output: string; wrt: readonly string[] }): InputGradientModel {
+  const out = cloneModel(model);
+  raiseOpset(out);
+  const graph = out.graph;
+  const { output, wrt } = options;
+  if (wrt.length === 0) throw new GradientError('name at least one input to differentiate with respect to');
+  const infos = wrt.map((name) => {
+    if (!feedInputs(graph).some((v) => v.name === name)) throw new GradientError(`the model has no input '${name}'`);
+    return floatInput(graph, name);
+  });
+  const outputInfo = graph.outputs.find((o) => o.name === output);
+  if (!outputInfo) throw new GradientError(`the model has no output '${output}'`);
+  const size = options.shapes.get(output);
+  if (!size || size.some((d) => d !== 1)) throw new GradientError(`'${output}' must be a scalar to differentiate (shape [${size?.join(', ') ?? '?'}])`);
+  const forwardInitializers = new Set(graph.initializers.map((t) => t.name));
+  const order = topologicalOrder(graph);
+  const active = activeValues(order, wrt);
+  requireRules(graph, order, active, output);
+  const g = new GradBuilder(graph, opsetVersion(out) ?? 1, options.shapes, active, infos[0].elemType, valueNames(graph));
+  const grads = walkBack(pathNodes(order, active, output), active, g, output, g.fill(g.shapeOf(output), 1));
+  const gradients: Record<string, string> = {};
+  const gradientInfos = infos.map((info) => {
+    const name = freshName(valueNames(graph), `brink_gradient/${info.name}`);
+    const summed = g.sum(grads.get(info.name)) ?? g.zerosLike(info.name);
+    graph.nodes.push({ opType: 'Identity', domain: '', name, inputs: [summed], outputs: [name], attributes: [] });
+    gradients[info.name] = name;
+    return { ...info, name };
+  });
+  graph.outputs = [outputInfo, ...gradientInfos];
+  removeDeadNodes(out, forwardInitializers);
+  return { model: out, output, gradients };
+}
+
+/** Throws naming every op on the path to `target` that has no gradient rule. */
+function requireRules(graph: OnnxModel['graph'], order: Node[], active: Set<string>, target: string): void {
+  const missing = missingRules(graph, order, active, target);
+  if (missing.length === 0) return;
+  const list = missing.map((u) => `${u.op} (${u.nodes.slice(0, 3).join(', ')}${u.nodes.length > 3 ? ', ...' : ''})`);
+  throw new GradientError(`no gradient rule for ${list.join('; ')}`);
+}
+
+function floatInput(graph: OnnxModel['graph'], name: string): ValueInfo {
+  const info = graph.inputs.find((v) => v.name === name) as ValueInfo;
+  if (!FLOAT_TYPES.includes(info.elemType)) throw new GradientError(`input '${name}' is not a float tensor (type ${info.elemType}); gradients need floats`);
+  return info;
+}
+
+/** The walker (STYLE.md): visit the path in reverse, sum what arrives at each node, apply its rule. */
+function walkBack(path: Node[], active: Set<string>, g: GradBuilder, target: string, seed: string): Map<string, string[]> {
+  const grads = new Map<string, string[]>([[target, [seed]]]);
+  const add = (v: string, grad: string) => grads.set(v, [...(grads.get(v) ?? []), grad]);
+  for (const node of [...path].reverse()) {
+    const dys = node.outputs.map((o) => g.sum(grads.get(o)));
+    if (dys.every((d) => d === null)) continue;
+    const rule = ruleFor(node) as GradRule;
+    const dy = dys[0] ?? g.zerosLike(node.outputs[0]);
+    const inputGrads = rule(node, dy, g, dys);
+    if (inputGrads.length !== node.inputs.length) {
+      throw new GradientError(`the ${ruleKey(node)} rule gave ${inputGrads.length} gradients for the ${node.inputs.length} inputs of ${describeNode(node)}`);
+    }
+    node.inputs.forEach((v, i) => {
+      const make = inputGrads[i];
+      if (make && active.has(v)) add(v, make());
+    });
+  }
+  return grads;
 }
 
 /**

@@ -1,0 +1,54 @@
+import { expect, test } from '@playwright/test';
+import { join } from 'node:path';
+import { startRun } from '../journey';
+import { freshDirs, serve } from '../serve';
+
+test('train a pseudo-margin from the model page on an audit of the robust CNN, see it listed beside the logit margin, and remove it', async ({ page }) => {
+  test.setTimeout(240_000);
+  const server = await serve(freshDirs(), ['--sample']);
+  try {
+    await page.setViewportSize({ width: 1440, height: 1000 });
+    await page.goto(server.url);
+    // A short DeepFool audit gives the input margins to learn from.
+    await page.getByTestId('nav-runs').click();
+    await page.getByTestId('new-run-button').click();
+    await page.getByTestId('run-model-select').selectOption({ label: 'fmnist-cnn-robust' });
+    await page.getByTestId('run-subset-mode').selectOption('first');
+    await page.getByTestId('run-subset-count').fill('200');
+    await page.getByTestId('run-batch-size').fill('100');
+    await page.getByTestId('run-device-select').selectOption('cpu');
+    await page.getByTestId('run-attack-deepfool').check();
+    await page.getByTestId('run-epsilons').fill('0.1');
+    await startRun(page);
+    await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 120_000 });
+
+    await page.getByTestId('nav-models').click();
+    await page.getByTestId('model-row').filter({ hasText: 'fmnist-cnn-robust' }).click();
+    const section = page.getByTestId('pseudo-margins');
+    await section.scrollIntoViewIfNeeded();
+    await expect(page.getByTestId('pseudo-margin-run').locator('option')).toHaveCount(1);
+    await page.getByTestId('pseudo-margin-epochs').fill('150');
+    await page.getByTestId('pseudo-margin-seed').fill('3');
+    await page.getByTestId('pseudo-margin-train').click();
+    // Progress with the epoch and the loss while it trains, then the stored network in the list.
+    await expect(page.getByTestId('pseudo-margin-training')).toContainText(/epoch \d+ of 150/, { timeout: 30_000 });
+    await expect(page.getByTestId('pseudo-margin-row')).toHaveCount(1, { timeout: 120_000 });
+    await expect(page.getByTestId('pseudo-margin-training')).toHaveCount(0);
+    const list = page.getByTestId('pseudo-margin-list');
+    await expect(list).toContainText('pseudo-margin');
+    await expect(list).toContainText('logit margin');
+    await expect(list).toContainText('n 40');
+    await expect(page.getByTestId('pseudo-margin-verdict')).toHaveText(/^(better|not better)$/);
+    // Training ends by opening the new network's held-out curves and verdict.
+    await expect(page.getByTestId('pseudo-margin-shown')).toContainText(/(Better|Not better) than the logit margin: held-out Kendall tau/);
+    await expect(page.getByTestId('pseudo-margin-binned')).toBeVisible();
+    await section.scrollIntoViewIfNeeded();
+    await section.screenshot({ path: join('e2e', 'screenshots', 'pseudo-margins.png') });
+
+    await page.getByTestId('pseudo-margin-remove').click();
+    await page.getByTestId('pseudo-margin-remove-confirm').click();
+    await expect(page.getByTestId('pseudo-margin-row')).toHaveCount(0);
+  } finally {
+    await server.stop();
+  }
+});
