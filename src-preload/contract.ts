@@ -582,12 +582,8 @@ export type ScreenerThreshold =
   | { kind: 'calibrated'; runId: string; epsilon?: number; tprTarget?: number };
 
 /** A threshold calibrated on a run: its screening operating point (a decision is brittle when its score is at most the threshold). */
-export interface ScreenerCalibration extends Screening {
-  runId: string;
-  norm: AttackNorm;
-  /** The run's samples the operating point was computed on. */
-  samples: number;
-}
+/** A screener's operating point: the Screen view's calibration (service/score-calibration). */
+export type ScreenerCalibration = ScreeningCalibration;
 
 /** An exported screener: one ONNX model with outputs logits, score and brittle. */
 export interface ScreenerExport {
@@ -1187,8 +1183,9 @@ function call<R>() {
   return <A extends z.ZodType>(args: A) => ({ args, result: undefined as unknown as R });
 }
 
+const screenerScore = z.discriminatedUnion('kind', [z.object({ kind: z.literal('logit-margin') }).strict(), z.object({ kind: z.literal('pseudo-margin'), id }).strict()]);
 const screenerCalibrationArgs = z
-  .object({ modelId: id, runId: id, epsilon: epsilonValue.optional(), tprTarget: z.number().gt(0).lt(1).optional() })
+  .object({ modelId: id, runId: id, score: screenerScore.default({ kind: 'logit-margin' }), epsilon: epsilonValue.optional(), tprTarget: z.number().gt(0).lt(1).optional() })
   .strict();
 
 export const calls = {
@@ -1312,10 +1309,10 @@ export const calls = {
     z
       .object({
         modelId: id,
-        score: z.discriminatedUnion('kind', [z.object({ kind: z.literal('logit-margin') }).strict(), z.object({ kind: z.literal('pseudo-margin'), id }).strict()]),
+        score: screenerScore,
         threshold: z.discriminatedUnion('kind', [
           z.object({ kind: z.literal('value'), value: z.number().finite() }).strict(),
-          screenerCalibrationArgs.omit({ modelId: true }).extend({ kind: z.literal('calibrated') }).strict(),
+          screenerCalibrationArgs.omit({ modelId: true, score: true }).extend({ kind: z.literal('calibrated') }).strict(),
         ]),
       })
       .strict(),

@@ -1,4 +1,5 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-web';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +91,68 @@ describe('pseudo-margins learned from an audit of the robust sample CNN', () => 
       store.close();
     }
   }, 180_000);
+
+  it('screens new inputs with a pseudo-margin, calibrated on its held-out samples, and exports a screener that flags them alike in onnxruntime-web', async () => {
+    const { final } = await train({ input: 'features', epochs: 20, seed: 1 });
+    expect(final.status, final.error ?? '').toBe('done');
+    const id = final.pseudoMarginId!;
+    const [dataset] = await service.invoke('dataset.list', {});
+    const score = { pseudoMargin: id };
+    const screened = await service.invoke('screen.run', {
+      modelId,
+      inputs: { kind: 'dataset', datasetId: dataset.id },
+      score,
+      threshold: { kind: 'calibrated', runId, epsilon: 0.1, tprTarget: 0.9 },
+    });
+    // Calibrated on the 30 held-out samples of the run it learned from, never on its training samples.
+    expect(screened.calibration).toMatchObject({ runId, samples: 30, epsilon: 0.1, tprTarget: 0.9 });
+    const store = ProjectStore.open(projectPath);
+    let scores: Awaited<ReturnType<typeof pseudoMarginScores>>;
+    try {
+      scores = await pseudoMarginScores(store, runId, id);
+    } finally {
+      store.close();
+    }
+    const { rows } = await service.invoke('run.samples', { id: runId, offset: 0, limit: 1000 });
+    for (const row of rows) {
+      const k = scores.positions.indexOf(row.position);
+      expect(screened.inputs[row.index].score).toBeCloseTo(scores.margin[k], 5);
+    }
+    expect(screened.inputs.every((input) => input.brittle === input.score <= screened.threshold)).toBe(true);
+
+    const exported = await service.invoke('screener.export', {
+      modelId,
+      score: { kind: 'pseudo-margin', id },
+      threshold: { kind: 'calibrated', runId, epsilon: 0.1, tprTarget: 0.9 },
+    });
+    expect(exported.threshold).toBe(screened.threshold);
+    expect(exported.metadata.find((m) => m.key === 'brink.pseudo_margin')?.value).toBe(id);
+    ort.env.wasm.numThreads = 1;
+    const session = await ort.InferenceSession.create(new Uint8Array(readFileSync((exported.file as { path: string }).path)));
+    try {
+      const block = (() => {
+        const s = ProjectStore.open(projectPath);
+        try {
+          return s.datasets.read(dataset.id, 0, 64);
+        } finally {
+          s.close();
+        }
+      })();
+      const x = Float32Array.from(block.data, (v) => v / 255);
+      const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, [64, 1, 28, 28]) });
+      const web = out.score.data as Float64Array;
+      const flags = out.brittle.data as Uint8Array;
+      let disagreements = 0;
+      for (let k = 0; k < 64; k++) {
+        expect(web[k]).toBeCloseTo(screened.inputs[k].score, 4);
+        if (Boolean(flags[k]) !== screened.inputs[k].brittle) disagreements++;
+      }
+      // Another runtime rounds its kernels otherwise: an input within a rounding of the threshold may fall either way.
+      expect(disagreements).toBeLessThanOrEqual(1);
+    } finally {
+      await session.release();
+    }
+  }, 240_000);
 
   it('stores nothing when cancelled, and removes a stored one', async () => {
     const before = await service.invoke('pseudoMargin.list', { modelId });

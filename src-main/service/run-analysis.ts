@@ -525,8 +525,14 @@ function perClass(ctx: Context, epsilon: number, hasMargins: boolean, classNames
  * the audit epsilon, as the analysis chooses it) for a target TPR (default 0.95), computed by
  * the same function as RunAnalysis.screening. Throws, with the reason, where it has none.
  */
-export function runScreening(store: ProjectStore, id: string, options: { epsilon?: number; tprTarget?: number } = {}): { screening: Screening; samples: number; censored: number; norm: AttackNorm } {
-  const { config, columns: c, runId } = readAnalysisInput(store, id);
+export function runScreening(
+  store: ProjectStore,
+  id: string,
+  options: { epsilon?: number; tprTarget?: number; score?: ScoreColumn } = {},
+): { screening: Screening; samples: number; censored: number; norm: AttackNorm } {
+  const input = readAnalysisInput(store, id);
+  const { config, runId } = input;
+  const c = options.score ? scoredColumns(input.columns, options.score) : input.columns;
   const norm = config.attack?.norm;
   if (!norm || !c.inputMargin.some((m) => !Number.isNaN(m))) throw new UserError(`run ${runId} has no input margins: calibrate on a run with a minimal-norm attack (FAB, DeepFool, FMN)`);
   const epsilon = options.epsilon ?? auditEpsilonOf(config, epsilonGrid(config));
@@ -539,6 +545,42 @@ export function runScreening(store: ProjectStore, id: string, options: { epsilon
     throw new UserError(`run ${runId} gives no screening threshold at ${epsilon.toPrecision(4)}: ${reason}`);
   }
   return { screening: found, samples: ctx.n, censored: c.inputMargin.filter((m) => m === Infinity).length, norm };
+}
+
+/**
+ * Another score than the logit margin for a screening threshold (a learned pseudo-margin): one
+ * value per listed position, small meaning brittle. Only the listed positions are counted, so
+ * that a pseudo-margin is calibrated on samples it did not learn from.
+ */
+export interface ScoreColumn {
+  positions: ArrayLike<number>;
+  values: ArrayLike<number>;
+}
+
+/** The run's columns at the score's positions, the score standing where the logit margin stands. */
+function scoredColumns(c: MarginColumns, score: ScoreColumn): MarginColumns {
+  const at = new Map<number, number>();
+  c.positions.forEach((p, k) => at.set(p, k));
+  const rows = Uint32Array.from(score.positions, (p) => {
+    const k = at.get(p);
+    if (k === undefined) throw new UserError(`the score names sample position ${p}, which the run does not hold`);
+    return k;
+  });
+  const logits = new Float32Array(rows.length * c.classes);
+  rows.forEach((k, i) => logits.set(c.logits.subarray(k * c.classes, (k + 1) * c.classes), i * c.classes));
+  return {
+    positions: Uint32Array.from(rows, (k) => c.positions[k]),
+    labels: Int32Array.from(rows, (k) => c.labels[k]),
+    preds: Int32Array.from(rows, (k) => c.preds[k]),
+    correct: Uint8Array.from(rows, (k) => c.correct[k]),
+    logitMargin: Float64Array.from(score.values),
+    inputMargin: gather(c.inputMargin, rows),
+    featureMarginLinf: gather(c.featureMarginLinf, rows),
+    featureMarginL2: gather(c.featureMarginL2, rows),
+    bestAttack: Array.from(rows, (k) => c.bestAttack[k]),
+    classes: c.classes,
+    logits,
+  };
 }
 
 /** The analysis of a run in a project, with the forward run for Algorithm 1's workflow when named. */

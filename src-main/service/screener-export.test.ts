@@ -180,11 +180,11 @@ describe('the exported screener in onnxruntime-web', () => {
     await expect(exportScreener('fmnist-cnn-robust', { kind: 'calibrated', runId: run.id })).rejects.toThrow(/audited fmnist-cnn-standard, not this model/);
   }, 120_000);
 
-  it('refuses a forward run as calibration, and pseudo-margin scores until they are stored', async () => {
+  it('refuses a forward run as calibration, and a pseudo-margin the project does not hold', async () => {
     const { run } = await audit('fmnist-cnn-robust', null, 10);
     await expect(exportScreener('fmnist-cnn-robust', { kind: 'calibrated', runId: run.id })).rejects.toThrow(/ran no attack/);
     await expect(
       call('screener.export', { modelId: models.get('fmnist-cnn-robust')!.id, score: { kind: 'pseudo-margin', id: 'p-0123456789ab' }, threshold: { kind: 'value', value: 1 } }),
-    ).rejects.toThrow(/pseudo-margin scores are not available yet/);
+    ).rejects.toThrow(/no pseudo-margin p-0123456789ab/);
   }, 60_000);
 });

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import type { ModelDetail, ScreenerCalibration, ScreenerExport, ScreenerScore, ScreenerThreshold } from '../../src-preload/contract.js';
+import type { ModelDetail, ScreenerCalibration, ScreenerExport, ScreenerScore, ScreenerThreshold, ScreeningScore } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
 import { readModel, writeModel } from '../engine/onnx/codec.js';
 import type { OnnxModel } from '../engine/onnx/graph.js';
@@ -18,6 +18,7 @@ import { storedExternalData } from '../worker/stored-external-data.js';
 import type { AnalysisCache } from './analysis-cache.js';
 import type { Host } from './host.js';
 import type { RunSummaries } from './run-list.js';
+import { calibrateScore } from './score-calibration.js';
 
 export interface ScreenerContext {
   store: ProjectStore;
@@ -33,47 +34,38 @@ export interface ScreenerRequest {
   threshold: ScreenerThreshold;
 }
 
+/** The screening score the screener computes, in the Screen view's terms. */
+export function screeningScoreOf(score: ScreenerScore): ScreeningScore {
+  return score.kind === 'logit-margin' ? 'logit-margin' : { pseudoMargin: score.id };
+}
+
 /**
- * The screening operating point of a finished run of the model: the analysis layer's threshold
- * at the target TPR at the epsilon (run-analysis.ts `screening`), the same numbers the run's
- * analysis shows. Refuses a run of another model, or one made with settings the model no longer has.
+ * The screening operating point of a finished run of the model for the screener's score
+ * (service/score-calibration: the analysis layer's threshold at the target TPR at the epsilon,
+ * the same numbers the run's analysis and the Screen view show).
  */
-export function screenerCalibration(ctx: ScreenerContext, modelId: string, runId: string, epsilon?: number, tprTarget?: number): ScreenerCalibration {
-  const run = ctx.summaries.summary(ctx.store, runId);
-  if (run.modelId !== modelId) throw new UserError(`run ${runId} audited ${run.modelName}, not this model; calibrate on a run of the model the screener is made from`);
-  if (run.status !== 'done') throw new UserError(`run ${runId} is ${run.status}; calibrate on a finished run`);
-  if (run.preprocessingChanged || run.readingChanged) {
-    const what = run.preprocessingChanged ? 'preprocessing' : 'reading (image input, layout, logits)';
-    throw new UserError(`run ${runId} was made with another ${what} than the model has now: its margins do not calibrate the model as it is read today; run it again`);
-  }
-  if (!run.attack) throw new UserError(`run ${runId} ran no attack: it has no input margins to calibrate a threshold on`);
-  const analysis = ctx.analyses.get(ctx.store, runId, { epsilons: epsilon === undefined ? undefined : [epsilon], tprTarget });
-  if (!analysis.screening) {
-    throw new UserError(
-      `run ${runId} gives no screening threshold at ${epsilon === undefined ? 'its audit epsilon' : `epsilon ${epsilon}`}: it needs input margins (FAB, DeepFool or FMN) and both brittle and robust samples there`,
-    );
-  }
-  return { ...analysis.screening, runId, norm: run.attack.norm, samples: analysis.samples };
+export function screenerCalibration(ctx: ScreenerContext, modelId: string, runId: string, score: ScreenerScore, epsilon?: number, tprTarget?: number): Promise<ScreenerCalibration> {
+  return calibrateScore(ctx.store, modelId, runId, screeningScoreOf(score), { epsilon, tprTarget });
 }
 
 /** Builds the screener and hands it to the host to save (a save dialog, a download, or the CLI's --out). */
 export async function exportScreener(ctx: ScreenerContext, host: Host, request: ScreenerRequest): Promise<ScreenerExport> {
-  const built = buildScreener(ctx, request);
+  const built = await buildScreener(ctx, request);
   const file = await host.saveFile(built.fileName, (path) => writeFile(path, built.data));
   const { data: _data, ...described } = built;
   return { ...described, file };
 }
 
 /** The screener's bytes and what describes them, without saving. */
-export function buildScreener(ctx: ScreenerContext, request: ScreenerRequest): Omit<ScreenerExport, 'file'> & { data: Uint8Array } {
+export async function buildScreener(ctx: ScreenerContext, request: ScreenerRequest): Promise<Omit<ScreenerExport, 'file'> & { data: Uint8Array }> {
   const model = ctx.store.models.get(request.modelId);
   if (model.reading.problem) throw new UserError(`${model.name} cannot be read as an image classifier yet: ${model.reading.problem}`);
   const t = request.threshold;
-  const calibration = t.kind === 'calibrated' ? screenerCalibration(ctx, model.id, t.runId, t.epsilon, t.tprTarget) : null;
+  const score = scoreSpec(ctx.store, model, request.score);
+  const calibration = t.kind === 'calibrated' ? await screenerCalibration(ctx, model.id, t.runId, request.score, t.epsilon, t.tprTarget) : null;
   const threshold = t.kind === 'value' ? t.value : calibration!.threshold;
-  const score = scoreSpec(ctx.store, request.score);
   const graph = preparedClassifier(ctx.store, model);
-  const metadata = screenerMetadata(model, request.score.kind, threshold, calibration, ctx.version);
+  const metadata = screenerMetadata(model, request.score, threshold, calibration, ctx.version);
   const data = withMetadataProps(writeModel(screenerModel(graph, score, threshold)), metadata);
   return {
     data,
@@ -90,12 +82,14 @@ export function buildScreener(ctx: ScreenerContext, request: ScreenerRequest): O
 }
 
 /**
- * The score the screener computes. The learned pseudo-margin is not stored in projects yet, so
- * that choice is refused here, in one place, until it is.
+ * The score the screener computes: the logit margin, or a stored pseudo-margin of the model
+ * spliced in, its output read as the input margin it estimates (the Screen view's scale).
  */
-function scoreSpec(_store: ProjectStore, score: ScreenerScore): ScoreSpec {
+function scoreSpec(store: ProjectStore, model: ModelDetail, score: ScreenerScore): ScoreSpec {
   if (score.kind === 'logit-margin') return { kind: 'logit-margin' };
-  throw new UserError(`pseudo-margin ${score.id}: pseudo-margin scores are not available yet; export the screener with the logit margin`);
+  const pm = store.pseudoMargins.get(score.id);
+  if (pm.modelId !== model.id) throw new UserError(`pseudo-margin ${pm.id} was learned for another model; export the screener with one of ${model.name}'s pseudo-margins`);
+  return { kind: 'network', bytes: store.pseudoMargins.onnx(pm.id), input: pm.input, marginBound: pm.settings.marginBound };
 }
 
 /**
@@ -126,14 +120,16 @@ function inlineExternalData(model: OnnxModel): void {
 }
 
 /** metadata_props: what the file is, how to read its outputs, and where its threshold came from. */
-function screenerMetadata(model: ModelDetail, score: ScreenerScore['kind'], threshold: number, calibration: ScreenerCalibration | null, version: string): MetadataProp[] {
+function screenerMetadata(model: ModelDetail, score: ScreenerScore, threshold: number, calibration: ScreenerCalibration | null, version: string): MetadataProp[] {
   const entries: [string, string | number | null][] = [
     ['brink.kind', 'screener'],
     ['brink.outputs', 'logits [batch, classes]; score [batch] float64; brittle [batch] bool = score <= threshold'],
     ['brink.input', `${model.reading.imageInput ?? 'the only input'}: NCHW float32 pixels in [0, 1] (preprocessing folded in)`],
     ['brink.source_model', model.name],
     ['brink.source_model_sha256', model.sha256],
-    ['brink.score', score],
+    ['brink.score', score.kind],
+    ['brink.pseudo_margin', score.kind === 'pseudo-margin' ? score.id : null],
+    ['brink.score_unit', score.kind === 'pseudo-margin' ? 'estimated input margin in [0,1] pixel units of the calibration norm' : 'logit margin (top-1 minus top-2 logit)'],
     ['brink.threshold', threshold],
     ['brink.threshold_source', calibration ? 'calibrated' : 'typed'],
     ['brink.calibration_run', calibration?.runId ?? null],

@@ -121,11 +121,11 @@ describe('screening new inputs with the sample robust CNN', () => {
     await putImage(join(big, 'b.png'), 'png', [32, 32, 1], new Uint8Array(32 * 32));
     await expect(service.invoke('screen.run', { modelId: robust.id, inputs: files(big), threshold: typed })).rejects.toThrow("cannot screen big with fmnist-cnn-robust: the model takes 28×28 images but the dataset's are 32×32");
     await expect(service.invoke('screen.run', { modelId: robust.id, inputs: { kind: 'dataset', datasetId: dataset.id }, score: { pseudoMargin: 'p-0123456789ab' }, threshold: typed })).rejects.toThrow(
-      'pseudo-margin scoring is not available yet',
+      'no pseudo-margin p-0123456789ab',
     );
     const forward = (await service.invoke('run.list', {})).find((r) => r.attack === null)!;
     await expect(service.invoke('screen.run', { modelId: robust.id, inputs: { kind: 'dataset', datasetId: dataset.id }, threshold: { kind: 'calibrated', runId: forward.id } })).rejects.toThrow(
-      /has no input margins: calibrate on a run with a minimal-norm attack/,
+      /ran no attack: it has no input margins to calibrate a threshold on/,
     );
   }, 60_000);
 

@@ -14,7 +14,7 @@ import type { FromWorker, Spawner } from '../jobs/protocol.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { ScreenedLogits, ScreenInputs, ScreenRequest } from '../worker/screen.js';
 import { fitOf, readSamples } from './dataset-import.js';
-import { runScreening } from './run-analysis.js';
+import { calibrateScore } from './score-calibration.js';
 import { runProblems } from './run-check.js';
 import { scoreFunction } from './screening-score.js';
 
@@ -45,8 +45,8 @@ export interface ScreenedSamples {
 export async function screen(store: ProjectStore, spawn: Spawner, options: ScreenOptions): Promise<{ result: ScreeningResult; kept: ScreenedSamples }> {
   const started = performance.now();
   const model = store.models.get(options.modelId);
-  const scores = scoreFunction(options.score);
-  const { threshold, calibration } = resolveThreshold(store, options.modelId, options.threshold);
+  const scoring = scoreFunction(store, options.modelId, options.score);
+  const { threshold, calibration } = await resolveThreshold(store, options.modelId, options.threshold, options.score);
   const read = await readInputs(store, options.source);
   const shapeCheck: DatasetDetail = { ...read.asDataset, id: read.kept.datasetId ?? '', createdAt: '' };
   const batchSize = options.batchSize ?? SCREEN_BATCH;
@@ -57,8 +57,13 @@ export async function screen(store: ProjectStore, spawn: Spawner, options: Scree
     options.source.kind === 'dataset'
       ? { kind: 'dataset', datasetId: options.source.datasetId, count: samples.count }
       : { kind: 'pixels', shape: samples.shape, count: samples.count, data: samples.data };
-  const forward = await screenInWorker(store, spawn, { modelId: model.id, inputs, batchSize, device: options.device ?? 'auto', intraOpThreads: options.intraOpThreads }, options.progress);
-  const score = scores(forward.logits, forward.classes);
+  const forward = await screenInWorker(
+    store,
+    spawn,
+    { modelId: model.id, inputs, batchSize, device: options.device ?? 'auto', intraOpThreads: options.intraOpThreads, ...(scoring.pseudoMarginId ? { pseudoMarginId: scoring.pseudoMarginId } : {}) },
+    options.progress,
+  );
+  const score = scoring.scores(forward);
   const screened: ScreenedInput[] = read.files.map((file, k) => {
     const offset = k * forward.classes;
     const pred = argmax(forward.logits, offset, forward.classes);
@@ -92,14 +97,16 @@ export async function screen(store: ProjectStore, spawn: Spawner, options: Scree
   return { result, kept: read.kept };
 }
 
-/** The typed threshold, or the analysis layer's screening threshold of a run of the same model. */
-export function resolveThreshold(store: ProjectStore, modelId: string, given: ScreeningThreshold): { threshold: number; calibration: ScreeningCalibration | null } {
+/** The typed threshold, or the threshold calibrated on a run of the same model for the screening's score. */
+export async function resolveThreshold(
+  store: ProjectStore,
+  modelId: string,
+  given: ScreeningThreshold,
+  score: ScreeningScore,
+): Promise<{ threshold: number; calibration: ScreeningCalibration | null }> {
   if (given.kind === 'typed') return { threshold: given.value, calibration: null };
-  const run = store.runs.summary(given.runId);
-  if (run.modelId !== modelId) throw new UserError(`run ${run.id} audits another model (${run.modelName}); calibrate on a run of the model you screen with`);
-  if (run.status !== 'done') throw new UserError(`run ${run.id} is ${run.status}; calibrate on a finished run`);
-  const { screening, samples, censored, norm } = runScreening(store, run.id, { epsilon: given.epsilon, tprTarget: given.tprTarget });
-  return { threshold: screening.threshold, calibration: { ...screening, runId: run.id, runName: run.name ?? `${run.modelName} on ${run.datasetName}`, norm, samples, censored } };
+  const calibration = await calibrateScore(store, modelId, given.runId, score, { epsilon: given.epsilon, tprTarget: given.tprTarget });
+  return { threshold: calibration.threshold, calibration };
 }
 
 interface ReadInputs {

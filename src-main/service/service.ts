@@ -344,7 +344,7 @@ export class BrinkService {
       },
       'pseudoMargin.jobs': async () => this.trainings.list(),
       'file.save': async ({ name, data }) => host.saveFile(name, (path) => writeFile(path, Buffer.from(data, 'base64'))),
-      'screener.calibration': async ({ modelId, runId, epsilon, tprTarget }) => screenerCalibration(this.screenerContext(), modelId, runId, epsilon, tprTarget),
+      'screener.calibration': async ({ modelId, runId, score, epsilon, tprTarget }) => screenerCalibration(this.screenerContext(), modelId, runId, score, epsilon, tprTarget),
       'screener.export': async (request) => exportScreener(this.screenerContext(), host, request),
     };
   }

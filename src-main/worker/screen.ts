@@ -1,5 +1,8 @@
 import type { Device } from '../../src-preload/contract.js';
-import { writeModel } from '../engine/onnx/codec.js';
+import { cloneModel, writeModel } from '../engine/onnx/codec.js';
+import type { OnnxModel } from '../engine/onnx/graph.js';
+import { detectLinearHead, exposeOutputs } from '../engine/onnx/surgery.js';
+import { applyPseudoMargin } from '../engine/learn/pseudo-margin.js';
 import { BatchRunner, createSession, fixedBatchSize } from '../engine/runtime/index.js';
 import type { ProjectStore } from '../store/project-store.js';
 import { forwardGraph } from './forward-graph.js';
@@ -16,6 +19,8 @@ export interface ScreenRequest {
   batchSize: number;
   device: Device;
   intraOpThreads?: number;
+  /** A stored pseudo-margin to apply to each input (to its logits or penultimate features), in this process too. */
+  pseudoMarginId?: string;
 }
 
 export interface ScreenedLogits {
@@ -25,6 +30,8 @@ export interface ScreenedLogits {
   provider: string;
   /** Milliseconds of the forward passes alone (session creation left out). */
   forwardMs: number;
+  /** The pseudo-margin network's output per input, when one was asked for. */
+  pseudoMargin: Float32Array | null;
 }
 
 /**
@@ -39,26 +46,37 @@ export async function screenLogits(store: ProjectStore, request: ScreenRequest, 
   const take = batchReader(store, inputs, shape, request.batchSize);
   progress(0, inputs.count, null);
   const { graph, externalData } = forwardGraph(store, model.id, model.reading, model.preprocessing);
+  const pseudoMargin = request.pseudoMarginId ? store.pseudoMargins.get(request.pseudoMarginId) : null;
+  // A pseudo-margin that reads penultimate features gets them from the same forward pass.
+  const features = pseudoMargin?.input === 'features' ? penultimateTensor(graph) : null;
   try {
-    const runtime = await createSession(writeModel(graph), { device: request.device, intraOpThreads: request.intraOpThreads, externalData: externalData ?? undefined });
+    const runtime = await createSession(writeModel(features ? exposeOutputs(cloneModel(graph), [features]) : graph), { device: request.device, intraOpThreads: request.intraOpThreads, externalData: externalData ?? undefined });
     try {
       const runner = new BatchRunner(runtime.session, { batchSize: fixedBatchSize(runtime.session) ?? request.batchSize });
       const input = runtime.session.inputNames[0];
       const output = runtime.session.outputNames[0];
       const parts: Float32Array[] = [];
+      const featureParts: Float32Array[] = [];
       let forwardMs = 0;
       for (let start = 0; start < inputs.count; start += request.batchSize) {
         if (stopRequested()) return null;
         const n = Math.min(request.batchSize, inputs.count - start);
         const batch = take(start, n);
         const began = performance.now();
-        const out = await runner.run({ [input]: { data: batch, shape: [n, ...shape] } }, { fetch: [output] });
+        const out = await runner.run({ [input]: { data: batch, shape: [n, ...shape] } }, { fetch: features ? [output, features] : [output] });
         forwardMs += performance.now() - began;
         parts.push(out[output].data.slice());
+        if (features) featureParts.push(out[features].data.slice());
         progress(start + n, inputs.count, runtime.provider);
       }
       const logits = concat(parts);
-      return { logits, classes: logits.length / inputs.count, provider: runtime.provider, forwardMs };
+      const classes = logits.length / inputs.count;
+      let scored: Float32Array | null = null;
+      if (pseudoMargin) {
+        const fed = features ? concat(featureParts) : logits;
+        scored = await applyPseudoMargin(store.pseudoMargins.onnx(pseudoMargin.id), fed, fed.length / inputs.count);
+      }
+      return { logits, classes, provider: runtime.provider, forwardMs, pseudoMargin: scored };
     } finally {
       await runtime.session.release().catch(() => undefined);
     }
@@ -79,6 +97,12 @@ function batchReader(store: ProjectStore, inputs: ScreenInputs, shape: [number, 
     unitPixels(inputs.data, start * perSample, n * perSample, x, 0);
     return x.subarray(0, n * perSample);
   };
+}
+
+function penultimateTensor(graph: OnnxModel): string {
+  const found = detectLinearHead(graph);
+  if (!found.head) throw new Error(`the pseudo-margin reads penultimate features, and they cannot be found: ${found.reason}`);
+  return found.head.featuresTensor;
 }
 
 function concat(parts: Float32Array[]): Float32Array {

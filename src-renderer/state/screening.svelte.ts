@@ -1,5 +1,5 @@
 import { SvelteMap } from 'svelte/reactivity';
-import type { RunConfig, ScreeningProgress, ScreeningResult, ScreeningThreshold, Thumbnail } from '../../src-preload/contract';
+import type { RunConfig, ScreeningProgress, ScreeningResult, ScreeningScore, ScreeningThreshold, Thumbnail } from '../../src-preload/contract';
 import { api } from '../lib/api';
 import { DEFAULT_BATCH_SIZE } from '../lib/runs';
 import { handleError } from './handle-error';
@@ -28,12 +28,12 @@ class Screening {
     api.on('screen.progress', (progress) => (this.progress = progress));
   }
 
-  async screenFiles(files: File[], modelId: string, threshold: ScreeningThreshold): Promise<void> {
-    await this.#screen(async () => api.invoke('screen.run', { modelId, inputs: { kind: 'files', source: await api.stageFiles(files) }, threshold }));
+  async screenFiles(files: File[], modelId: string, threshold: ScreeningThreshold, score: ScreeningScore): Promise<void> {
+    await this.#screen(async () => api.invoke('screen.run', { modelId, inputs: { kind: 'files', source: await api.stageFiles(files) }, threshold, score }));
   }
 
-  async screenDataset(datasetId: string, modelId: string, threshold: ScreeningThreshold): Promise<void> {
-    await this.#screen(() => api.invoke('screen.run', { modelId, inputs: { kind: 'dataset', datasetId }, threshold }));
+  async screenDataset(datasetId: string, modelId: string, threshold: ScreeningThreshold, score: ScreeningScore): Promise<void> {
+    await this.#screen(() => api.invoke('screen.run', { modelId, inputs: { kind: 'dataset', datasetId }, threshold, score }));
   }
 
   /** Thumbnails of inputs [offset, offset + count), fetched once each. */

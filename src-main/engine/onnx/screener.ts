@@ -48,7 +48,11 @@ export interface Standardisation {
 export type ScoreSpec =
   | { kind: 'logit-margin' }
   /** A score network (the learned pseudo-margin): ONNX bytes with one fed input [N, D] and a first output [N] or [N, 1]. */
-  | { kind: 'network'; bytes: Uint8Array; input: ScoreInput; standardise?: Standardisation };
+  /**
+   * `marginBound`: the network estimates sqrt(d / bound) (the learned pseudo-margin); the score
+   * is then the input margin it stands for, output^2 * bound, in float64 as Brink computes it.
+   */
+  | { kind: 'network'; bytes: Uint8Array; input: ScoreInput; standardise?: Standardisation; marginBound?: number };
 
 const FLOAT_TYPES: readonly number[] = [DataType.FLOAT, DataType.DOUBLE, DataType.FLOAT16];
 
@@ -56,7 +60,7 @@ const FLOAT_TYPES: readonly number[] = [DataType.FLOAT, DataType.DOUBLE, DataTyp
 export function screenerModel(prepared: OnnxModel, score: ScoreSpec, threshold: number): OnnxModel {
   const model = screenerBase(prepared);
   if (score.kind === 'logit-margin') addLogitMargin(model);
-  else spliceScoreNetwork(model, score.bytes, score.input, score.standardise);
+  else spliceScoreNetwork(model, score.bytes, score.input, score.standardise, score.marginBound);
   return addBrittleFlag(model, threshold);
 }
 
@@ -124,7 +128,7 @@ const SCORE_NETWORK_MIN_OPSET = 13;
  * [batch] and cast to float64, becomes the `score` output. The network's nodes run at the
  * classifier's opset, so it may use only SCORE_NETWORK_OPS.
  */
-export function spliceScoreNetwork(model: OnnxModel, network: Uint8Array, input: ScoreInput, standardise?: Standardisation): OnnxModel {
+export function spliceScoreNetwork(model: OnnxModel, network: Uint8Array, input: ScoreInput, standardise?: Standardisation, marginBound?: number): OnnxModel {
   const g = model.graph;
   const logits = requireOutput(g, SCREENER_OUTPUTS.logits);
   const opset = opsetVersion(model) ?? 1;
@@ -172,10 +176,19 @@ export function spliceScoreNetwork(model: OnnxModel, network: Uint8Array, input:
   const flat = name('flat');
   const shape = name('shape');
   g.initializers.push(int64Tensor(shape, [1], [-1]));
-  g.nodes.push(
-    { opType: 'Reshape', domain: '', name: name('reshape'), inputs: [rename(netOutput.name), shape], outputs: [flat], attributes: [] },
-    { opType: 'Cast', domain: '', name: name('cast_score'), inputs: [flat], outputs: [SCREENER_OUTPUTS.score], attributes: [attr.int('to', DataType.DOUBLE)] },
-  );
+  g.nodes.push({ opType: 'Reshape', domain: '', name: name('reshape'), inputs: [rename(netOutput.name), shape], outputs: [flat], attributes: [] });
+  if (marginBound === undefined) {
+    g.nodes.push({ opType: 'Cast', domain: '', name: name('cast_score'), inputs: [flat], outputs: [SCREENER_OUTPUTS.score], attributes: [attr.int('to', DataType.DOUBLE)] });
+  } else {
+    // (o * o) * bound in float64, the order and precision of engine/learn/target.ts marginOfOutput.
+    const [wide, squared, bound] = [name('output_f64'), name('squared'), name('margin_bound')];
+    g.initializers.push(floatTensor(bound, [], [marginBound], DataType.DOUBLE));
+    g.nodes.push(
+      { opType: 'Cast', domain: '', name: name('cast_output'), inputs: [flat], outputs: [wide], attributes: [attr.int('to', DataType.DOUBLE)] },
+      { opType: 'Mul', domain: '', name: name('square'), inputs: [wide, wide], outputs: [squared], attributes: [] },
+      { opType: 'Mul', domain: '', name: name('scale'), inputs: [squared, bound], outputs: [SCREENER_OUTPUTS.score], attributes: [] },
+    );
+  }
   g.outputs.push({ name: SCREENER_OUTPUTS.score, elemType: DataType.DOUBLE, shape: [batchDim(logits)] });
   return model;
 }
