@@ -18,6 +18,8 @@ import { RunSummaries } from './run-list.js';
 import { withRunBatch } from './run-batch.js';
 import { runDetail } from './run-results.js';
 import { runReliability } from './run-reliability.js';
+import { Reports } from './reports.js';
+import type { PdfPrinter } from '../report/print-pdf.js';
 import { sampleExplorerItem } from './sample-explorer.js';
 import { surveyImageFolder } from '../engine/data/index.js';
 import { commonSourceName, importDataset } from './dataset-import.js';
@@ -41,6 +43,8 @@ export interface ServiceOptions {
   /** Starts job processes: utilityProcess in Electron, child_process elsewhere. */
   spawner: Spawner;
   intraOpThreads?: number;
+  /** Prints reports: Electron's printToPDF in the app; absent, a headless Chromium (BRINK_CHROMIUM or the system's). */
+  printPdf?: PdfPrinter;
 }
 
 /** The one implementation of the contract. Transports call `call()` with untrusted input. */
@@ -52,9 +56,11 @@ export class BrinkService {
   private readonly analyses = new AnalysisCache();
   private readonly summaries = new RunSummaries();
   private readonly handlers: Handlers;
+  private readonly reports: Reports;
 
   constructor(private readonly options: ServiceOptions) {
     this.recent = new RecentProjects(options.host.userDataDir);
+    this.reports = new Reports({ version: options.version, printer: options.printPdf, progress: (p) => this.events.emit('report.progress', p) });
     this.handlers = this.createHandlers();
   }
 
@@ -268,6 +274,12 @@ export class BrinkService {
         return this.summaries.summary(store, id);
       },
       'run.export': async ({ id, format }) => saveRunExport(this.requireProject(), host, id, format),
+      'report.preview': async (settings) => this.reports.preview(this.requireProject(), settings),
+      'report.export': async (settings) => this.reports.export(this.requireProject(), settings),
+      'report.list': async () => this.requireProject().reports.list(),
+      'report.save': async ({ id }) => this.reports.save(this.requireProject(), host, id),
+      'report.reexport': async ({ id }) => this.reports.reexport(this.requireProject(), id),
+      'report.regenerate': async ({ id }) => this.reports.regenerate(this.requireProject(), id),
       'file.save': async ({ name, data }) => host.saveFile(name, (path) => writeFile(path, Buffer.from(data, 'base64'))),
     };
   }
