@@ -5,7 +5,7 @@
  * regeneration makes a new report.
  */
 import { copyFile, mkdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ReportProgress, ReportRecord, ReportSettings, SavedFile } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
 import { chromiumPrinter, type PdfPrinter } from '../report/print-pdf.js';
@@ -46,10 +46,15 @@ export class Reports {
     return previewReport(store, settings, new Date().toISOString(), this.options.version);
   }
 
-  /** A new report of the project as it is now, at `createdAt` (now unless given), written beside the project and recorded. */
-  async export(store: ProjectStore, settings: ReportSettings, createdAt = new Date().toISOString(), id = newId('p'), dir = reportsDir(store.path)): Promise<ReportRecord> {
-    await mkdir(dir, { recursive: true });
-    const path = join(dir, reportFileName(settings, createdAt, id));
+  /**
+   * A new report of the project as it is now, recorded in it: at `createdAt` (now unless given),
+   * written to `path` (else into the folder beside the project).
+   */
+  async export(store: ProjectStore, settings: ReportSettings, where: { createdAt?: string; path?: string } = {}): Promise<ReportRecord> {
+    const createdAt = where.createdAt ?? new Date().toISOString();
+    const id = newId('p');
+    const path = where.path ?? join(reportsDir(store.path), reportFileName(settings, createdAt, id));
+    await mkdir(dirname(path), { recursive: true });
     const written = await writeReport(store, settings, path, { createdAt, brinkVersion: this.options.version, printer: this.printer(), progress: this.options.progress });
     const report: ReportRecord = {
       id,
