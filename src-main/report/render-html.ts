@@ -66,7 +66,8 @@ function style(shortHash: string): string {
   .gallery { break-inside: avoid-page; }
   nav.toc ol { padding-left: 6mm; } nav.toc a { color: inherit; text-decoration: none; }
   dl.glossary dt { font-weight: bold; margin-top: 2mm; } dl.glossary dd { margin-left: 0; }
-  a { color: #0057a0; }`;
+  a { color: #0057a0; }
+  @media screen { body { max-width: 178mm; margin: 0 auto; padding: 10mm 12mm; } section { margin-top: 12mm; } }`;
 }
 
 function cover(d: ReportData, sidecarSha: string | null): string {

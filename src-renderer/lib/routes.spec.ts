@@ -10,6 +10,7 @@ describe('page addresses', () => {
     { page: 'runs' },
     { page: 'run', id: 'r-0123456789ab' },
     { page: 'new-run' },
+    { page: 'reports' },
   ];
 
   it('gives every page an address that reads back as the same page', () => {
@@ -19,7 +20,7 @@ describe('page addresses', () => {
   });
 
   it('reads anything else as no page, so the app starts on its first one', () => {
-    for (const hash of ['', '#', '#/', '#/nope', '#/runs/r-xyz', '#/models/r-0123456789ab', '#/runs/r-0123456789ab/more', '#/runs/<script>', 'runs']) {
+    for (const hash of ['', '#', '#/', '#/nope', '#/runs/r-xyz', '#/models/r-0123456789ab', '#/runs/r-0123456789ab/more', '#/runs/<script>', '#/reports/p-0123456789ab', 'runs']) {
       expect(parseRouteHash(hash)).toBeNull();
     }
   });

@@ -5,6 +5,7 @@ import { handleError } from './handle-error';
 import { importer } from './importer.svelte';
 import { models } from './models.svelte';
 import { navigation } from './navigation.svelte';
+import { reports } from './reports.svelte';
 import { runs } from './runs.svelte';
 
 /** The app and its open project: what the start screen and the project shell are drawn from. */
@@ -22,6 +23,7 @@ class Session {
     models.connect();
     datasets.connect();
     runs.connect();
+    reports.connect();
     try {
       const [info, project] = await Promise.all([api.invoke('app.info', {}), api.invoke('project.current', {})]);
       this.info = info;
