@@ -39,7 +39,8 @@ function missingParts(a: RunAnalysis, run: RunDetail, model: ModelIdentity, forw
   const out: Missing[] = [];
   const noAttack = 'the run computed forward margins only: no attack ran, so no sample has an input margin';
   if (!a.norm) {
-    for (const section of ['robust-accuracy', 'input-margins', 'consistency', 'detection', 'sample-efficiency'] as const) out.push({ section, what: 'every figure of this section', reason: noAttack });
+    for (const section of ['robust-accuracy', 'consistency', 'detection', 'sample-efficiency'] as const) out.push({ section, what: 'every figure of this section', reason: noAttack });
+    out.push({ section: 'input-margins', what: 'input margins (the logit margins above need no attack)', reason: noAttack });
   } else if (!a.consistency) {
     out.push({ section: 'consistency', what: 'margin consistency', reason: 'no minimal-norm attack (FAB, DeepFool, FMN) ran: APGD gives robust accuracy at fixed ε, not margins' });
   }

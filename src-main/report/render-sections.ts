@@ -286,9 +286,10 @@ function provenanceSection(d: ReportData, sidecarSha: string | null): string {
       ['Made with', `Brink ${esc(e.brinkVersion)}, onnxruntime-node ${esc(e.onnxruntimeVersion ?? 'unknown')}, Node ${esc(e.nodeVersion)}`],
       ['Machine', `${esc(e.os)}; ${esc(e.cpu)}`],
       ['Recorded time', d.createdAt],
-      ['Report settings', `<code class="json">${esc(JSON.stringify({ runIds: d.settings.runIds, thresholds: d.settings.thresholds }))}</code>`],
+      ['Runs reported', esc(d.settings.runIds.join(', '))],
+      ['Verdict thresholds', `pass up to ${percent(d.settings.thresholds.passDrop)} lost, review up to ${percent(d.settings.thresholds.reviewDrop)}; logit-margin screening recommended from Kendall τ ≥ ${d.settings.thresholds.consistentTau}`],
     ])}
-    ${table(['File', 'SHA-256'], files)}${missingNotes(d, 'provenance')}`;
+    ${missingNotes(d, 'provenance')}${table(['File', 'SHA-256'], files)}`;
 }
 
 function tablesSection(d: ReportData): string {

@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import type { ReportProgress, ReportSettings } from '../../src-preload/contract.js';
 import { exportRun } from '../service/run-export.js';
 import type { ProjectStore } from '../store/project-store.js';
-import { buildReport } from './build-report.js';
+import { buildReport, reportRuns } from './build-report.js';
 import { pdfPageCount, withPdfDates } from './pdf-bytes.js';
 import type { PdfPrinter } from './print-pdf.js';
 import { renderReportHtml } from './render-html.js';
@@ -48,6 +48,8 @@ export async function previewReport(store: ProjectStore, settings: ReportSetting
 export async function writeReport(store: ProjectStore, settings: ReportSettings, pdfPath: string, options: WriteReportOptions): Promise<WrittenReport> {
   const progress = options.progress ?? (() => undefined);
   const paths = companionPaths(pdfPath);
+  // Refuse runs a report cannot take before any file is written.
+  reportRuns(store, settings.runIds);
   progress({ stage: 'samples', fraction: 0.05 });
   const rows = await exportRun(store, settings.runIds[0], paths.samplesCsv, 'csv');
   const csvSha = sha256(await readFile(paths.samplesCsv));
