@@ -37,3 +37,41 @@ export function pdfPageCount(pdf: Uint8Array): number {
   if (counts.length === 0) throw new Error('the PDF has no page tree');
   return Math.max(...counts);
 }
+
+/** The text of object `n` (Chromium writes every dictionary as plain text, one object per `n 0 obj`). */
+function objectText(text: string, n: number): string {
+  const start = text.indexOf(`\n${n} 0 obj\n`);
+  if (start < 0) throw new Error(`the PDF has no object ${n}`);
+  return text.slice(start, text.indexOf('endobj', start));
+}
+
+/** Page object numbers in page order, walking the page tree from the catalog. */
+function pageObjects(text: string): number[] {
+  const root = /\/Type \/Catalog\s*\/Pages (\d+) 0 R/.exec(text);
+  if (!root) throw new Error('the PDF has no catalog');
+  const pages: number[] = [];
+  const walk = (n: number) => {
+    const body = objectText(text, n);
+    if (!/\/Type \/Pages\b/.test(body)) {
+      pages.push(n);
+      return;
+    }
+    const kids = /\/Kids \[([^\]]*)\]/.exec(body)?.[1] ?? '';
+    for (const ref of kids.matchAll(/(\d+) 0 R/g)) walk(Number(ref[1]));
+  };
+  walk(Number(root[1]));
+  return pages;
+}
+
+/** Each outline entry's title (literal strings, as Chromium writes ASCII titles) and the 1-based page it points to. */
+export function pdfOutlinePages(pdf: Uint8Array): Map<string, number> {
+  const text = Buffer.from(pdf).toString('latin1');
+  const order = new Map(pageObjects(text).map((n, k) => [n, k + 1]));
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/\/Title \(((?:\\.|[^\\)])*)\)\s*\/Dest \[(\d+) 0 R/g)) {
+    const title = m[1].replace(/\\(.)/g, '$1');
+    const page = order.get(Number(m[2]));
+    if (page !== undefined && !out.has(title)) out.set(title, page);
+  }
+  return out;
+}

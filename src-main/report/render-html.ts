@@ -5,7 +5,7 @@
  * prints on every page; h2 headings become the PDF's outline.
  */
 import { count, percent } from './format.js';
-import type { ReportData } from './report-data.js';
+import type { ReportData, SectionId } from './report-data.js';
 import { esc, renderSection, sectionTitles } from './render-sections.js';
 import { verdictWord } from './verdict.js';
 
@@ -64,13 +64,19 @@ function style(shortHash: string): string {
   .tile .imgs { display: flex; gap: 2mm; } .tile figure { margin: 0; text-align: center; }
   .tile img { width: 20mm; height: 20mm; image-rendering: pixelated; border: 0.5px solid #999; display: block; }
   .gallery { break-inside: avoid-page; }
-  nav.toc ol { padding-left: 6mm; } nav.toc a { color: inherit; text-decoration: none; }
+  nav.toc ul { list-style: none; padding-left: 0; width: 120mm; } nav.toc a { color: inherit; text-decoration: none; }
+  nav.toc li { display: flex; justify-content: space-between; border-bottom: 0.5px dotted #bbb; }
   dl.glossary dt { font-weight: bold; margin-top: 2mm; } dl.glossary dd { margin-left: 0; }
   a { color: #0057a0; }
   @media screen { body { max-width: 178mm; margin: 0 auto; padding: 10mm 12mm; } section { margin-top: 12mm; } }`;
 }
 
-function cover(d: ReportData, sidecarSha: string | null): string {
+/** A section's heading as printed, which is also its entry in the PDF's outline. */
+export function sectionHeading(d: ReportData, id: SectionId): string {
+  return `${d.sections.indexOf(id) + 1}. ${sectionTitles[id]}`;
+}
+
+function cover(d: ReportData, sidecarSha: string | null, pages: SectionPages | null): string {
   const s = d.settings;
   const pairs: [string, string][] = [
     ['Client', s.client || 'not named'],
@@ -85,20 +91,28 @@ function cover(d: ReportData, sidecarSha: string | null): string {
   return `<section class="cover"><h1>${esc(s.title)}</h1><p class="subtitle">Adversarial robustness audit of ${esc(d.model.name)} · Verdict: ${verdictWord(d.verdict.level)}</p>
     <div class="verdict ${d.verdict.level}"><span class="badge">${verdictWord(d.verdict.level)}</span><p class="verdict-sentence">${esc(d.verdict.sentence)}</p></div>
     <dl class="facts meta">${pairs.map(([k, v]) => `<div><dt>${k}</dt><dd>${esc(v)}</dd></div>`).join('')}</dl>
-    <nav class="toc"><h3>Contents</h3><ol>${d.sections.map((id) => `<li><a href="#${id}">${sectionTitles[id]}</a></li>`).join('')}</ol></nav></section>`;
+    <nav class="toc"><h3>Contents</h3><ul>${d.sections
+      .map((id) => `<li><a href="#${id}">${sectionHeading(d, id)}</a>${pages?.get(id) ? `<span class="page">${pages.get(id)}</span>` : ''}</li>`)
+      .join('')}</ul></nav></section>`;
 }
 
-/** The whole document; sidecarSha is the SHA-256 of the sidecar JSON, null in a preview (no files written). */
-export function renderReportHtml(d: ReportData, sidecarSha: string | null): string {
+/** The page each section starts on, read from a first print's outline (absent in a preview). */
+export type SectionPages = Map<SectionId, number>;
+
+/**
+ * The whole document; sidecarSha is the SHA-256 of the sidecar JSON, null in a preview (no files
+ * written); pages fill the table of contents' page numbers, null before the first print.
+ */
+export function renderReportHtml(d: ReportData, sidecarSha: string | null, pages: SectionPages | null = null): string {
   const shortHash = d.model.sha256.slice(0, 12);
-  const sections = d.sections.map((id, k) => `<section id="${id}"><h2>${k + 1}. ${sectionTitles[id]}</h2>${renderSection(id, d, sidecarSha)}</section>`).join('\n');
+  const sections = d.sections.map((id) => `<section id="${id}"><h2>${sectionHeading(d, id)}</h2>${renderSection(id, d, sidecarSha)}</section>`).join('\n');
   const css = style(shortHash).replace('{title}', esc(d.settings.title).replace(/["\\]/g, ''));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"/>
 <meta http-equiv="Content-Security-Policy" content="${CSP}"/>
 <title>${esc(d.settings.title)}</title>
 <style>${css}</style></head>
-<body>${cover(d, sidecarSha)}
+<body>${cover(d, sidecarSha, pages)}
 ${sections}
 </body></html>
 `;

@@ -78,6 +78,10 @@ describe.skipIf(!chromium)('the PDF audit report of the sample project', () => {
     expect(first).toContain(`Page 1 of ${out.pages}`);
     const text = pdftotext(out.path, '-raw').replace(/\s+/g, '');
     for (const title of Object.values(sectionTitles)) expect(text).toContain(title.replace(/\s+/g, ''));
+    // The contents give each section the page its heading is printed on.
+    const verdictPage = pdftotext(out.path, '-raw', '-f', '2', '-l', '2');
+    expect(verdictPage).toContain('1. Verdict and executive summary');
+    expect(first).toMatch(/1\. Verdict and executive summary 2 2\. Scope and threat model 3 /);
     for (const hash of [data.model.sha256, data.dataset.sha256, out.sidecar.sha256, out.samplesCsv.sha256]) expect(text).toContain(hash);
     expect(out.sha256).toBe(sha256(readFileSync(out.path)));
     expect(data.analysis.algorithm1?.withForward?.runId).toBe(forwardRun);
