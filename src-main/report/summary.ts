@@ -31,7 +31,7 @@ export function findings(a: RunAnalysis, t: VerdictThresholds): string[] {
   const out: string[] = [];
   const robust = auditRobustAccuracy(a);
   if (a.norm && robust) {
-    out.push(`An attacker allowed ${normNames[a.norm]} changes of at most ${epsilon(a.auditEpsilon)} per input changes ${percent((a.correct / a.samples) - robust.value)} of the decisions the model gets right (${points(a.accuracy - robust.value)} of accuracy).`);
+    out.push(`An attacker allowed ${normNames[a.norm]} changes of at most ${epsilon(a.auditEpsilon)} per input brings accuracy from ${percent(a.accuracy)} down to ${percent(robust.value)}: ${points(a.accuracy - robust.value)} of the samples lose their correct decision.`);
   }
   const tau = a.consistency?.kendallTau;
   if (tau !== null && tau !== undefined) {
