@@ -64,6 +64,7 @@ function style(shortHash: string): string {
   .tile .imgs { display: flex; gap: 2mm; } .tile figure { margin: 0; text-align: center; }
   .tile img { width: 20mm; height: 20mm; image-rendering: pixelated; border: 0.5px solid #999; display: block; }
   .gallery { break-inside: avoid-page; }
+  .keep { break-inside: avoid; }
   nav.toc ul { list-style: none; padding-left: 0; width: 120mm; } nav.toc a { color: inherit; text-decoration: none; }
   nav.toc li { display: flex; justify-content: space-between; border-bottom: 0.5px dotted #bbb; }
   dl.glossary dt { font-weight: bold; margin-top: 2mm; } dl.glossary dd { margin-left: 0; }

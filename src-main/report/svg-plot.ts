@@ -122,7 +122,10 @@ function layerSvg(layer: Layer, sx: (v: number) => number, sy: (v: number) => nu
 
 function legend(layers: Layer[], left: number, top: number): string {
   const items = layers.filter((l): l is Exclude<Layer, { kind: 'diagonal' }> => l.kind !== 'diagonal' && Boolean(l.label));
-  return items
+  if (items.length === 0) return '';
+  // A pale backing keeps the legend readable where it falls on the data.
+  const backing = `<rect x="${left - 4}" y="${top - 12}" width="186" height="${12 * items.length + 6}" fill="#fff" fill-opacity="0.85"/>`;
+  return backing + items
     .map((l, k) => {
       const y = top + 12 * k;
       const mark = l.kind === 'line' ? `<path d="M${left},${y - 3}h14" stroke="${l.color}" stroke-width="2"${l.dash ? ' stroke-dasharray="4 3"' : ''}/>` : `<rect x="${left + 3}" y="${y - 7}" width="8" height="8" fill="${l.color}"/>`;
