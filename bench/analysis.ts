@@ -45,7 +45,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RunAnalysis, RunConfig } from '../src-preload/contract.js';
+import type { RunAnalysis } from '../src-preload/contract.js';
 import { algorithm1Study } from '../src-main/engine/metrics/algorithm1.js';
 import { binnedConsistency } from '../src-main/engine/metrics/binned.js';
 import { bootstrapCi, bootstrapCis, gather } from '../src-main/engine/metrics/bootstrap.js';
@@ -60,14 +60,13 @@ import { analyzeRun, epsilonGrid, readAnalysisInput, runAnalysis, type AnalysisI
 import { slack } from '../src-main/service/run-results.js';
 import { buildSampleProject } from '../src-main/service/sample-project.js';
 import { newId, ProjectStore } from '../src-main/store/project-store.js';
-import type { AttackFinding, MarginColumns, SampleResult } from '../src-main/store/run-repo.js';
+import type { AttackFinding, MarginColumns } from '../src-main/store/run-repo.js';
 import { loadAverage, median, table, wholeNumber } from './common.js';
+import { AUDIT_EPSILON, normalFrom, syntheticRun, type SyntheticRun } from './synthetic-run.js';
 
 const PYTHON = '/usr/bin/python3';
 const REFERENCE_SCRIPT = join(import.meta.dirname, 'metrics_reference.py');
-const AUDIT_EPSILON = 8 / 255;
 const TARGET_MS = 1000;
-const IMAGE_SIZE = 28 * 28;
 
 interface Options {
   samples: number;
@@ -134,100 +133,6 @@ function timed<T>(repeats: number, fn: () => T): Timing & { value: T } {
 
 const ms = (t: number) => (t >= 100 ? t.toFixed(0) : t >= 10 ? t.toFixed(1) : t.toFixed(2));
 const thousands = (n: number) => n.toLocaleString('en-US');
-
-/** Standard normal deviates from a uniform generator (Box-Muller, one of the pair). */
-function normalFrom(rng: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
-}
-
-// ---------------------------------------------------------------------------------------------
-// 1. The synthetic run
-
-interface SyntheticRun {
-  rows: SampleResult[];
-  config: RunConfig;
-}
-
-function syntheticRun(n: number, classes: number, seed: number, ids: { modelId: string; datasetId: string }): SyntheticRun {
-  const rng = mulberry32(seed);
-  const normal = normalFrom(rng);
-  // The head's pairwise weight distances ||w_i - w_j||_1 and _2, for the feature margins.
-  const pairL1 = new Float64Array(classes * classes);
-  const pairL2 = new Float64Array(classes * classes);
-  for (let i = 0; i < classes; i++) {
-    for (let j = i + 1; j < classes; j++) {
-      pairL1[i * classes + j] = pairL1[j * classes + i] = 8 + 6 * rng();
-      pairL2[i * classes + j] = pairL2[j * classes + i] = 0.8 + 0.6 * rng();
-    }
-  }
-  const samples = Array.from({ length: n }, () => {
-    const label = Math.floor(rng() * classes);
-    const correct = rng() < 0.85;
-    const pred = correct ? label : (label + 1 + Math.floor(rng() * (classes - 1))) % classes;
-    const logits = new Float32Array(classes);
-    for (let j = 0; j < classes; j++) logits[j] = 2 * normal();
-    let runner = pred === 0 ? 1 : 0;
-    for (let j = 0; j < classes; j++) if (j !== pred && logits[j] > logits[runner]) runner = j;
-    logits[pred] = logits[runner] + Math.exp(0.3 + 0.9 * normal()) * (correct ? 1 : 0.35);
-    const logitMargin = logits[pred] - logits[runner];
-    const latent = 0.03 * Math.pow(logitMargin / 1.35, 0.9) * Math.exp(0.6 * normal());
-    return { label, pred, logits, runner, logitMargin, latent };
-  });
-  // The attack budget: the 2% largest latent margins stay unfound (censored).
-  const budget = Float64Array.from(samples, (s) => s.latent).sort()[Math.floor(0.98 * n)];
-  const rows = samples.map(({ label, pred, logits, runner, logitMargin, latent }, position): SampleResult => {
-    const found = latent < budget;
-    const l2 = latent * 12 * (0.8 + 0.4 * rng());
-    const featureDistance = latent * 60 * Math.exp(0.3 * normal());
-    let example: Float32Array | null = null;
-    let advLogits: Float32Array | null = null;
-    if (found) {
-      // A Fashion-MNIST-like image (about 60% background) moved by +-margin per pixel.
-      example = new Float32Array(IMAGE_SIZE);
-      for (let p = 0; p < IMAGE_SIZE; p++) {
-        const pixel = rng() < 0.6 ? 0 : Math.round(255 * rng()) / 255;
-        example[p] = Math.min(1, Math.max(0, pixel + (rng() < 0.5 ? -latent : latent)));
-      }
-      advLogits = Float32Array.from(logits);
-      advLogits[runner] = logits[pred] + 0.01;
-    }
-    const apgdFound = found && latent <= AUDIT_EPSILON && rng() < 0.97;
-    return {
-      position,
-      index: position,
-      label,
-      pred,
-      logits,
-      logitMargin,
-      featureMarginLinf: logitMargin / pairL1[pred * classes + runner],
-      featureMarginL2: logitMargin / pairL2[pred * classes + runner],
-      best: {
-        found,
-        margin: found ? latent : null,
-        attack: found ? 'fab' : null,
-        linf: found ? latent : null,
-        l2: found ? l2 : null,
-        l1: found ? l2 * 15 : null,
-        example,
-        logits: advLogits,
-        featureDistanceLinf: found ? featureDistance : null,
-        featureDistanceL2: found ? featureDistance * 3 : null,
-      },
-      outcomes: [
-        { attack: 'fab', epsilon: 0, found, linf: found ? latent : null, l2: found ? l2 : null, l1: found ? l2 * 15 : null, iterations: 100 },
-        { attack: 'apgd-ce', epsilon: AUDIT_EPSILON, found: apgdFound, linf: apgdFound ? AUDIT_EPSILON * (0.9 + 0.1 * rng()) : null, l2: null, l1: null, iterations: 100 },
-      ],
-    };
-  });
-  const config: RunConfig = {
-    ...ids,
-    subset: { mode: 'first', count: n },
-    batchSize: 100,
-    device: 'cpu',
-    attack: { attacks: ['fab', 'apgd-ce'], norm: 'linf', epsilons: [AUDIT_EPSILON], iterations: null, restarts: 1, targeted: null, seed: 0 },
-  };
-  return { rows, config };
-}
 
 /** The columns and findings RunRepo would read back for these rows (marginColumns, attackFindings, featureDistances). */
 function analysisInput(run: SyntheticRun, classNames: string[]): AnalysisInput {

@@ -1177,6 +1177,21 @@ const screeningInputs = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('files'), source: importSource, fit: imageFitInput.optional() }).strict(),
 ]);
 
+const fraction = z.number().finite().min(0).max(1);
+/** What report.preview and report.export take: the runs, the cover's words, notes and the verdict's thresholds. */
+const reportSettings = z
+  .object({
+    runIds: z.array(id).min(1, 'choose at least one run').max(16),
+    title: z.string().trim().min(1, 'a report needs a title').max(200),
+    client: z.string().trim().max(200),
+    auditor: z.string().trim().max(200),
+    notes: z.string().max(20_000, 'notes are at most 20,000 characters'),
+    thresholds: z
+      .object({ passDrop: fraction, reviewDrop: fraction, consistentTau: z.number().finite().min(-1).max(1) })
+      .strict()
+      .refine((t) => t.passDrop <= t.reviewDrop, 'the pass limit on the drop must not exceed the review limit'),
+  })
+  .strict();
 
 /** Curried so that the result type is named and the argument type is inferred from its validator. */
 function call<R>() {
@@ -1369,6 +1384,18 @@ export const calls = {
   'pseudoMargin.remove': call<null>()(z.object({ id }).strict()),
   /** Trainings in progress (one at a time), so a page opened mid-training shows it. */
   'pseudoMargin.jobs': call<PseudoMarginProgress[]>()(none),
+
+  /** The report's HTML, exactly as it is printed (for the preview). */
+  'report.preview': call<string>()(reportSettings),
+  /** Renders the report to PDF beside the project (with its sidecar JSON and CSV) and records it; progress as report.progress events. */
+  'report.export': call<ReportRecord>()(reportSettings),
+  'report.list': call<ReportRecord[]>()(none),
+  /** Offers a kept report's PDF (a save dialog in the app, a download in the browser). */
+  'report.save': call<SavedFile | null>()(z.object({ id }).strict()),
+  /** Renders a kept report again from its recorded settings and time, and checks that the bytes hash as recorded. */
+  'report.reexport': call<ReportRecord>()(z.object({ id }).strict()),
+  /** A new report from a kept one's settings over the project as it is now (never overwrites the old one). */
+  'report.regenerate': call<ReportRecord>()(z.object({ id }).strict()),
 };
 
 export type CallName = keyof typeof calls;
@@ -1397,6 +1424,54 @@ export class ContractError extends Error {
   override name = 'ContractError';
 }
 
+// ---------- audit reports (issue 13; built by src-main/report from the analysis layer) ----------
+
+/**
+ * The verdict's rules, editable by the auditor. The drop is clean accuracy minus robust accuracy
+ * at the audit epsilon, in percentage points (as a fraction): at most passDrop passes, at most
+ * reviewDrop asks for review, more fails; any reliability check to review caps the verdict at
+ * review. consistentTau: the Kendall tau from which the logit margin is recommended as a
+ * brittleness screen.
+ */
+export interface VerdictThresholds {
+  passDrop: number;
+  reviewDrop: number;
+  consistentTau: number;
+}
+
+export const defaultVerdictThresholds: VerdictThresholds = { passDrop: 0.1, reviewDrop: 0.2, consistentTau: 0.5 };
+
+/** What a report describes and how: the runs (the first is the audited one), the cover's words, the auditor's notes (Markdown) and the verdict's thresholds. */
+export interface ReportSettings {
+  runIds: string[];
+  title: string;
+  client: string;
+  auditor: string;
+  notes: string;
+  thresholds: VerdictThresholds;
+}
+
+/** A report kept in the project: its files, their SHA-256, and what it was made from. */
+export interface ReportRecord {
+  id: string;
+  /** The PDF's file name; the sidecar JSON and the per-sample CSV sit beside it. */
+  fileName: string;
+  path: string;
+  sha256: string;
+  pages: number;
+  sidecarSha256: string;
+  samplesSha256: string;
+  settings: ReportSettings;
+  /** The report's recorded time: printed on it and written as the PDF's creation and modification dates. */
+  createdAt: string;
+}
+
+export interface ReportProgress {
+  stage: 'analysis' | 'samples' | 'html' | 'pdf' | 'done';
+  /** 0 to 1. */
+  fraction: number;
+}
+
 // ---------- events ----------
 
 export interface Events {
@@ -1409,6 +1484,7 @@ export interface Events {
   'screen.progress': ScreeningProgress;
   'pseudoMargin.progress': PseudoMarginProgress;
   'pseudoMargins.changed': { modelId: string };
+  'report.progress': ReportProgress;
 }
 export type EventName = keyof Events;
 export const eventNames: EventName[] = [
@@ -1421,6 +1497,7 @@ export const eventNames: EventName[] = [
   'screen.progress',
   'pseudoMargin.progress',
   'pseudoMargins.changed',
+  'report.progress',
 ];
 
 // ---------- the object the renderer sees as window.brink ----------

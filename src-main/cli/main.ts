@@ -27,6 +27,7 @@ import { listPseudoMargins, trainPseudoMarginCommand, type PseudoMarginTrainOpti
 import { reading, type ReadingCommandOptions } from './reading.js';
 import { screenerExport, type ScreenerExportOptions } from './screener.js';
 import { screenCommand, type ScreenOptions } from './screen.js';
+import { report, type ReportOptions } from './report.js';
 import { describeDataset, describeModel } from './format.js';
 import { fitFromOptions, fitMode, fitSize, type FitOptions } from './fit-options.js';
 import { familyList } from './family-options.js';
@@ -380,6 +381,18 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: ScreenerExportOptions) => screenerExport(file, opts));
 
+  program
+    .command('report <file>')
+    .description('write the audit report of a run as a PDF, with its sidecar JSON and per-sample CSV beside it')
+    .requiredOption('--run <id>', 'the audited run; again for a forward-margins run of the same model (Algorithm 1 estimates its robust accuracy)', (v: string, all: string[] = []) => [...all, v])
+    .requiredOption('--out <file>', 'the PDF to write (report.pdf: report.json and report-samples.csv beside it)')
+    .option('--title <text>', 'the report\'s title (default "Adversarial robustness audit")')
+    .option('--client <name>', 'the client, on the cover')
+    .option('--auditor <name>', 'the auditor, on the cover')
+    .option('--notes <file>', "the auditor's notes, Markdown")
+    .option('--time <iso>', "the report's recorded time (default now): the same project, settings and time give the same PDF bytes")
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: ReportOptions) => report(file, opts));
   program
     .command('grad <model>')
     .description('input gradients: G = d(sum V * logits)/dX for X in [0,1], with the model\'s normalisation folded in')

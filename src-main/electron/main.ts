@@ -6,6 +6,7 @@ import { electronHost } from './electron-host.js';
 import { wireIpc } from './ipc.js';
 import { utilitySpawner } from './utility-spawner.js';
 import { APP_ORIGIN, denyAllPermissions, lockDown, registerAppScheme, serveRenderer } from './security.js';
+import { electronPrinter } from './print-pdf.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const devServer = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
@@ -28,6 +29,7 @@ const service = new BrinkService({
   samplesDir,
   version: app.getVersion(),
   spawner: utilitySpawner(join(here, 'worker.js')),
+  printPdf: electronPrinter,
 });
 
 function createWindow(): void {

@@ -20,6 +20,8 @@ import { withRunBatch } from './run-batch.js';
 import { runDetail } from './run-results.js';
 import { runFamilies } from './run-families.js';
 import { runReliability } from './run-reliability.js';
+import { Reports } from './reports.js';
+import type { PdfPrinter } from '../report/print-pdf.js';
 import { sampleExplorerItem } from './sample-explorer.js';
 import { exportScreener, screenerCalibration, type ScreenerContext } from './screener-export.js';
 import { surveyImageFolder } from '../engine/data/index.js';
@@ -45,6 +47,8 @@ export interface ServiceOptions {
   /** Starts job processes: utilityProcess in Electron, child_process elsewhere. */
   spawner: Spawner;
   intraOpThreads?: number;
+  /** Prints reports: Electron's printToPDF in the app; absent, a headless Chromium (BRINK_CHROMIUM or the system's). */
+  printPdf?: PdfPrinter;
 }
 
 /** The one implementation of the contract. Transports call `call()` with untrusted input. */
@@ -58,9 +62,11 @@ export class BrinkService {
   private readonly screenings = new KeptScreenings();
   private readonly handlers: Handlers;
   private readonly trainings: PseudoMarginTrainings;
+  private readonly reports: Reports;
 
   constructor(private readonly options: ServiceOptions) {
     this.recent = new RecentProjects(options.host.userDataDir);
+    this.reports = new Reports({ version: options.version, printer: options.printPdf, progress: (p) => this.events.emit('report.progress', p) });
     this.trainings = new PseudoMarginTrainings(
       options.spawner,
       {
@@ -343,6 +349,12 @@ export class BrinkService {
         return null;
       },
       'pseudoMargin.jobs': async () => this.trainings.list(),
+      'report.preview': async (settings) => this.reports.preview(this.requireProject(), settings),
+      'report.export': async (settings) => this.reports.export(this.requireProject(), settings),
+      'report.list': async () => this.requireProject().reports.list(),
+      'report.save': async ({ id }) => this.reports.save(this.requireProject(), host, id),
+      'report.reexport': async ({ id }) => this.reports.reexport(this.requireProject(), id),
+      'report.regenerate': async ({ id }) => this.reports.regenerate(this.requireProject(), id),
       'file.save': async ({ name, data }) => host.saveFile(name, (path) => writeFile(path, Buffer.from(data, 'base64'))),
       'screener.calibration': async ({ modelId, runId, score, epsilon, tprTarget }) => screenerCalibration(this.screenerContext(), modelId, runId, score, epsilon, tprTarget),
       'screener.export': async (request) => exportScreener(this.screenerContext(), host, request),

@@ -251,4 +251,21 @@ export const migrations: string[] = [
   ) STRICT;
   CREATE INDEX pseudo_margins_by_model ON pseudo_margins(model_id);
   `,
+  `
+  -- Issue 13: the audit reports made from the project: the PDF's name, where it was written and
+  -- its SHA-256, the hashes of its sidecar JSON and per-sample CSV, the runs and settings it
+  -- describes (JSON ReportSettings) and its recorded time (printed on it and in the PDF's dates).
+  CREATE TABLE reports (
+    id TEXT PRIMARY KEY,
+    file_name TEXT NOT NULL,
+    path TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    pages INTEGER NOT NULL,
+    sidecar_sha256 TEXT NOT NULL,
+    samples_sha256 TEXT NOT NULL,
+    run_ids_json TEXT NOT NULL,
+    settings_json TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  ) STRICT;
+  `,
 ];

@@ -7,12 +7,13 @@ import { DatasetRepo } from './dataset-repo.js';
 import { migrations } from './migrations.js';
 import { ModelRepo } from './model-repo.js';
 import { PseudoMarginRepo } from './pseudo-margin-repo.js';
+import { ReportRepo } from './report-repo.js';
 import { RunRepo } from './run-repo.js';
 import { openSqlite, type Sqlite } from './sqlite.js';
 
 const APPLICATION_ID = 0x42524e4b; // 'BRNK': marks the file as a Brink project for `file` and for us
 
-export function newId(prefix: 'm' | 'd' | 'r' | 'p' | 'j'): string {
+export function newId(prefix: 'm' | 'd' | 'r' | 'p' | 'j' | 'a'): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
 }
 
@@ -22,6 +23,7 @@ export class ProjectStore {
   readonly datasets: DatasetRepo;
   readonly runs: RunRepo;
   readonly pseudoMargins: PseudoMarginRepo;
+  readonly reports: ReportRepo;
 
   private constructor(
     readonly path: string,
@@ -31,6 +33,7 @@ export class ProjectStore {
     this.datasets = new DatasetRepo(db);
     this.runs = new RunRepo(db);
     this.pseudoMargins = new PseudoMarginRepo(db);
+    this.reports = new ReportRepo(db);
   }
 
   static create(path: string, name: string): ProjectStore {

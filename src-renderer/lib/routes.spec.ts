@@ -11,6 +11,7 @@ describe('page addresses', () => {
     { page: 'run', id: 'r-0123456789ab' },
     { page: 'new-run' },
     { page: 'screen' },
+    { page: 'reports' },
   ];
 
   it('gives every page an address that reads back as the same page', () => {
@@ -20,7 +21,7 @@ describe('page addresses', () => {
   });
 
   it('reads anything else as no page, so the app starts on its first one', () => {
-    for (const hash of ['', '#', '#/', '#/nope', '#/runs/r-xyz', '#/models/r-0123456789ab', '#/runs/r-0123456789ab/more', '#/runs/<script>', 'runs']) {
+    for (const hash of ['', '#', '#/', '#/nope', '#/runs/r-xyz', '#/models/r-0123456789ab', '#/runs/r-0123456789ab/more', '#/runs/<script>', '#/reports/p-0123456789ab', 'runs']) {
       expect(parseRouteHash(hash)).toBeNull();
     }
   });

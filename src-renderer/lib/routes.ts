@@ -9,9 +9,11 @@ export type Route =
   /** The run configuration form. */
   | { page: 'new-run' }
   /** Screening new inputs from one forward pass each. */
-  | { page: 'screen' };
+  | { page: 'screen' }
+  /** The audit report: settings, preview, export and the project's reports. */
+  | { page: 'reports' };
 
-export type Section = 'models' | 'datasets' | 'runs' | 'screen';
+export type Section = 'models' | 'datasets' | 'runs' | 'screen' | 'reports';
 
 export const firstRoute: Route = { page: 'models' };
 
@@ -24,6 +26,7 @@ const sections: Record<Route['page'], Section> = {
   run: 'runs',
   'new-run': 'runs',
   screen: 'screen',
+  reports: 'reports',
 };
 
 /** The side navigation's section of a page. */
@@ -52,13 +55,14 @@ const ITEM_ID = /^[a-z]-[0-9a-f]{8,32}$/;
 /** The page an address names; null for anything else (an empty hash, a typo, an id of the wrong kind). */
 export function parseRouteHash(hash: string): Route | null {
   if (hash === '#/screen') return { page: 'screen' };
+  if (hash === '#/reports') return { page: 'reports' };
   const match = /^#\/(models|datasets|runs)(?:\/([^/]+))?$/.exec(hash);
   if (!match) return null;
   const [, section, rest] = match;
-  if (rest === undefined) return { page: section as Section };
+  if (rest === undefined) return { page: section as 'models' | 'datasets' | 'runs' };
   if (section === 'runs' && rest === 'new') return { page: 'new-run' };
   if (!ITEM_ID.test(rest) || rest[0] !== section[0]) return null;
-  const page = ({ models: 'model', datasets: 'dataset', runs: 'run' } as const)[section as Exclude<Section, 'screen'>];
+  const page = ({ models: 'model', datasets: 'dataset', runs: 'run' } as const)[section as 'models' | 'datasets' | 'runs'];
   return { page, id: rest };
 }
 

@@ -5,6 +5,7 @@ import { handleError } from './handle-error';
 import { importer } from './importer.svelte';
 import { models } from './models.svelte';
 import { navigation } from './navigation.svelte';
+import { reports } from './reports.svelte';
 import { runs } from './runs.svelte';
 import { pseudoMargins } from './pseudo-margins.svelte';
 
@@ -24,6 +25,7 @@ class Session {
     datasets.connect();
     runs.connect();
     pseudoMargins.connect();
+    reports.connect();
     try {
       const [info, project] = await Promise.all([api.invoke('app.info', {}), api.invoke('project.current', {})]);
       this.info = info;

@@ -1,0 +1,132 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultVerdictThresholds, type AttackSettings, type ReportSettings, type RunConfig } from '../../src-preload/contract.js';
+import { subsetIndices } from '../jobs/subset.js';
+import { samplesDir } from '../paths.js';
+import { buildSampleProject } from '../service/sample-project.js';
+import { newId, ProjectStore } from '../store/project-store.js';
+import { forwardMargins } from '../worker/forward-margins.js';
+import { findChromium } from './chromium.js';
+import type { ReportData } from './report-data.js';
+import { sectionTitles } from './render-sections.js';
+import { chromiumPrinter } from './print-pdf.js';
+import { sha256, writeReport } from './write-report.js';
+
+const chromium = (() => {
+  try {
+    return findChromium();
+  } catch {
+    return null;
+  }
+})();
+
+function pdftotext(path: string, ...args: string[]): string {
+  return execFileSync('pdftotext', [...args, path, '-'], { encoding: 'utf8' });
+}
+
+describe.skipIf(!chromium)('the PDF audit report of the sample project', () => {
+  let root: string;
+  let store: ProjectStore;
+  let datasetId: string;
+  let robustId: string;
+  let attackRun: string;
+  let forwardRun: string;
+  let censoredRun: string;
+  const createdAt = '2026-03-01T12:00:00.000Z';
+
+  async function run(attack: AttackSettings | null, count: number): Promise<string> {
+    const config: RunConfig = { modelId: robustId, datasetId, subset: { mode: 'first', count }, batchSize: 100, device: 'cpu', attack };
+    const id = newId('r');
+    store.runs.create({ id, config, sampleCount: subsetIndices(config.subset, store.datasets.get(datasetId).count).length, appVersion: 'test' });
+    expect(await forwardMargins({ store, runId: id, intraOpThreads: 1, stopRequested: () => false, progress: () => undefined, log: () => undefined })).toBe('done');
+    store.runs.setStatus(id, 'done');
+    return id;
+  }
+
+  function settings(runIds: string[]): ReportSettings {
+    return { runIds, title: 'Robustness audit of the FMNIST CNN', client: 'Example Client', auditor: 'A. Auditor', notes: '## Scope\n\nSigned off for **internal** use.\n\n- item one', thresholds: defaultVerdictThresholds };
+  }
+
+  async function render(runIds: string[], name: string) {
+    return writeReport(store, settings(runIds), join(root, `${name}.pdf`), { createdAt, brinkVersion: 'test', printer: chromiumPrinter(chromium!) });
+  }
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'brink-report-'));
+    await buildSampleProject(samplesDir, join(root, 'sample.brink'));
+    store = ProjectStore.open(join(root, 'sample.brink'));
+    datasetId = store.datasets.list()[0].id;
+    robustId = store.models.list().find((m) => m.name === 'fmnist-cnn-robust')!.id;
+    attackRun = await run({ attacks: ['deepfool', 'apgd-ce'], norm: 'linf', epsilons: [8 / 255], iterations: 10, restarts: 1, targeted: null, seed: 0 }, 200);
+    forwardRun = await run(null, 300);
+    // One DeepFool step cannot move most samples: a run with many censored samples.
+    censoredRun = await run({ attacks: ['deepfool'], norm: 'l2', epsilons: [0.5], iterations: 1, restarts: 1, targeted: null, seed: 0 }, 100);
+  }, 240_000);
+  afterAll(() => store?.close());
+
+  it('puts the verdict sentence on page 1, "Page 1 of N", every section title and every SHA-256 in the text, and is tagged', async () => {
+    const out = await render([attackRun, forwardRun], 'audit');
+    const data = JSON.parse(readFileSync(out.sidecar.path, 'utf8')) as ReportData;
+    const info = execFileSync('pdfinfo', [out.path], { encoding: 'utf8' });
+    expect(info).toMatch(/Tagged:\s+yes/);
+    expect(Number(/Pages:\s+(\d+)/.exec(info)![1])).toBe(out.pages);
+    const first = pdftotext(out.path, '-raw', '-f', '1', '-l', '1').replace(/\s+/g, ' ');
+    expect(first).toContain(data.verdict.sentence.replace(/\s+/g, ' '));
+    expect(first).toContain(`Page 1 of ${out.pages}`);
+    const text = pdftotext(out.path, '-raw').replace(/\s+/g, '');
+    for (const title of Object.values(sectionTitles)) expect(text).toContain(title.replace(/\s+/g, ''));
+    // The contents give each section the page its heading is printed on.
+    const verdictPage = pdftotext(out.path, '-raw', '-f', '2', '-l', '2');
+    expect(verdictPage).toContain('1. Verdict and executive summary');
+    expect(first).toMatch(/1\. Verdict and executive summary 2 2\. Scope and threat model 3 /);
+    for (const hash of [data.model.sha256, data.dataset.sha256, out.sidecar.sha256, out.samplesCsv.sha256]) expect(text).toContain(hash);
+    expect(out.sha256).toBe(sha256(readFileSync(out.path)));
+    expect(data.analysis.algorithm1?.withForward?.runId).toBe(forwardRun);
+    expect(statSize(out.path)).toBeLessThan(5e6);
+  }, 120_000);
+
+  it('gives byte-identical PDFs for two renders of the same project state and settings', async () => {
+    const a = await render([attackRun], 'again');
+    const firstBytes = readFileSync(a.path);
+    const b = await render([attackRun], 'again');
+    expect(b.sha256).toBe(a.sha256);
+    expect(Buffer.compare(readFileSync(b.path), firstBytes)).toBe(0);
+    expect(a.sidecar.sha256).toBe(b.sidecar.sha256);
+  }, 120_000);
+
+  it('says what a forward-only run cannot show, and why, instead of leaving sections out', async () => {
+    const out = await render([forwardRun], 'forward');
+    const data = JSON.parse(readFileSync(out.sidecar.path, 'utf8')) as ReportData;
+    expect(data.verdict.level).toBe('not-assessed');
+    const text = pdftotext(out.path).replace(/\s+/g, ' ');
+    expect(text).toContain('Verdict: NOT ASSESSED');
+    expect(text).toContain('Not in this report: every figure of this section. Why: the run computed forward margins only');
+    for (const title of Object.values(sectionTitles)) expect(text).toContain(title);
+  }, 120_000);
+
+  it('reports censored samples as censored, in the limitations and the reliability section', async () => {
+    const out = await render([censoredRun], 'censored');
+    const data = JSON.parse(readFileSync(out.sidecar.path, 'utf8')) as ReportData;
+    expect(data.analysis.censored).toBeGreaterThan(0);
+    const text = pdftotext(out.path).replace(/\s+/g, ' ');
+    expect(text).toContain(`${data.analysis.censored} samples are censored`);
+    expect(text).toContain('Censored share');
+  }, 120_000);
+
+  it('refuses a second model in one report until comparisons exist', async () => {
+    const other = store.models.list().find((m) => m.name === 'fmnist-cnn-standard')!.id;
+    const config: RunConfig = { modelId: other, datasetId, subset: { mode: 'first', count: 10 }, batchSize: 10, device: 'cpu', attack: null };
+    const id = newId('r');
+    store.runs.create({ id, config, sampleCount: 10, appVersion: 'test' });
+    await expect(render([attackRun, id], 'two')).rejects.toThrow(/audits another model/);
+    expect(existsSync(join(root, 'two.pdf'))).toBe(false);
+    expect(existsSync(join(root, 'two-samples.csv'))).toBe(false);
+  });
+});
+
+function statSize(path: string): number {
+  return readFileSync(path).byteLength;
+}

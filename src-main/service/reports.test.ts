@@ -1,0 +1,56 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultVerdictThresholds, type ReportSettings, type RunConfig } from '../../src-preload/contract.js';
+import { samplesDir } from '../paths.js';
+import { findChromium } from '../report/chromium.js';
+import { newId, ProjectStore } from '../store/project-store.js';
+import { forwardMargins } from '../worker/forward-margins.js';
+import { Reports, reportsDir } from './reports.js';
+import { buildSampleProject } from './sample-project.js';
+
+const hasChromium = (() => {
+  try {
+    return Boolean(findChromium());
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!hasChromium)("the project's reports", () => {
+  let store: ProjectStore;
+  let settings: ReportSettings;
+  const stages: string[] = [];
+  const reports = new Reports({ version: 'test', progress: (p) => stages.push(p.stage) });
+
+  beforeAll(async () => {
+    const root = mkdtempSync(join(tmpdir(), 'brink-reports-'));
+    await buildSampleProject(samplesDir, join(root, 'sample.brink'));
+    store = ProjectStore.open(join(root, 'sample.brink'));
+    const config: RunConfig = { modelId: store.models.list()[0].id, datasetId: store.datasets.list()[0].id, subset: { mode: 'first', count: 50 }, batchSize: 50, device: 'cpu', attack: null };
+    const id = newId('r');
+    store.runs.create({ id, config, sampleCount: 50, appVersion: 'test' });
+    await forwardMargins({ store, runId: id, intraOpThreads: 1, stopRequested: () => false, progress: () => undefined, log: () => undefined });
+    store.runs.setStatus(id, 'done');
+    settings = { runIds: [id], title: 'Kept report', client: '', auditor: '', notes: '', thresholds: defaultVerdictThresholds };
+  }, 120_000);
+  afterAll(() => store?.close());
+
+  it('keeps an exported report beside the project, re-exports it to the recorded bytes, and regenerates it as a new report', async () => {
+    const made = await reports.export(store, settings, { createdAt: '2026-03-01T12:00:00.000Z' });
+    expect(made.path.startsWith(reportsDir(store.path))).toBe(true);
+    expect(existsSync(made.path)).toBe(true);
+    expect(stages).toEqual(['samples', 'analysis', 'html', 'pdf', 'done']);
+    expect(store.reports.list()).toEqual([made]);
+
+    expect(await reports.reexport(store, made.id)).toEqual(made);
+
+    const renewed = await reports.regenerate(store, made.id);
+    expect(renewed.id).not.toBe(made.id);
+    expect(renewed.path).not.toBe(made.path);
+    expect(renewed.settings).toEqual(made.settings);
+    expect(store.reports.list().map((r) => r.id).sort()).toEqual([made.id, renewed.id].sort());
+    expect(existsSync(made.path)).toBe(true);
+  }, 120_000);
+});
