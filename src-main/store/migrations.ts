@@ -223,4 +223,10 @@ export const migrations: string[] = [
     PRIMARY KEY (run_id, position, family)
   ) STRICT;
   `,
+  `
+  -- Issue 14: the audit group of a run queued with others (run.startMany): one configuration
+  -- against several models, on the same samples, so that their results line up row by row.
+  -- Null for a run started on its own.
+  ALTER TABLE runs ADD COLUMN audit_group TEXT;
+  `,
 ];

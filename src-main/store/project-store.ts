@@ -11,7 +11,8 @@ import { openSqlite, type Sqlite } from './sqlite.js';
 
 const APPLICATION_ID = 0x42524e4b; // 'BRNK': marks the file as a Brink project for `file` and for us
 
-export function newId(prefix: 'm' | 'd' | 'r'): string {
+/** m: model, d: dataset, r: run, g: audit group. */
+export function newId(prefix: 'm' | 'd' | 'r' | 'g'): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
 }
 
