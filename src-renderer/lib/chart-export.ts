@@ -69,17 +69,8 @@ function measureOn(chart: Chart): MeasureText {
   };
 }
 
-/** One CSV field: quoted when it holds a comma, quote, or line break (RFC 4180), quotes doubled; null is empty. */
-export function csvField(value: string | number | null): string {
-  if (value === null || value === undefined) return '';
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : Number.isNaN(value) ? '' : value > 0 ? 'Infinity' : '-Infinity') : value;
-  return /[",\r\n]/.test(text) || /^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** A table as RFC 4180 CSV: CRLF line ends, a header row, numbers at full precision. */
-export function tableToCsv(header: string[], rows: (string | number | null)[][]): string {
-  return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
-}
+// Shared with the CLI, which writes the same tables.
+export { csvField, tableToCsv } from '../../src-preload/csv';
 
 /** A file name from a title: 'Robust accuracy (ℓ∞)' -> 'robust-accuracy'. */
 export function fileSlug(text: string): string {
