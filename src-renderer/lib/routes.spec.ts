@@ -10,6 +10,7 @@ describe('page addresses', () => {
     { page: 'runs' },
     { page: 'run', id: 'r-0123456789ab' },
     { page: 'new-run' },
+    { page: 'leaderboard' },
   ];
 
   it('gives every page an address that reads back as the same page', () => {
@@ -19,13 +20,14 @@ describe('page addresses', () => {
   });
 
   it('reads anything else as no page, so the app starts on its first one', () => {
-    for (const hash of ['', '#', '#/', '#/nope', '#/runs/r-xyz', '#/models/r-0123456789ab', '#/runs/r-0123456789ab/more', '#/runs/<script>', 'runs']) {
+    for (const hash of ['', '#', '#/', '#/nope', '#/leaderboard/m-0123456789ab', '#/runs/r-xyz', '#/models/r-0123456789ab', '#/runs/r-0123456789ab/more', '#/runs/<script>', 'runs']) {
       expect(parseRouteHash(hash)).toBeNull();
     }
   });
 
   it('puts detail pages and the run form in their list’s section', () => {
     expect(sectionOf({ page: 'new-run' })).toBe('runs');
+    expect(sectionOf({ page: 'leaderboard' })).toBe('leaderboard');
     expect(sectionOf({ page: 'dataset', id: 'd-0123456789ab' })).toBe('datasets');
     expect(sameRoute({ page: 'run', id: 'r-0123456789ab' }, { page: 'run', id: 'r-0123456789ab' })).toBe(true);
     expect(sameRoute({ page: 'run', id: 'r-0123456789ab' }, { page: 'runs' })).toBe(false);

@@ -7,9 +7,11 @@ export type Route =
   | { page: 'runs' }
   | { page: 'run'; id: string }
   /** The run configuration form. */
-  | { page: 'new-run' };
+  | { page: 'new-run' }
+  /** Every model side by side (issue 14). */
+  | { page: 'leaderboard' };
 
-export type Section = 'models' | 'datasets' | 'runs';
+export type Section = 'models' | 'datasets' | 'runs' | 'leaderboard';
 
 export const firstRoute: Route = { page: 'models' };
 
@@ -21,6 +23,7 @@ const sections: Record<Route['page'], Section> = {
   runs: 'runs',
   run: 'runs',
   'new-run': 'runs',
+  leaderboard: 'leaderboard',
 };
 
 /** The side navigation's section of a page. */
@@ -48,13 +51,14 @@ const ITEM_ID = /^[a-z]-[0-9a-f]{8,32}$/;
 
 /** The page an address names; null for anything else (an empty hash, a typo, an id of the wrong kind). */
 export function parseRouteHash(hash: string): Route | null {
+  if (hash === '#/leaderboard') return { page: 'leaderboard' };
   const match = /^#\/(models|datasets|runs)(?:\/([^/]+))?$/.exec(hash);
   if (!match) return null;
   const [, section, rest] = match;
-  if (rest === undefined) return { page: section as Section };
+  if (rest === undefined) return { page: section as 'models' | 'datasets' | 'runs' };
   if (section === 'runs' && rest === 'new') return { page: 'new-run' };
   if (!ITEM_ID.test(rest) || rest[0] !== section[0]) return null;
-  const page = ({ models: 'model', datasets: 'dataset', runs: 'run' } as const)[section as Section];
+  const page = ({ models: 'model', datasets: 'dataset', runs: 'run' } as const)[section as 'models' | 'datasets' | 'runs'];
   return { page, id: rest };
 }
 
