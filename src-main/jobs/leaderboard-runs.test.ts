@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditGroupStart, Leaderboard, ModelDetail, RunAnalysis, RunFamilies, RunSampleRow, RunSummary } from '../../src-preload/contract.js';
 import { samplesDir } from '../paths.js';
+import { leaderboard, LeaderboardFigures } from '../service/leaderboard.js';
+import { runAnalysis } from '../service/run-analysis.js';
+import { runFamilies } from '../service/run-families.js';
 import { BrinkService } from '../service/service.js';
+import { ProjectStore } from '../store/project-store.js';
 import { testHost as host } from '../service/test-host.js';
 import { nodeSpawner } from './node-spawner.js';
 
@@ -124,6 +128,18 @@ describe('audit groups and the leaderboard on the two sample models', () => {
       const summaries = (await service.invoke('run.list', {})).filter((r) => r.id === attackRun.id || r.id === familyRun.id);
       expect(row.runTimeMs).toBe(summaries.reduce((s, r) => s + r.activeMs, 0));
     }
+    // Each finished run is analysed once, however often the leaderboard is read.
+    const store = ProjectStore.open((await service.invoke('project.current', {}))!.path);
+    let analysed = 0;
+    const figures = new LeaderboardFigures({
+      analysis: (id) => (analysed++, runAnalysis(store, id)),
+      families: (id) => (analysed++, runFamilies(store, id)),
+    });
+    expect(leaderboard(store, figures)).toEqual(board);
+    expect(analysed).toBe(4);
+    expect(leaderboard(store, figures)).toEqual(board);
+    expect(analysed).toBe(4);
+    store.close();
     // The adversarially trained sample model is the more robust one at the audit epsilon.
     const byName = Object.fromEntries(board.rows.map((r) => [r.modelName, r]));
     expect(byName['fmnist-cnn-robust'].attack!.robustAccuracy!).toBeGreaterThan(byName['fmnist-cnn-standard'].attack!.robustAccuracy!);

@@ -29,10 +29,48 @@ import {
 import { FAMILY_TABLE } from '../engine/perturb/families.js';
 import type { ProjectStore } from '../store/project-store.js';
 
-/** Where a row's numbers come from: the analysis layer, cached by the service. */
+/** Where a row's numbers come from: the analysis layer (run.analysis and run.families). */
 export interface LeaderboardSources {
   analysis(runId: string): RunAnalysis;
   families(runId: string): RunFamilies | null;
+}
+
+/** What a row takes from an attack run's analysis. */
+interface AttackFigures {
+  accuracy: number;
+  margin: LeaderboardMargin;
+  attack: LeaderboardAttack;
+}
+
+/**
+ * The figures the leaderboard takes from each finished run, kept per run: the leaderboard is
+ * read again whenever any run finishes, and a finished run's rows no longer change, so each run
+ * is analysed once rather than on every read (a full analysis bootstraps its Kendall tau).
+ */
+export class LeaderboardFigures {
+  readonly #attacks = new Map<string, AttackFigures>();
+  readonly #families = new Map<string, RunFamilies>();
+
+  constructor(private readonly sources: LeaderboardSources) {}
+
+  attack(key: string, norm: AttackNorm, runId: string): AttackFigures {
+    let figures = this.#attacks.get(key);
+    if (!figures) {
+      const analysis = this.sources.analysis(runId);
+      figures = { accuracy: analysis.accuracy, margin: normMargin(norm, runId, analysis), attack: attackColumns(norm, runId, analysis) };
+      this.#attacks.set(key, figures);
+    }
+    return figures;
+  }
+
+  families(key: string, runId: string): RunFamilies {
+    let figures = this.#families.get(key);
+    if (!figures) {
+      figures = this.sources.families(runId)!;
+      this.#families.set(key, figures);
+    }
+    return figures;
+  }
 }
 
 const NORMS: readonly AttackNorm[] = ['linf', 'l2', 'l1'];
@@ -58,7 +96,7 @@ function measuresMargins(config: RunConfig): boolean {
   return Boolean(config.attack?.attacks.some((a) => marginAttacks.includes(a)) || config.perturbations?.families.length);
 }
 
-export function leaderboard(store: ProjectStore, sources: LeaderboardSources): Leaderboard {
+export function leaderboard(store: ProjectStore, figures: LeaderboardFigures): Leaderboard {
   const placed = store.runs.list().map((summary) => ({ summary, config: store.runs.config(summary.id) }));
   const measuring = placed.filter((run) => measuresMargins(run.config));
   const cells = new Map<string, PlacedRun[]>();
@@ -69,7 +107,9 @@ export function leaderboard(store: ProjectStore, sources: LeaderboardSources): L
   }
   const models = new Map<string, ModelDetail>();
   const modelOf = (id: string) => models.get(id) ?? models.set(id, store.models.get(id)).get(id)!;
-  const rows = [...cells.values()].map((runs) => leaderboardRow(runs, modelOf(runs[0].summary.modelId), sources));
+  // A run's rows change only while its count of done samples does.
+  const keyOf = (run: PlacedRun) => `${store.path}\u0000${run.summary.id}\u0000${run.summary.doneCount}`;
+  const rows = [...cells.values()].map((runs) => leaderboardRow(runs, modelOf(runs[0].summary.modelId), figures, keyOf));
   const comparisons = comparisonsOf(rows, [...cells.values()].map((runs) => runs[0]));
   const order = new Map(comparisons.map((c, i) => [c.key, i]));
   rows.sort((a, b) => order.get(a.comparison)! - order.get(b.comparison)! || a.modelName.localeCompare(b.modelName));
@@ -101,7 +141,7 @@ function comparisonsOf(rows: LeaderboardRow[], firsts: PlacedRun[]): Leaderboard
   return [...byKey.values()].sort((a, b) => b.models - a.models || a.datasetName.localeCompare(b.datasetName) || a.key.localeCompare(b.key));
 }
 
-function leaderboardRow(runs: PlacedRun[], model: ModelDetail, sources: LeaderboardSources): LeaderboardRow {
+function leaderboardRow(runs: PlacedRun[], model: ModelDetail, figures: LeaderboardFigures, keyOf: (run: PlacedRun) => string): LeaderboardRow {
   const byNorm = new Map<AttackNorm, PlacedRun>();
   for (const norm of NORMS) {
     const run = runs.find((r) => r.config.attack?.norm === norm && r.config.attack.attacks.some((a) => marginAttacks.includes(a)));
@@ -112,18 +152,16 @@ function leaderboardRow(runs: PlacedRun[], model: ModelDetail, sources: Leaderbo
     const run = runs.find((r) => r.config.perturbations?.families.includes(family));
     if (run) byFamily.set(family, run);
   }
-  const analyses = new Map([...byNorm.values()].map((r) => [r.summary.id, sources.analysis(r.summary.id)]));
+  const attacks = new Map([...byNorm].map(([norm, r]) => [norm, figures.attack(keyOf(r), norm, r.summary.id)]));
   // Newest first, as `runs`.
   const familyRuns = runs.filter((r) => [...byFamily.values()].includes(r));
-  const familyAnalyses = new Map(familyRuns.map((r) => [r.summary.id, sources.families(r.summary.id)!]));
+  const familyAnalyses = new Map(familyRuns.map((r) => [r.summary.id, figures.families(keyOf(r), r.summary.id)]));
 
   const margins: LeaderboardMargin[] = [
-    ...[...byNorm].map(([norm, run]) => normMargin(norm, run.summary.id, analyses.get(run.summary.id)!)),
+    ...[...attacks.values()].map((a) => a.margin),
     ...[...byFamily].map(([family, run]) => familyMargin(family, run.summary.id, familyAnalyses.get(run.summary.id)!)),
   ];
-  const primaryNorm = NORMS.find((norm) => byNorm.has(norm));
-  const primary = primaryNorm ? byNorm.get(primaryNorm)! : null;
-  const primaryAnalysis = primary ? analyses.get(primary.summary.id)! : null;
+  const primary = NORMS.map((norm) => attacks.get(norm)).find((a) => a !== undefined) ?? null;
   const used = [...new Set([...byNorm.values(), ...byFamily.values()])];
   const first = runs[0];
   return {
@@ -140,8 +178,8 @@ function leaderboardRow(runs: PlacedRun[], model: ModelDetail, sources: Leaderbo
       auditGroup: r.summary.auditGroup,
       activeMs: r.summary.activeMs,
     })),
-    cleanAccuracy: primaryAnalysis ? primaryAnalysis.accuracy : [...familyAnalyses.values()][0].cleanAccuracy,
-    attack: primary && primaryAnalysis ? attackColumns(primaryNorm!, primary.summary.id, primaryAnalysis) : null,
+    cleanAccuracy: primary ? primary.accuracy : [...familyAnalyses.values()][0].cleanAccuracy,
+    attack: primary?.attack ?? null,
     margins,
     meanCorruptionAccuracy: meanCorruptionAccuracy(familyAnalyses),
     runTimeMs: used.reduce((sum, r) => sum + r.summary.activeMs, 0),

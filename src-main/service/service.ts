@@ -19,7 +19,7 @@ import { RunSummaries } from './run-list.js';
 import { withRunBatch } from './run-batch.js';
 import { runDetail } from './run-results.js';
 import { runFamilies } from './run-families.js';
-import { leaderboard } from './leaderboard.js';
+import { leaderboard, LeaderboardFigures } from './leaderboard.js';
 import { runReliability } from './run-reliability.js';
 import { sampleExplorerItem } from './sample-explorer.js';
 import { exportScreener, screenerCalibration, type ScreenerContext } from './screener-export.js';
@@ -55,6 +55,10 @@ export class BrinkService {
   private readonly recent: RecentProjects;
   private readonly analyses = new AnalysisCache();
   private readonly summaries = new RunSummaries();
+  private readonly leaderboardFigures = new LeaderboardFigures({
+    analysis: (id) => this.analyses.get(this.requireProject(), id, {}),
+    families: (id) => runFamilies(this.requireProject(), id),
+  });
   private readonly handlers: Handlers;
 
   constructor(private readonly options: ServiceOptions) {
@@ -275,10 +279,7 @@ export class BrinkService {
       },
       'run.export': async ({ id, format }) => saveRunExport(this.requireProject(), host, id, format),
       'file.save': async ({ name, data }) => host.saveFile(name, (path) => writeFile(path, Buffer.from(data, 'base64'))),
-      'leaderboard.get': async () => {
-        const store = this.requireProject();
-        return leaderboard(store, { analysis: (id) => this.analyses.get(store, id, {}), families: (id) => runFamilies(store, id) });
-      },
+      'leaderboard.get': async () => leaderboard(this.requireProject(), this.leaderboardFigures),
       'screener.calibration': async ({ modelId, runId, epsilon, tprTarget }) => screenerCalibration(this.screenerContext(), modelId, runId, epsilon, tprTarget),
       'screener.export': async (request) => exportScreener(this.screenerContext(), host, request),
     };
