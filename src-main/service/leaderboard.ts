@@ -75,9 +75,9 @@ export class LeaderboardFigures {
 
 const NORMS: readonly AttackNorm[] = ['linf', 'l2', 'l1'];
 const NORM_COLUMNS: Record<AttackNorm, { title: string; unit: string }> = {
-  linf: { title: 'ℓ∞ attacks', unit: 'ℓ∞ distance ([0,1] pixels)' },
-  l2: { title: 'ℓ2 attacks', unit: 'ℓ2 distance ([0,1] pixels)' },
-  l1: { title: 'ℓ1 attacks', unit: 'ℓ1 distance ([0,1] pixels)' },
+  linf: { title: 'ℓ∞ attacks', unit: 'distance in [0,1] pixels' },
+  l2: { title: 'ℓ2 attacks', unit: 'distance in [0,1] pixels' },
+  l1: { title: 'ℓ1 attacks', unit: 'distance in [0,1] pixels' },
 };
 
 interface PlacedRun {

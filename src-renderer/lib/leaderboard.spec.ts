@@ -41,9 +41,11 @@ describe('the leaderboard table and heat map', () => {
     expect(heatPosition([a, b, c], a, 'linf')).toBe(0);
     expect(heatPosition([a, b, c], b, 'linf')).toBe(1);
     expect(heatPosition([a, b, c], c, 'linf')).toBeCloseTo(0.5, 12);
-    expect(heatPosition([a, b, c], a, 'rotation')).toBe(1);
+    // Beyond range outranks every measured median, which then stay at or below 0.75.
+    expect(heatPosition([a, b, c], a, 'rotation')).toBe(0.75);
     expect(heatPosition([a, b, c], b, 'rotation')).toBe(0);
     expect(heatPosition([a, b, c], c, 'rotation')).toBe(1);
+    expect(heatPosition([a, c], a, 'rotation')).toBe(0);
     expect(heatPosition([a, b, c], a, 'brightness')).toBeNull();
     expect(heatPosition([a], a, 'linf')).toBe(0.5);
   });

@@ -52,16 +52,20 @@ export function sortLeaderboard(rows: readonly LeaderboardRow[], key: Leaderboar
  * One heat-map cell: the median margin's place between the smallest and largest median of its
  * family column (0: the most brittle model in that family, 1: the most robust), so that columns in
  * different units share one colour scale. A median beyond the family's range (half or more
- * censored) is at least as robust as any measured one: 1. Null where the family was not measured.
+ * censored) is more robust than any measured one: it takes 1 and the measured ones stay at or
+ * below 0.75. Null where the family was not measured.
  */
 export function heatPosition(rows: readonly LeaderboardRow[], row: LeaderboardRow, family: LeaderboardFamily): number | null {
   const margin = row.margins.find((m) => m.family === family);
   if (!margin) return null;
   if (margin.median === null) return 1;
-  const medians = rows.map((r) => r.margins.find((m) => m.family === family)?.median).filter((m): m is number => m !== null && m !== undefined);
+  const column = rows.map((r) => r.margins.find((m) => m.family === family)).filter((m) => m !== undefined);
+  const medians = column.map((m) => m.median).filter((m): m is number => m !== null);
+  const top = medians.length < column.length ? 0.75 : 1;
   const lo = Math.min(...medians);
   const hi = Math.max(...medians);
-  return hi > lo ? (margin.median - lo) / (hi - lo) : 0.5;
+  if (hi > lo) return ((margin.median - lo) / (hi - lo)) * top;
+  return top < 1 ? 0 : 0.5;
 }
 
 /** From a pale orange (brittle) through pale grey to the app's blue (robust), in steps a reader can tell apart. */
