@@ -882,6 +882,8 @@ export interface LeaderboardRow {
   meanCorruptionAccuracy: { value: number; corruptions: number; runId: string } | null;
   /** Time the row's runs spent running, summed. */
   runTimeMs: number;
+  /** Some run of the row was made with another preprocessing or reading of the model than the model's now. */
+  settingsChanged: boolean;
 }
 
 export interface LeaderboardComparison {

@@ -46,6 +46,7 @@ export function leaderboardTable(board: Leaderboard, comparison?: string): { hea
     ]),
     'run_time_s',
     'runs',
+    'settings_changed',
   ];
   const rows = board.rows
     .filter((row) => comparison === undefined || row.comparison === comparison)
@@ -82,6 +83,7 @@ export function leaderboardTable(board: Leaderboard, comparison?: string): { hea
         }),
         row.runTimeMs / 1000,
         row.runs.map((r) => r.id).join(' '),
+        String(row.settingsChanged),
       ];
     });
   return { header, rows };

@@ -160,4 +160,13 @@ describe('audit groups and the leaderboard on the two sample models', () => {
     expect(row.runs.map((r) => r.id)).toContain(familyGroup.runs.find((r) => r.modelId === models[0].id)!.id);
     await service.invoke('run.remove', { id: started.id });
   }, 120_000);
+
+  it('marks a row whose runs were made with other model settings than the model has now', async () => {
+    const changed = models[1];
+    const detail = await service.invoke('model.get', { id: changed.id });
+    await service.invoke('model.update', { id: changed.id, preprocessing: { ...detail.preprocessing, std: detail.preprocessing.std.map((s) => s * 2) } });
+    const rows = (await service.invoke('leaderboard.get', {})).rows;
+    expect(rows.find((r) => r.modelId === changed.id)!.settingsChanged).toBe(true);
+    expect(rows.find((r) => r.modelId === models[0].id)!.settingsChanged).toBe(false);
+  });
 });

@@ -183,6 +183,7 @@ function leaderboardRow(runs: PlacedRun[], model: ModelDetail, figures: Leaderbo
     margins,
     meanCorruptionAccuracy: meanCorruptionAccuracy(familyAnalyses),
     runTimeMs: used.reduce((sum, r) => sum + r.summary.activeMs, 0),
+    settingsChanged: used.some((r) => r.summary.preprocessingChanged || r.summary.readingChanged),
   };
 }
 

@@ -23,6 +23,7 @@ function row(name: string, robust: number | null, margins: LeaderboardMargin[]):
     margins,
     meanCorruptionAccuracy: null,
     runTimeMs: 1000,
+    settingsChanged: false,
   };
 }
 
