@@ -38,17 +38,22 @@ describe('the leaderboard table and heat map', () => {
     expect(sortLeaderboard([c, b, a], 'model', false).map((r) => r.modelName)).toEqual(['a', 'b', 'c']);
   });
 
-  it('places each median between its own column’s extremes, whatever the unit; beyond range is the robust end', () => {
-    expect(heatPosition([a, b, c], a, 'linf')).toBe(0);
+  it('places each median by its ratio to its column’s geometric mean, whatever the unit; beyond range and 0 are the ends', () => {
+    // linf: 0.02, 0.1, 0.06; geometric mean (0.00012)^(1/3) = 0.0493.
+    const gm = Math.cbrt(0.02 * 0.1 * 0.06);
+    expect(heatPosition([a, b, c], c, 'linf')).toBeCloseTo(0.5 + 0.5 * Math.log2(0.06 / gm), 12);
+    // More than twice above or below the mean: the full colour.
     expect(heatPosition([a, b, c], b, 'linf')).toBe(1);
-    expect(heatPosition([a, b, c], c, 'linf')).toBeCloseTo(0.5, 12);
-    // Beyond range outranks every measured median, which then stay at or below 0.75.
-    expect(heatPosition([a, b, c], a, 'rotation')).toBe(0.75);
-    expect(heatPosition([a, b, c], b, 'rotation')).toBe(0);
+    expect(heatPosition([a, b, c], a, 'linf')).toBe(0);
+    // rotation: 30 and 10 (geometric mean 17.32), c beyond range.
+    expect(heatPosition([a, b, c], a, 'rotation')).toBeCloseTo(0.5 + 0.5 * Math.log2(30 / Math.sqrt(300)), 12);
     expect(heatPosition([a, b, c], c, 'rotation')).toBe(1);
-    expect(heatPosition([a, c], a, 'rotation')).toBe(0);
     expect(heatPosition([a, b, c], a, 'brightness')).toBeNull();
     expect(heatPosition([a], a, 'linf')).toBe(0.5);
+    // Two models a few percent apart stay near the middle.
+    const near = [row('p', 0.5, [margin('rotation', 17.49)]), row('q', 0.5, [margin('rotation', 17.37)])];
+    for (const r of near) expect(Math.abs(heatPosition(near, r, 'rotation')! - 0.5)).toBeLessThan(0.01);
+    expect(heatPosition([row('z', 0.5, [margin('linf', 0)]), a], row('z', 0.5, [margin('linf', 0)]), 'linf')).toBe(0);
   });
 
   it('runs the colour scale from orange through grey to blue', () => {

@@ -48,24 +48,27 @@ export function sortLeaderboard(rows: readonly LeaderboardRow[], key: Leaderboar
   });
 }
 
+/** A median this many times above (or below) its column's geometric mean takes the full colour. */
+export const HEAT_SATURATION = 2;
+
 /**
- * One heat-map cell: the median margin's place between the smallest and largest median of its
- * family column (0: the most brittle model in that family, 1: the most robust), so that columns in
- * different units share one colour scale. A median beyond the family's range (half or more
- * censored) is more robust than any measured one: it takes 1 and the measured ones stay at or
- * below 0.75. Null where the family was not measured.
+ * One heat-map cell's colour position in [0, 1]: the median margin against the geometric mean of
+ * its family column's medians, on a log scale, 0.5 at the mean and the ends at HEAT_SATURATION
+ * times below or above it. Ratios have no unit, so columns in different units share one scale,
+ * and two models within a few percent of each other look alike instead of being pushed to the two
+ * ends as a min-max scale would push them. A median beyond the family's range (half or more
+ * censored) is the robust end, 1; a median of 0 the brittle end. Null where the family was not
+ * measured.
  */
 export function heatPosition(rows: readonly LeaderboardRow[], row: LeaderboardRow, family: LeaderboardFamily): number | null {
   const margin = row.margins.find((m) => m.family === family);
   if (!margin) return null;
   if (margin.median === null) return 1;
-  const column = rows.map((r) => r.margins.find((m) => m.family === family)).filter((m) => m !== undefined);
-  const medians = column.map((m) => m.median).filter((m): m is number => m !== null);
-  const top = medians.length < column.length ? 0.75 : 1;
-  const lo = Math.min(...medians);
-  const hi = Math.max(...medians);
-  if (hi > lo) return ((margin.median - lo) / (hi - lo)) * top;
-  return top < 1 ? 0 : 0.5;
+  if (margin.median <= 0) return 0;
+  const positive = rows.map((r) => r.margins.find((m) => m.family === family)?.median).filter((m): m is number => m !== null && m !== undefined && m > 0);
+  const logMean = positive.reduce((sum, m) => sum + Math.log(m), 0) / positive.length;
+  const ratio = (Math.log(margin.median) - logMean) / Math.log(HEAT_SATURATION);
+  return 0.5 + 0.5 * Math.min(1, Math.max(-1, ratio));
 }
 
 /** From a pale orange (brittle) through pale grey to the app's blue (robust), in steps a reader can tell apart. */
