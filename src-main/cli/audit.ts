@@ -169,7 +169,7 @@ export async function audit(file: string, opts: AuditOptions): Promise<void> {
         });
         runs.push(run.id);
         if (opts.json && configs.length === 1 && !group) process.stdout.write(`${JSON.stringify({ run: run.id })}\n`);
-        outcome(run, file);
+        await outcomeInGroup(service, run, started.runs, file);
         if (!opts.json) process.stdout.write(`${describeRun(await service.call('run.get', { id: run.id }), await service.invoke('run.reliability', { id: run.id }))}\n`);
       }
     }
@@ -177,6 +177,28 @@ export async function audit(file: string, opts: AuditOptions): Promise<void> {
     else if (opts.json && configs.length > 1) process.stdout.write(`${JSON.stringify({ runs })}\n`);
     else if (group) process.stdout.write(`audit group ${group}: ${runs.length} runs; \`brink leaderboard ${file}\` compares them\n`);
   });
+}
+
+/**
+ * A group's run that did not finish stops the command, as a single run does; the group's runs
+ * still waiting are paused with it, so that they do not start unattended the next time the
+ * project is opened.
+ */
+async function outcomeInGroup(service: BrinkService, run: RunSummary, group: RunSummary[], file: string): Promise<void> {
+  try {
+    outcome(run, file);
+  } catch (error) {
+    const waiting = [];
+    for (const other of group) {
+      const status = (await service.invoke('run.get', { id: other.id })).status;
+      if (other.id !== run.id && (status === 'queued' || status === 'running')) {
+        await service.invoke('run.pause', { id: other.id });
+        waiting.push(other.id);
+      }
+    }
+    if (!waiting.length || !(error instanceof UserError)) throw error;
+    throw new UserError(`${error.message}; paused the group's other unfinished runs too (${waiting.join(', ')}): \`brink resume ${file} --run ID\` continues each`);
+  }
 }
 
 /** `--model`: one run, as ever; `--models`: every model's run queued at once under one group (joined by the next norm's runs). */
