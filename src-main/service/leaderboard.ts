@@ -24,9 +24,9 @@ import {
   type RunConfig,
   type RunFamilies,
   type RunSummary,
-  type Subset,
 } from '../../src-preload/contract.js';
 import { FAMILY_TABLE } from '../engine/perturb/families.js';
+import { samplesKey } from './audit-group.js';
 import type { ProjectStore } from '../store/project-store.js';
 
 /** Where a row's numbers come from: the analysis layer (run.analysis and run.families). */
@@ -85,13 +85,6 @@ interface PlacedRun {
   config: RunConfig;
 }
 
-/** The samples a run evaluates, as a key: runs with equal keys line up position by position. */
-export function comparisonKey(datasetId: string, subset: Subset): string {
-  if (subset.mode === 'all') return `${datasetId}/all`;
-  if (subset.mode === 'first') return `${datasetId}/first/${subset.count}`;
-  return `${datasetId}/random/${subset.count}/${subset.seed}`;
-}
-
 function measuresMargins(config: RunConfig): boolean {
   return Boolean(config.attack?.attacks.some((a) => marginAttacks.includes(a)) || config.perturbations?.families.length);
 }
@@ -102,7 +95,7 @@ export function leaderboard(store: ProjectStore, figures: LeaderboardFigures): L
   const cells = new Map<string, PlacedRun[]>();
   // The list is newest first, so each cell's runs are too.
   for (const run of measuring.filter((r) => r.summary.status === 'done')) {
-    const key = `${run.summary.modelId}\u0000${comparisonKey(run.config.datasetId, run.config.subset)}`;
+    const key = `${run.summary.modelId}\u0000${samplesKey(run.config.datasetId, run.config.subset)}`;
     cells.set(key, [...(cells.get(key) ?? []), run]);
   }
   const models = new Map<string, ModelDetail>();
@@ -165,7 +158,7 @@ function leaderboardRow(runs: PlacedRun[], model: ModelDetail, figures: Leaderbo
   const used = [...new Set([...byNorm.values(), ...byFamily.values()])];
   const first = runs[0];
   return {
-    comparison: comparisonKey(first.config.datasetId, first.config.subset),
+    comparison: samplesKey(first.config.datasetId, first.config.subset),
     modelId: model.id,
     modelName: model.name,
     modelSha256: model.sha256,
