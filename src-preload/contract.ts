@@ -548,6 +548,8 @@ export interface RunSummary {
   name: string | null;
   /** The user's notes on the run; empty when there are none. */
   notes: string;
+  /** The audit group of a run queued with others (run.startMany: one configuration, several models, the same samples); null for a run started alone. */
+  auditGroup: string | null;
   /** The threat model, for lists; null for forward margins only. */
   attack: Pick<AttackSettings, 'attacks' | 'norm' | 'epsilons'> | null;
   /** False when the dataset has no labels. */
@@ -562,6 +564,12 @@ export interface RunSummary {
   preprocessingChanged: boolean;
   /** How the model is read (image input, layout, logits) has changed since: the run fed or read it otherwise than the model's reading now. */
   readingChanged: boolean;
+}
+
+/** Runs queued by run.startMany: one per model, in the order the models were given, under one audit group. */
+export interface AuditGroupStart {
+  group: string;
+  runs: RunSummary[];
 }
 
 /** What removing a model or dataset takes with it: the runs made with it (removed too). */
@@ -853,7 +861,14 @@ export interface RunAnalysis {
   /** The epsilon of the KPI strip, the score table and screening: the run's first, else the grid's middle. */
   auditEpsilon: number;
   logitMargin: FiveNumbers & { mean: number; histogram: Histogram };
+  /** Over the samples with a verified margin (censored ones left out; see `censored`). */
   inputMargin: (FiveNumbers & { histogram: Histogram }) | null;
+  /**
+   * The median input margin over every sample, censored ones above every found one, as each
+   * perturbation family's median (FamilyAnalysis.medianStrength); null without margin attacks or
+   * when half or more are censored.
+   */
+  medianInputMargin: number | null;
   consistency: Consistency | null;
   detection: DetectionAtEpsilon[];
   robustAccuracy: RobustAccuracyPoint[];
@@ -893,6 +908,107 @@ export interface SignedMargins {
   min: number;
   median: number;
   meanAbs: number;
+}
+
+// ---------- leaderboard (issue 14; service/leaderboard composes run.analysis and run.families) ----------
+
+/** A column of the leaderboard's heat map: the l_p families come from the minimal-norm attacks, the others from perturbation runs. */
+export type LeaderboardFamily = AttackNorm | MarginFamilyName;
+
+/** One model's margin in one family, as the run that measured it analyses it. */
+export interface LeaderboardMargin {
+  family: LeaderboardFamily;
+  title: string;
+  runId: string;
+  /**
+   * Median margin over every sample, censored ones above every found one, on the family's
+   * strength scale (larger: more robust; l_p: the distance in [0,1] pixels); null when half or
+   * more are censored.
+   */
+  median: number | null;
+  /** The same median in the family's own parameter (`unit`), as the run page shows it. */
+  medianParameter: number | null;
+  unit: string;
+  samples: number;
+  found: number;
+  censored: number;
+  kendallTau: number | null;
+  /** The logit margin as a detector of "changed at or below the threshold": the audit epsilon for l_p, the family's threshold otherwise. */
+  threshold: number;
+  auroc: number | null;
+  fprAt95Tpr: number | null;
+}
+
+/** The threat model the row's robust accuracy, consistency and detection come from: its l_inf run, else l2, else l1. */
+export interface LeaderboardAttack {
+  runId: string;
+  norm: AttackNorm;
+  epsilon: number;
+  /** Correct and unbroken by every attack of the run within epsilon; from the margins where the run did not attack at epsilon. */
+  robustAccuracy: number | null;
+  robustAccuracySource: 'all attacks' | 'margins';
+  kendallTau: number | null;
+  auroc: number | null;
+  fprAt95Tpr: number | null;
+  /** Shares of the samples with a verified adversarial example, and with none within budget. */
+  verifiedShare: number;
+  censoredShare: number;
+}
+
+/** Facts read from the ONNX file, as RobustBench lists a model's architecture. */
+export interface LeaderboardArchitecture {
+  parameters: number;
+  nodes: number;
+  /** Distinct op types. */
+  opTypes: number;
+  /** The default (ai.onnx) domain's opset; null when the file does not import it. */
+  opset: number | null;
+  /** [channels, height, width] as Brink feeds the model; null when unknown. */
+  inputSize: Dim[] | null;
+}
+
+/**
+ * One model on one dataset and subset: its finished runs there merged, the latest for each l_p
+ * norm (with a minimal-norm attack) and for each perturbation family, since they evaluate the
+ * same samples.
+ */
+export interface LeaderboardRow {
+  /** The comparison (dataset and subset) the row belongs to: rows of one comparison share their samples. */
+  comparison: string;
+  modelId: string;
+  modelName: string;
+  modelSha256: string;
+  architecture: LeaderboardArchitecture;
+  samples: number;
+  runs: { id: string; norm: AttackNorm | null; families: MarginFamilyName[]; auditGroup: string | null; activeMs: number }[];
+  /** Null on an unlabeled dataset. */
+  cleanAccuracy: number | null;
+  attack: LeaderboardAttack | null;
+  margins: LeaderboardMargin[];
+  /** Mean accuracy over the corruptions and their five severities of the run that measured the most corruptions; null without corruptions. */
+  meanCorruptionAccuracy: { value: number; corruptions: number; runId: string } | null;
+  /** Time the row's runs spent running, summed. */
+  runTimeMs: number;
+  /** Some run of the row was made with another preprocessing or reading of the model than the model's now. */
+  settingsChanged: boolean;
+}
+
+export interface LeaderboardComparison {
+  key: string;
+  datasetId: string;
+  datasetName: string;
+  subset: Subset;
+  models: number;
+}
+
+export interface Leaderboard {
+  /** Comparisons with the most models first. */
+  comparisons: LeaderboardComparison[];
+  rows: LeaderboardRow[];
+  /** Every family some row measured, in column order: l_inf, l2, l1, then the corruptions and the spatial families. */
+  families: { family: LeaderboardFamily; title: string; unit: string }[];
+  /** Runs not on the leaderboard because they have not finished. */
+  unfinished: number;
 }
 
 // ---------- evaluation reliability (AutoAttack's checks; Pintor et al. 2022, indicators of attack failure) ----------
@@ -1267,6 +1383,24 @@ export const calls = {
   'run.plan': call<RunPlan | null>()(runConfig),
   /** Refuses an implausible epsilon unless force (the user confirmed it). */
   'run.start': call<RunSummary>()(runConfig.extend({ force: z.boolean().optional() })),
+  /**
+   * One configuration queued against several models on the same samples, as one audit group;
+   * refuses them all when any cannot start. group: join an earlier group (same dataset and subset).
+   */
+  'run.startMany': call<AuditGroupStart>()(
+    runConfig
+      .omit({ modelId: true })
+      .extend({
+        modelIds: z
+          .array(id)
+          .min(1, 'choose at least one model')
+          .max(64, 'at most 64 models at once')
+          .refine((ids) => new Set(ids).size === ids.length, 'a model is listed twice'),
+        force: z.boolean().optional(),
+        group: id.optional(),
+      })
+      .strict(),
+  ),
   'run.list': call<RunSummary[]>()(none),
   'run.get': call<RunDetail>()(z.object({ id }).strict()),
   'run.samples': call<{ total: number; rows: RunSampleRow[] }>()(
@@ -1316,6 +1450,9 @@ export const calls = {
   'run.reliability': call<ReliabilityCheck[]>()(z.object({ id }).strict()),
   /** Null for a run without perturbation families. */
   'run.families': call<RunFamilies | null>()(z.object({ id }).strict()),
+
+  /** Every model of the project side by side, one row per model, dataset and subset, from their finished runs. */
+  'leaderboard.get': call<Leaderboard>()(none),
 
   /** The operating point a run calibrates a screener at: threshold, TPR and FPR at the epsilon and target TPR. */
   'screener.calibration': call<ScreenerCalibration>()(screenerCalibrationArgs),

@@ -1,4 +1,4 @@
-// CSV as every export writes it (the renderer's tables, the CLI's screening flags): RFC 4180, numbers at full precision.
+// RFC 4180 CSV for the tables the GUI saves and the CLI writes, so that both give the same bytes.
 
 /** One CSV field: quoted when it holds a comma, quote, or line break (RFC 4180), quotes doubled; null is empty. */
 export function csvField(value: string | number | null): string {

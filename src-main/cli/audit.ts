@@ -32,7 +32,9 @@ function cliHost(saveTo?: string): Host {
 }
 
 export interface AuditOptions {
-  model: string;
+  /** One model (`--model`), or several queued as one audit group on the same samples (`--models`). */
+  model?: string;
+  models?: string[];
   dataset: string;
   limit?: number;
   random?: number;
@@ -139,8 +141,10 @@ export async function audit(file: string, opts: AuditOptions): Promise<void> {
   if (opts.family?.norms.length && opts.norm) throw new UserError('give the norm once: --norm or an l_p family in --family');
   const attack = attackSettings(opts);
   const perturbations = opts.family?.perturbations.length ? { families: opts.family.perturbations, seed: opts.seed ?? 0 } : null;
+  if ((opts.model === undefined) === (opts.models === undefined)) throw new UserError('give --model ID, or --models ID,ID,... to audit several models on the same samples');
+  const modelIds = opts.models ?? null;
   const base: RunConfig = {
-    modelId: opts.model,
+    modelId: opts.model ?? opts.models![0],
     datasetId: opts.dataset,
     subset,
     batchSize: opts.batch ?? 128,
@@ -155,19 +159,63 @@ export async function audit(file: string, opts: AuditOptions): Promise<void> {
   if (opts.untargeted && opts.targeted !== undefined) throw new UserError('give --targeted or --untargeted, not both');
   await withService(file, async (service) => {
     const runs: string[] = [];
+    let group: string | undefined;
     for (const config of configs) {
-      await reviewConfig(service, config, opts.force ?? false);
-      const started = (await service.call('run.start', { ...config, force: opts.force })) as RunSummary;
-      const run = await runToEnd(service, started.id, () => {
-        if (!opts.json) process.stderr.write(`run ${started.id}: ${started.sampleCount} samples of ${started.datasetName} through ${started.modelName}\n`);
-      });
-      runs.push(run.id);
-      if (opts.json && configs.length === 1) process.stdout.write(`${JSON.stringify({ run: run.id })}\n`);
-      outcome(run, file);
-      if (!opts.json) process.stdout.write(`${describeRun(await service.call('run.get', { id: run.id }), await service.invoke('run.reliability', { id: run.id }))}\n`);
+      const started = await startConfig(service, config, modelIds, opts.force ?? false, group);
+      group = started.group ?? undefined;
+      for (const queued of started.runs) {
+        const run = await runToEnd(service, queued.id, () => {
+          if (!opts.json) process.stderr.write(`run ${queued.id}: ${queued.sampleCount} samples of ${queued.datasetName} through ${queued.modelName}\n`);
+        });
+        runs.push(run.id);
+        if (opts.json && configs.length === 1 && !group) process.stdout.write(`${JSON.stringify({ run: run.id })}\n`);
+        await outcomeInGroup(service, run, started.runs, file);
+        if (!opts.json) process.stdout.write(`${describeRun(await service.call('run.get', { id: run.id }), await service.invoke('run.reliability', { id: run.id }))}\n`);
+      }
     }
-    if (opts.json && configs.length > 1) process.stdout.write(`${JSON.stringify({ runs })}\n`);
+    if (opts.json && group) process.stdout.write(`${JSON.stringify({ group, runs })}\n`);
+    else if (opts.json && configs.length > 1) process.stdout.write(`${JSON.stringify({ runs })}\n`);
+    else if (group) process.stdout.write(`audit group ${group}: ${runs.length} runs; \`brink leaderboard ${file}\` compares them\n`);
   });
+}
+
+/**
+ * A group's run that did not finish stops the command, as a single run does; the group's runs
+ * still waiting are paused with it, so that they do not start unattended the next time the
+ * project is opened.
+ */
+async function outcomeInGroup(service: BrinkService, run: RunSummary, group: RunSummary[], file: string): Promise<void> {
+  try {
+    outcome(run, file);
+  } catch (error) {
+    const waiting = [];
+    for (const other of group) {
+      const status = (await service.invoke('run.get', { id: other.id })).status;
+      if (other.id !== run.id && (status === 'queued' || status === 'running')) {
+        await service.invoke('run.pause', { id: other.id });
+        waiting.push(other.id);
+      }
+    }
+    if (!waiting.length || !(error instanceof UserError)) throw error;
+    throw new UserError(`${error.message}; paused the group's other unfinished runs too (${waiting.join(', ')}): \`brink resume ${file} --run ID\` continues each`);
+  }
+}
+
+/** `--model`: one run, as ever; `--models`: every model's run queued at once under one group (joined by the next norm's runs). */
+async function startConfig(
+  service: BrinkService,
+  config: RunConfig,
+  modelIds: string[] | null,
+  force: boolean,
+  group: string | undefined,
+): Promise<{ group: string | null; runs: RunSummary[] }> {
+  if (!modelIds) {
+    await reviewConfig(service, config, force);
+    return { group: null, runs: [await service.invoke('run.start', { ...config, force })] };
+  }
+  for (const modelId of modelIds) await reviewConfig(service, { ...config, modelId }, force);
+  const { modelId: _one, ...shared } = config;
+  return service.invoke('run.startMany', { ...shared, modelIds, force, group });
 }
 
 export async function resume(file: string, opts: { run: string; json?: boolean }): Promise<void> {

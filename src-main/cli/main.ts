@@ -22,6 +22,7 @@ import { analyze, type AnalyzeOptions } from './analyze.js';
 import { audit, describeRun, resume, type AuditOptions } from './audit.js';
 import { exportAdversarials, exportRun } from './export-run.js';
 import { grad, type GradOptions } from './grad.js';
+import { leaderboardCommand, type LeaderboardOptions } from './leaderboard.js';
 import { preprocessing, type PreprocessingOptions } from './preprocessing.js';
 import { listPseudoMargins, trainPseudoMarginCommand, type PseudoMarginTrainOptions } from './pseudo-margin.js';
 import { reading, type ReadingCommandOptions } from './reading.js';
@@ -66,6 +67,13 @@ function attackList(value: string): string[] {
   const unknown = names.find((n) => !(attackNames as readonly string[]).includes(n));
   if (unknown || names.length === 0) throw new InvalidArgumentError(`expected attacks among ${attackNames.join(', ')}`);
   return [...new Set(names)];
+}
+
+function idList(value: string): string[] {
+  const ids = value.split(',').map((v) => v.trim()).filter(Boolean);
+  if (ids.length === 0) throw new InvalidArgumentError('expected ids separated by commas, e.g. m-1a2b3c4d5e6f,m-0f9e8d7c6b5a');
+  if (new Set(ids).size !== ids.length) throw new InvalidArgumentError('a model is listed twice');
+  return ids;
 }
 
 function deviceOption(value: string): string {
@@ -239,7 +247,8 @@ export function buildProgram(): Command {
   program
     .command('audit <file>')
     .description('run an audit job: predictions, logit margins and feature margins for a model on a dataset')
-    .requiredOption('--model <id>', 'model id (see `model list`)')
+    .option('--model <id>', 'model id (see `model list`)')
+    .option('--models <list>', 'several model ids, comma-separated: the same configuration on the same samples for each, as one audit group', idList)
     .requiredOption('--dataset <id>', 'dataset id (see `dataset list`)')
     .option('--limit <n>', 'only the first N samples', positiveInt)
     .option('--random <n>', 'a random subset of N samples', positiveInt)
@@ -265,6 +274,12 @@ export function buildProgram(): Command {
     .option('--force', 'start even when an epsilon is implausible for the norm in [0,1] pixel units (8 for 8/255, say)')
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: AuditOptions) => audit(file, opts));
+  program
+    .command('leaderboard <file>')
+    .description("the project's models side by side: clean and robust accuracy, architecture, median margin per perturbation family, consistency, detection")
+    .option('--csv <file>', 'also write the table to a .csv file')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: LeaderboardOptions) => leaderboardCommand(file, opts));
   program
     .command('resume <file>')
     .description('continue a paused, interrupted or failed run from its last committed batch')

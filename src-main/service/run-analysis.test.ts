@@ -190,6 +190,7 @@ describe('the analysis of a finished attack run of the sample robust CNN', () =>
   it('analyses a forward-only run without consistency or detection', () => {
     const a = runAnalysis(store, forwardRun);
     expect(a.consistency).toBeNull();
+    expect(a.medianInputMargin).toBeNull();
     expect(a.detection).toEqual([]);
     expect(a.accuracy).toBeCloseTo(0.848, 3);
     expect(a.perClass).toHaveLength(10);
@@ -243,6 +244,10 @@ describe('analyzeRun on given columns', () => {
     // Pearson needs finite margins: only the two verified ones.
     expect(a.consistency!.pearsonSamples).toBe(2);
     expect(a.robustAccuracy.at(-1)!.fromMargins).toBeCloseTo(0.25, 12);
+    // Half censored: the median over every sample lies beyond the budget; over the found ones it is their middle.
+    expect(a.medianInputMargin).toBeNull();
+    expect(a.inputMargin!.median).toBeCloseTo(0.015, 12);
+    expect(analyzeRun(input(columns([0.01, 0.02, 0.04, Infinity], [0.1, 0.2, 0.3, 0.3], [1, 1, 1, 0])), { resamples: 20 }).medianInputMargin).toBeCloseTo(0.03, 12);
   });
 
   it('skips an epsilon where one class is empty, with the reason', () => {

@@ -46,7 +46,7 @@ import {
 import { denseRanks, kendallTauB, pearson, spearman } from '../engine/metrics/rank.js';
 import { robustAccuracy, robustAccuracyCurve } from '../engine/metrics/robust.js';
 import { confidenceScoreNames, confidenceScores } from '../engine/metrics/scores.js';
-import { fiveNumbers, histogram, mean, median } from '../engine/metrics/summary.js';
+import { censoredMedian, fiveNumbers, histogram, mean, median } from '../engine/metrics/summary.js';
 import { UserError } from '../errors.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { AttackFinding, MarginColumns } from '../store/run-repo.js';
@@ -160,6 +160,7 @@ export function analyzeRun(everySample: AnalysisInput, options: AnalysisOptions 
     auditEpsilon,
     logitMargin: { ...fiveNumbers(c.logitMargin), mean: mean(c.logitMargin), histogram: histogram(c.logitMargin) },
     inputMargin: found.length ? { ...fiveNumbers(found), histogram: histogram(found) } : null,
+    medianInputMargin: hasMargins ? censoredMedian(c.inputMargin) : null,
     consistency: hasMargins ? consistency(ctx) : null,
     detection,
     robustAccuracy: labeled && config.attack ? robustPoints(ctx, input, epsilons, hasMargins) : [],

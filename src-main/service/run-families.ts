@@ -7,7 +7,7 @@ import { severityTable } from '../engine/perturb/corruptions.js';
 import { FAMILY_TABLE } from '../engine/perturb/families.js';
 import { auroc, fprAtTprDet, scoreOrder, thresholdCounts } from '../engine/metrics/curves.js';
 import { kendallTauB } from '../engine/metrics/rank.js';
-import { linspace, quantileSorted } from '../engine/metrics/summary.js';
+import { censoredMedian, linspace } from '../engine/metrics/summary.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { MarginColumns } from '../store/run-repo.js';
 
@@ -40,9 +40,7 @@ function analyseFamily(
   // Censored margins rank above every found one, as in the attack analysis.
   const margin = Float64Array.from(c.positions, (p) => at.get(p)?.strength ?? Infinity);
   const found = margin.filter(Number.isFinite).length;
-  const sorted = Float64Array.from(margin).sort();
-  const med = n ? quantileSorted(sorted, 0.5) : NaN;
-  const medianStrength = Number.isFinite(med) ? med : null;
+  const medianStrength = censoredMedian(margin);
 
   let tau: number | null = null;
   if (n > 1) {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CallArgs, CallName, CallResult, ProjectInfo, RunConfig, RunSummary, RunWarning, ScreeningProgress, ValidArgs } from '../../src-preload/contract.js';
+import type { AuditGroupStart, CallArgs, CallName, CallResult, ProjectInfo, RunConfig, RunSummary, RunWarning, ScreeningProgress, ValidArgs } from '../../src-preload/contract.js';
 import { parseCall } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
 import { subsetIndices } from '../jobs/subset.js';
@@ -9,6 +9,7 @@ import type { Spawner } from '../jobs/protocol.js';
 import { JobSupervisor } from '../jobs/supervisor.js';
 import { newId, ProjectStore } from '../store/project-store.js';
 import { AnalysisCache } from './analysis-cache.js';
+import { requireGroupSamples } from './audit-group.js';
 import { runProblems, runWarnings } from './run-check.js';
 import { previewPlan } from './run-plan.js';
 import { orDuplicate, requireFreeName } from './duplicates.js';
@@ -19,6 +20,7 @@ import { RunSummaries } from './run-list.js';
 import { withRunBatch } from './run-batch.js';
 import { runDetail } from './run-results.js';
 import { runFamilies } from './run-families.js';
+import { leaderboard, LeaderboardFigures } from './leaderboard.js';
 import { runReliability } from './run-reliability.js';
 import { Reports } from './reports.js';
 import type { PdfPrinter } from '../report/print-pdf.js';
@@ -60,6 +62,10 @@ export class BrinkService {
   private readonly analyses = new AnalysisCache();
   private readonly summaries = new RunSummaries();
   private readonly screenings = new KeptScreenings();
+  private readonly leaderboardFigures = new LeaderboardFigures({
+    analysis: (id) => this.analyses.get(this.requireProject(), id, {}),
+    families: (id) => runFamilies(this.requireProject(), id),
+  });
   private readonly handlers: Handlers;
   private readonly trainings: PseudoMarginTrainings;
   private readonly reports: Reports;
@@ -266,6 +272,7 @@ export class BrinkService {
       'run.warnings': async (config) => this.runWarnings(config),
       'run.plan': async (config) => previewPlan(this.requireProject(), config),
       'run.start': async ({ force, ...config }) => this.startRun(config, { force }),
+      'run.startMany': async ({ modelIds, force, group, ...shared }) => this.startMany(modelIds.map((modelId) => ({ ...shared, modelId })), { force, group }),
       'run.list': async () => this.summaries.list(this.requireProject()),
       'run.get': async ({ id }) => runDetail(this.requireProject(), id),
       'run.analysis': async ({ id, ...options }) => this.analyses.get(this.requireProject(), id, options),
@@ -356,6 +363,7 @@ export class BrinkService {
       'report.reexport': async ({ id }) => this.reports.reexport(this.requireProject(), id),
       'report.regenerate': async ({ id }) => this.reports.regenerate(this.requireProject(), id),
       'file.save': async ({ name, data }) => host.saveFile(name, (path) => writeFile(path, Buffer.from(data, 'base64'))),
+      'leaderboard.get': async () => leaderboard(this.requireProject(), this.leaderboardFigures),
       'screener.calibration': async ({ modelId, runId, score, epsilon, tprTarget }) => screenerCalibration(this.screenerContext(), modelId, runId, score, epsilon, tprTarget),
       'screener.export': async (request) => exportScreener(this.screenerContext(), host, request),
     };
@@ -379,17 +387,48 @@ export class BrinkService {
 
   /** Refuses what would stop the run, and a warning that needs confirming unless `force`. */
   startRun(config: RunConfig, options: { force?: boolean } = {}): RunSummary {
-    const store = this.requireProject();
-    const problems = this.checkRun(config);
-    if (problems.length) throw new UserError(problems[0]);
-    const unconfirmed = options.force ? undefined : this.runWarnings(config).find((warning) => warning.needsConfirmation);
-    if (unconfirmed) throw new UserError(unconfirmed.message);
-    const id = newId('r');
-    const count = subsetIndices(config.subset, store.datasets.get(config.datasetId).count).length;
-    store.runs.create({ id, config: withRunBatch(config, count), sampleCount: count, appVersion: this.options.version });
+    this.refuseUnstartable(config, options.force ?? false);
+    const id = this.queue(config, null);
     this.events.emit('runs.changed', null);
     this.jobs().pump();
-    return this.summaries.summary(store, id);
+    return this.summaries.summary(this.requireProject(), id);
+  }
+
+  /**
+   * One configuration per model, checked all before any is queued, so that a group is never left
+   * half made. The runs share the dataset and subset, hence the same samples in the same order.
+   */
+  startMany(configs: RunConfig[], options: { force?: boolean; group?: string } = {}): AuditGroupStart {
+    const store = this.requireProject();
+    if (options.group) requireGroupSamples(store.runs.groupSamples(options.group), configs[0], options.group);
+    for (const config of configs) {
+      const model = store.models.get(config.modelId).name;
+      try {
+        this.refuseUnstartable(config, options.force ?? false);
+      } catch (error) {
+        throw error instanceof UserError ? new UserError(`${model}: ${error.message}`) : error;
+      }
+    }
+    const group = options.group ?? newId('g');
+    const ids = configs.map((config) => this.queue(config, group));
+    this.events.emit('runs.changed', null);
+    this.jobs().pump();
+    return { group, runs: ids.map((id) => this.summaries.summary(store, id)) };
+  }
+
+  private refuseUnstartable(config: RunConfig, force: boolean): void {
+    const problems = this.checkRun(config);
+    if (problems.length) throw new UserError(problems[0]);
+    const unconfirmed = force ? undefined : this.runWarnings(config).find((warning) => warning.needsConfirmation);
+    if (unconfirmed) throw new UserError(unconfirmed.message);
+  }
+
+  private queue(config: RunConfig, auditGroup: string | null): string {
+    const store = this.requireProject();
+    const id = newId('r');
+    const count = subsetIndices(config.subset, store.datasets.get(config.datasetId).count).length;
+    store.runs.create({ id, config: withRunBatch(config, count), sampleCount: count, appVersion: this.options.version, auditGroup });
+    return id;
   }
 
   private stopRun(id: string, as: 'paused' | 'cancelled'): RunSummary {

@@ -268,4 +268,10 @@ export const migrations: string[] = [
     created_at TEXT NOT NULL
   ) STRICT;
   `,
+  `
+  -- Issue 14: the audit group of a run queued with others (run.startMany): one configuration
+  -- against several models, on the same samples, so that their results line up row by row.
+  -- Null for a run started on its own.
+  ALTER TABLE runs ADD COLUMN audit_group TEXT;
+  `,
 ];

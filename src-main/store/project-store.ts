@@ -13,7 +13,8 @@ import { openSqlite, type Sqlite } from './sqlite.js';
 
 const APPLICATION_ID = 0x42524e4b; // 'BRNK': marks the file as a Brink project for `file` and for us
 
-export function newId(prefix: 'm' | 'd' | 'r' | 'p' | 'j' | 'a'): string {
+/** m: model, d: dataset, r: run, p: pseudo-margin, j: training job, a: audit report, g: audit group. */
+export function newId(prefix: 'm' | 'd' | 'r' | 'p' | 'j' | 'a' | 'g'): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
 }
 

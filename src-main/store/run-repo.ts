@@ -102,6 +102,7 @@ interface RunRow {
   finished_at: string | null;
   active_ms: number;
   running_since: string | null;
+  audit_group: string | null;
   name: string | null;
   notes: string;
   model_name: string;
@@ -178,11 +179,11 @@ export class RunRepo {
   constructor(private readonly db: Sqlite) {}
 
   /** Records the model's preprocessing as it is now (and whether it was confirmed): the run keeps it, whatever the model gets later. */
-  create(run: { id: string; config: RunConfig; sampleCount: number; appVersion: string }): void {
+  create(run: { id: string; config: RunConfig; sampleCount: number; appVersion: string; auditGroup?: string | null }): void {
     this.db
       .prepare(
-        `INSERT INTO runs (id, kind, model_id, dataset_id, config_json, status, sample_count, app_version, created_at, preprocessing_json, reading_json)
-         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?,
+        `INSERT INTO runs (id, kind, model_id, dataset_id, config_json, status, sample_count, app_version, created_at, audit_group, preprocessing_json, reading_json)
+         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?,
            (SELECT json_set(preprocessing_json, '$.confirmed', json(CASE preprocessing_confirmed WHEN 1 THEN 'true' ELSE 'false' END)) FROM models WHERE id = ?),
            (SELECT reading_json FROM models WHERE id = ?))`,
       )
@@ -195,6 +196,7 @@ export class RunRepo {
         run.sampleCount,
         run.appVersion,
         new Date().toISOString(),
+        run.auditGroup ?? null,
         run.config.modelId,
         run.config.modelId,
       );
@@ -219,6 +221,15 @@ export class RunRepo {
   listUsing(item: { modelId: string } | { datasetId: string }): RunSummary[] {
     const [column, id] = 'modelId' in item ? ['r.model_id', item.modelId] : ['r.dataset_id', item.datasetId];
     return (this.db.prepare(`${SELECT_RUN} WHERE ${column} = ? ORDER BY r.created_at DESC, r.id`).all(id) as RunRow[]).map(summary);
+  }
+
+  /** The configurations of an audit group's runs (empty for an unknown group). */
+  groupSamples(group: string): Pick<RunConfig, 'datasetId' | 'subset'>[] {
+    const rows = this.db.prepare('SELECT config_json FROM runs WHERE audit_group = ? ORDER BY created_at, id').pluck().all(group) as string[];
+    return rows.map((json) => {
+      const { datasetId, subset } = JSON.parse(json) as RunConfig;
+      return { datasetId, subset };
+    });
   }
 
   /** The user's name (null clears it) and notes. */
@@ -590,6 +601,7 @@ function summary(row: RunRow): RunSummary {
     runningSince: row.status === 'running' ? row.running_since : null,
     name: row.name,
     notes: row.notes,
+    auditGroup: row.audit_group,
     attack: attack ? { attacks: attack.attacks, norm: attack.norm, epsilons: attack.epsilons } : null,
     labeled: row.labeled === 1,
     accuracy: row.accuracy,

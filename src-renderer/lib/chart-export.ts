@@ -69,6 +69,7 @@ function measureOn(chart: Chart): MeasureText {
   };
 }
 
+// Shared with the CLI, which writes the same tables.
 export { csvField, tableToCsv } from '../../src-preload/csv';
 
 /** A file name from a title: 'Robust accuracy (ℓ∞)' -> 'robust-accuracy'. */

@@ -11,9 +11,11 @@ export type Route =
   /** Screening new inputs from one forward pass each. */
   | { page: 'screen' }
   /** The audit report: settings, preview, export and the project's reports. */
-  | { page: 'reports' };
+  | { page: 'reports' }
+  /** Every model side by side (issue 14). */
+  | { page: 'leaderboard' };
 
-export type Section = 'models' | 'datasets' | 'runs' | 'screen' | 'reports';
+export type Section = 'models' | 'datasets' | 'runs' | 'leaderboard' | 'screen' | 'reports';
 
 export const firstRoute: Route = { page: 'models' };
 
@@ -27,6 +29,7 @@ const sections: Record<Route['page'], Section> = {
   'new-run': 'runs',
   screen: 'screen',
   reports: 'reports',
+  leaderboard: 'leaderboard',
 };
 
 /** The side navigation's section of a page. */
@@ -56,6 +59,7 @@ const ITEM_ID = /^[a-z]-[0-9a-f]{8,32}$/;
 export function parseRouteHash(hash: string): Route | null {
   if (hash === '#/screen') return { page: 'screen' };
   if (hash === '#/reports') return { page: 'reports' };
+  if (hash === '#/leaderboard') return { page: 'leaderboard' };
   const match = /^#\/(models|datasets|runs)(?:\/([^/]+))?$/.exec(hash);
   if (!match) return null;
   const [, section, rest] = match;

@@ -22,6 +22,7 @@ function run(overrides: Partial<RunSummary>): RunSummary {
     runningSince: null,
     name: null,
     notes: '',
+    auditGroup: null,
     attack: { attacks: ['fab', 'apgd-ce'], norm: 'linf', epsilons: [2 / 255, 8 / 255] },
     labeled: true,
     accuracy: 0.9,

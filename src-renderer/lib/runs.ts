@@ -79,6 +79,8 @@ export const deviceChoices: { value: Device; label: string }[] = [
 /** The run form as typed: numbers stay strings so that half-typed values survive. */
 export interface RunDraft {
   modelId: string;
+  /** Further models the same configuration is queued for, on the same samples, as one audit group (run.startMany). */
+  alsoModelIds: string[];
   datasetId: string;
   subsetMode: Subset['mode'];
   count: string;
@@ -114,6 +116,7 @@ const MAX_SEED = 2 ** 32 - 1;
 export function emptyDraft(): RunDraft {
   return {
     modelId: '',
+    alsoModelIds: [],
     datasetId: '',
     subsetMode: 'all',
     count: '1000',
@@ -242,6 +245,7 @@ function parseAttackFields(draft: RunDraft, problems: Partial<Record<RunDraftFie
 export function draftOf(config: RunConfig): RunDraft {
   return {
     modelId: config.modelId,
+    alsoModelIds: [],
     datasetId: config.datasetId,
     subsetMode: config.subset.mode,
     count: config.subset.mode === 'all' ? '1000' : String(config.subset.count),

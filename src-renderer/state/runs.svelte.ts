@@ -1,4 +1,4 @@
-import type { RunConfig, RunDetail, RunPlan, RunProgress, RunSummary, RunWarning } from '../../src-preload/contract';
+import type { AuditGroupStart, RunConfig, RunDetail, RunPlan, RunProgress, RunSummary, RunWarning } from '../../src-preload/contract';
 import { api } from '../lib/api';
 import { noFilter, type RunFilter } from '../lib/run-list';
 import { appendLog, isActive, mergeLog, type LogLine, type RunDraft } from '../lib/runs';
@@ -116,6 +116,19 @@ class RunStore {
       return run;
     } catch (error) {
       handleError(error, 'Could not start the run');
+      return null;
+    }
+  }
+
+  /** The configuration for each model at once, as one audit group; null when they could not start (the reason is a toast). */
+  async startMany(config: RunConfig, modelIds: string[], force = false): Promise<AuditGroupStart | null> {
+    const { modelId: _first, ...shared } = config;
+    try {
+      const started = await api.invoke('run.startMany', { ...shared, modelIds, ...(force ? { force } : {}) });
+      for (const run of started.runs) this.#upsert(run);
+      return started;
+    } catch (error) {
+      handleError(error, 'Could not start the runs');
       return null;
     }
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectClose, goldens } from './goldens/rank-goldens.js';
-import { fiveNumbers, histogram, linspace, mean, median, quantileSorted } from './summary.js';
+import { censoredMedian, fiveNumbers, histogram, linspace, mean, median, quantileSorted } from './summary.js';
 
 describe('quantileSorted, fiveNumbers, mean and median against numpy', () => {
   it.each(goldens.quantile.map((c) => [c.name, c]))('%s: numpy.percentile (linear) at every q', (_name, c) => {
@@ -115,5 +115,18 @@ describe('histogram policy', () => {
     ['infinite range', { range: [0, Infinity] as [number, number] }],
   ])('rejects %s with RangeError', (_name, options) => {
     expect(() => histogram([0, 1], options)).toThrow(RangeError);
+  });
+});
+
+describe('censoredMedian', () => {
+  it.each([
+    ['no censored sample: the 0.5-quantile', [3, 1, 2, 4], 2.5],
+    ['censored ranked above every found margin', [5, Infinity, 1, 2, Infinity], 5],
+    ['the middle pair found, censored beyond it', [1, 2, Infinity, 3, 4, Infinity], 3.5],
+    ['half censored: beyond the range searched', [1, Infinity], null],
+    ['most censored', [Infinity, Infinity, 0.3], null],
+    ['empty', [], null],
+  ])('%s', (_name, values, expected) => {
+    expect(censoredMedian(values)).toBe(expected);
   });
 });

@@ -60,6 +60,17 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
 }
 
 /**
+ * The median of margins where censored samples (no flip found within range) are +Infinity and
+ * rank above every found one: the 0.5-quantile of `quantileSorted` over every sample. Null when
+ * it falls on or beside a censored sample (half or more censored) and on empty input, since the
+ * median is then only known to be beyond the range searched.
+ */
+export function censoredMedian(margins: ArrayLike<number>): number | null {
+  const med = margins.length ? quantileSorted(sortedCopy(margins), 0.5) : NaN;
+  return Number.isFinite(med) ? med : null;
+}
+
+/**
  * min, quartiles, median and max by numpy.percentile(values, [0, 25, 50, 75, 100]) ('linear').
  * Throws RangeError on empty input. NaN anywhere makes every field NaN, as numpy propagates it.
  */
