@@ -352,6 +352,19 @@ export interface RunFamilies {
   meanCorruptionAccuracy: number | null;
 }
 
+/**
+ * The Lipschitz estimate of each sample's margin (engine/margins/lipschitz; Wu and Yu eq. 16): an
+ * estimate, not a certificate. Runs with or without attacks; with attacks, in their norm.
+ */
+export interface LipschitzSettings {
+  norm: AttackNorm;
+  /** The ball's radius r in [0,1] pixel units; also the cap on the estimate. */
+  radius: number;
+  /** Random points per sample in the ball (the sample itself is one more). */
+  samples: number;
+  seed: number;
+}
+
 export interface RunConfig {
   modelId: string;
   datasetId: string;
@@ -362,6 +375,8 @@ export interface RunConfig {
   attack: AttackSettings | null;
   /** Null or absent: no perturbation families. */
   perturbations?: PerturbationSettings | null;
+  /** Null or absent: no Lipschitz estimate. */
+  lipschitz?: LipschitzSettings | null;
   /** The job's memory budget in GB (10^9 bytes); null or absent: a safe share of the free memory when the job starts. */
   memoryGb?: number | null;
 }
@@ -563,6 +578,23 @@ export interface RunResults {
   inputMargins: InputMargins | null;
   attacks: AttackStats[];
   robustness: RobustAccuracy[];
+  /** Null for runs without the Lipschitz estimate. */
+  lipschitz?: LipschitzSummary | null;
+}
+
+/** The Lipschitz estimates of a run's samples (an estimate, not a certificate), beside its attack margins. */
+export interface LipschitzSummary {
+  settings: LipschitzSettings;
+  estimated: number;
+  /** Estimates at the radius: the boundary was not reached within the ball. */
+  capped: number;
+  median: number | null;
+  min: number | null;
+  max: number | null;
+  /** Samples with both an estimate and a verified attack margin. */
+  bracketed: number;
+  /** Of those, the ones whose estimate lies at or below the attack margin, as a lower estimate should. */
+  ordered: number;
 }
 
 // ---------- run analysis (DESIGN.md section 5; computed by service/run-analysis from per-sample rows) ----------
@@ -857,6 +889,8 @@ export interface RunSampleRow {
   advLinf: number | null;
   advL2: number | null;
   advL1: number | null;
+  /** The Lipschitz estimate of the margin (an estimate, not a certificate; capped at the run's radius); null when the run made none. */
+  lipschitzMargin: number | null;
 }
 
 /** One sample in the explorer: the original, its best verified adversarial, and both predictions. */
@@ -878,7 +912,7 @@ export interface SampleExplorerItem {
 export const sampleFilters = ['all', 'found', 'censored', 'wrong'] as const;
 export type SampleFilter = (typeof sampleFilters)[number];
 
-export const sampleSortKeys = ['position', 'index', 'label', 'pred', 'correct', 'logitMargin', 'featureMarginLinf', 'featureMarginL2', 'inputMargin', 'signedInputMargin'] as const;
+export const sampleSortKeys = ['position', 'index', 'label', 'pred', 'correct', 'logitMargin', 'featureMarginLinf', 'featureMarginL2', 'inputMargin', 'signedInputMargin', 'lipschitzMargin'] as const;
 export type SampleSortKey = (typeof sampleSortKeys)[number];
 
 // ---------- import sources ----------
@@ -975,6 +1009,16 @@ const runConfig = z
     perturbations: z
       .object({
         families: z.array(z.enum(marginFamilyNames)).min(1, 'choose at least one perturbation family').max(marginFamilyNames.length),
+        seed: z.number().int().nonnegative().max(2 ** 32 - 1),
+      })
+      .strict()
+      .nullable()
+      .optional(),
+    lipschitz: z
+      .object({
+        norm: z.enum(['linf', 'l2', 'l1']),
+        radius: z.number().finite().positive('the Lipschitz radius must be positive').max(1e6),
+        samples: z.number().int().min(1, 'the Lipschitz estimate needs at least one point per sample').max(100_000),
         seed: z.number().int().nonnegative().max(2 ** 32 - 1),
       })
       .strict()

@@ -252,6 +252,9 @@ export function buildProgram(): Command {
       'perturbation families, comma-separated: linf, l2, l1 (the attacks at that norm, one run each; default attack fab), corruptions, spatial, or single ones (gaussian-noise, jpeg, rotation, ...)',
       familyList,
     )
+    .option('--lipschitz', "also estimate each sample's margin from sampled gradient norms (Wu & Yu eq. 16; an estimate, not a certificate), in the run's norm")
+    .option('--radius <r>', 'radius of the ball the Lipschitz estimate samples, and its cap (default: 0.3 linf, 5 l2, 20 l1)', positiveNumber)
+    .option('--samples <k>', 'random points per sample for the Lipschitz estimate (default 128)', positiveInt)
     .option('--force', 'start even when an epsilon is implausible for the norm in [0,1] pixel units (8 for 8/255, say)')
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: AuditOptions) => audit(file, opts));
