@@ -381,6 +381,44 @@ export interface RunConfig {
   memoryGb?: number | null;
 }
 
+/** A checkpoint series: checkpoints of one model (each a model of the project) in training order. */
+export interface SeriesSummary {
+  id: string;
+  name: string;
+  createdAt: string;
+  checkpoints: { modelId: string; name: string }[];
+}
+
+/** One checkpoint of a series against one dataset: its newest series run and Wu & Yu's margin statistics. */
+export interface SeriesCheckpoint {
+  modelId: string;
+  modelName: string;
+  /** The newest run queued for this checkpoint by the series on the dataset; null when none. */
+  run: RunSummary | null;
+  /** What d is: the verified attack input margin, or the Lipschitz estimate when no margin attack ran; null without either. */
+  marginSource: 'attack' | 'lipschitz' | null;
+  norm: AttackNorm | null;
+  evaluated: number;
+  accuracy: number | null;
+  /** Smallest signed margin (+d correct, -d wrong); null without margins. */
+  minimumMargin: number | null;
+  /** Mean of |signed margin|; null without margins. */
+  averageMargin: number | null;
+  /** Samples without a finite d (no adversarial within the budget), left out of both. */
+  censored: number;
+  /** Signed margins, on bins shared by every checkpoint of the series. */
+  histogram: Histogram;
+}
+
+export interface SeriesAnalysis {
+  series: SeriesSummary;
+  /** The dataset the checkpoints are compared on: the one asked for, else that of the newest series run; null before any run. */
+  dataset: { id: string; name: string } | null;
+  /** Datasets the series has runs on. */
+  datasets: { id: string; name: string }[];
+  checkpoints: SeriesCheckpoint[];
+}
+
 /**
  * What the job planned to stay within its memory budget, recorded on the run when it starts
  * (worker/job-plan): samples per gradient call, Jacobian rows per call, the expected peak, and
@@ -1151,6 +1189,23 @@ export const calls = {
   'run.reliability': call<ReliabilityCheck[]>()(z.object({ id }).strict()),
   /** Null for a run without perturbation families. */
   'run.families': call<RunFamilies | null>()(z.object({ id }).strict()),
+
+  'series.list': call<SeriesSummary[]>()(none),
+  /**
+   * Imports checkpoints as one series: a folder's .onnx files ordered by the number in their names
+   * (order 'numbers', the default for a folder) or files in the order given; a checkpoint already
+   * in the project (same SHA-256) is reused. Preprocessing and labels apply to every checkpoint.
+   */
+  'series.add': call<SeriesSummary>()(
+    z
+      .object({ name, source: importSource, order: z.enum(['numbers', 'given']).optional(), preprocessing: preprocessing.optional(), labels: importSource.optional() })
+      .strict(),
+  ),
+  'series.get': call<SeriesAnalysis>()(z.object({ id, datasetId: id.optional() }).strict()),
+  /** Queues one run per checkpoint with one configuration; onlyMissing skips checkpoints that already have a series run with it. */
+  'series.run': call<RunSummary[]>()(runConfig.omit({ modelId: true }).extend({ id, onlyMissing: z.boolean().optional(), force: z.boolean().optional() })),
+  /** Removes the series, not its checkpoints or their runs. */
+  'series.remove': call<null>()(z.object({ id }).strict()),
 
   /** The operating point a run calibrates a screener at: threshold, TPR and FPR at the epsilon and target TPR. */
   'screener.calibration': call<ScreenerCalibration>()(screenerCalibrationArgs),

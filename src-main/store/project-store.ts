@@ -7,11 +7,12 @@ import { DatasetRepo } from './dataset-repo.js';
 import { migrations } from './migrations.js';
 import { ModelRepo } from './model-repo.js';
 import { RunRepo } from './run-repo.js';
+import { SeriesRepo } from './series-repo.js';
 import { openSqlite, type Sqlite } from './sqlite.js';
 
 const APPLICATION_ID = 0x42524e4b; // 'BRNK': marks the file as a Brink project for `file` and for us
 
-export function newId(prefix: 'm' | 'd' | 'r'): string {
+export function newId(prefix: 'm' | 'd' | 'r' | 's'): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
 }
 
@@ -20,6 +21,7 @@ export class ProjectStore {
   readonly models: ModelRepo;
   readonly datasets: DatasetRepo;
   readonly runs: RunRepo;
+  readonly series: SeriesRepo;
 
   private constructor(
     readonly path: string,
@@ -28,6 +30,7 @@ export class ProjectStore {
     this.models = new ModelRepo(db);
     this.datasets = new DatasetRepo(db);
     this.runs = new RunRepo(db);
+    this.series = new SeriesRepo(db);
   }
 
   static create(path: string, name: string): ProjectStore {
