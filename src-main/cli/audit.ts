@@ -56,7 +56,7 @@ export interface AuditOptions extends LipschitzOptions {
   json?: boolean;
 }
 
-function attackSettings(opts: AuditOptions): AttackSettings | null {
+export function attackSettings(opts: Omit<AuditOptions, 'model' | 'dataset'>): AttackSettings | null {
   if (!opts.attack && !opts.family?.norms.length) {
     const stray = (['norm', 'eps', 'iters', 'restarts', 'targeted', 'untargeted'] as const).filter((k) => opts[k] !== undefined);
     if (stray.length) throw new UserError(`--${stray[0]} needs --attack`);
@@ -92,7 +92,7 @@ async function reviewConfig(service: BrinkService, config: RunConfig, force: boo
 }
 
 /** Runs a job in a worker process as the GUI does, with progress on stderr; resolves to the final run. */
-async function runToEnd(service: BrinkService, runId: string, onStarted: () => void): Promise<RunSummary> {
+export async function runToEnd(service: BrinkService, runId: string, onStarted: () => void): Promise<RunSummary> {
   const bar = progressBar();
   const off = service.events.on('run.progress', (p) => p.runId === runId && bar.update(p));
   // The plan the job made for its memory, and which FAB runs and why, as the job decides them.
