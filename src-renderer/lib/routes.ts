@@ -7,9 +7,11 @@ export type Route =
   | { page: 'runs' }
   | { page: 'run'; id: string }
   /** The run configuration form. */
-  | { page: 'new-run' };
+  | { page: 'new-run' }
+  /** Checkpoint series: the trend of one model's margins through training. */
+  | { page: 'series' };
 
-export type Section = 'models' | 'datasets' | 'runs';
+export type Section = 'models' | 'datasets' | 'runs' | 'series';
 
 export const firstRoute: Route = { page: 'models' };
 
@@ -21,6 +23,7 @@ const sections: Record<Route['page'], Section> = {
   runs: 'runs',
   run: 'runs',
   'new-run': 'runs',
+  series: 'series',
 };
 
 /** The side navigation's section of a page. */
@@ -48,13 +51,14 @@ const ITEM_ID = /^[a-z]-[0-9a-f]{8,32}$/;
 
 /** The page an address names; null for anything else (an empty hash, a typo, an id of the wrong kind). */
 export function parseRouteHash(hash: string): Route | null {
+  if (hash === '#/series') return { page: 'series' };
   const match = /^#\/(models|datasets|runs)(?:\/([^/]+))?$/.exec(hash);
   if (!match) return null;
   const [, section, rest] = match;
   if (rest === undefined) return { page: section as Section };
   if (section === 'runs' && rest === 'new') return { page: 'new-run' };
   if (!ITEM_ID.test(rest) || rest[0] !== section[0]) return null;
-  const page = ({ models: 'model', datasets: 'dataset', runs: 'run' } as const)[section as Section];
+  const page = ({ models: 'model', datasets: 'dataset', runs: 'run' } as const)[section as Exclude<Section, 'series'>];
   return { page, id: rest };
 }
 

@@ -6,6 +6,7 @@ import { importer } from './importer.svelte';
 import { models } from './models.svelte';
 import { navigation } from './navigation.svelte';
 import { runs } from './runs.svelte';
+import { series } from './series.svelte';
 
 /** The app and its open project: what the start screen and the project shell are drawn from. */
 class Session {
@@ -22,6 +23,7 @@ class Session {
     models.connect();
     datasets.connect();
     runs.connect();
+    series.connect();
     try {
       const [info, project] = await Promise.all([api.invoke('app.info', {}), api.invoke('project.current', {})]);
       this.info = info;
