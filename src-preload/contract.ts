@@ -453,6 +453,19 @@ export interface RunFamilies {
   meanCorruptionAccuracy: number | null;
 }
 
+/**
+ * The Lipschitz estimate of each sample's margin (engine/margins/lipschitz; Wu and Yu eq. 16): an
+ * estimate, not a certificate. Runs with or without attacks; with attacks, in their norm.
+ */
+export interface LipschitzSettings {
+  norm: AttackNorm;
+  /** The ball's radius r in [0,1] pixel units; also the cap on the estimate. */
+  radius: number;
+  /** Random points per sample in the ball (the sample itself is one more). */
+  samples: number;
+  seed: number;
+}
+
 export interface RunConfig {
   modelId: string;
   datasetId: string;
@@ -463,8 +476,48 @@ export interface RunConfig {
   attack: AttackSettings | null;
   /** Null or absent: no perturbation families. */
   perturbations?: PerturbationSettings | null;
+  /** Null or absent: no Lipschitz estimate. */
+  lipschitz?: LipschitzSettings | null;
   /** The job's memory budget in GB (10^9 bytes); null or absent: a safe share of the free memory when the job starts. */
   memoryGb?: number | null;
+}
+
+/** A checkpoint series: checkpoints of one model (each a model of the project) in training order. */
+export interface SeriesSummary {
+  id: string;
+  name: string;
+  createdAt: string;
+  checkpoints: { modelId: string; name: string }[];
+}
+
+/** One checkpoint of a series against one dataset: its newest series run and Wu & Yu's margin statistics. */
+export interface SeriesCheckpoint {
+  modelId: string;
+  modelName: string;
+  /** The newest run queued for this checkpoint by the series on the dataset; null when none. */
+  run: RunSummary | null;
+  /** What d is: the verified attack input margin, or the Lipschitz estimate when no margin attack ran; null without either. */
+  marginSource: 'attack' | 'lipschitz' | null;
+  norm: AttackNorm | null;
+  evaluated: number;
+  accuracy: number | null;
+  /** Smallest signed margin (+d correct, -d wrong); null without margins. */
+  minimumMargin: number | null;
+  /** Mean of |signed margin|; null without margins. */
+  averageMargin: number | null;
+  /** Samples without a finite d (no adversarial within the budget), left out of both. */
+  censored: number;
+  /** Signed margins, on bins shared by every checkpoint of the series. */
+  histogram: Histogram;
+}
+
+export interface SeriesAnalysis {
+  series: SeriesSummary;
+  /** The dataset the checkpoints are compared on: the one asked for, else that of the newest series run; null before any run. */
+  dataset: { id: string; name: string } | null;
+  /** Datasets the series has runs on. */
+  datasets: { id: string; name: string }[];
+  checkpoints: SeriesCheckpoint[];
 }
 
 /**
@@ -671,6 +724,23 @@ export interface RunResults {
   inputMargins: InputMargins | null;
   attacks: AttackStats[];
   robustness: RobustAccuracy[];
+  /** Null for runs without the Lipschitz estimate. */
+  lipschitz?: LipschitzSummary | null;
+}
+
+/** The Lipschitz estimates of a run's samples (an estimate, not a certificate), beside its attack margins. */
+export interface LipschitzSummary {
+  settings: LipschitzSettings;
+  estimated: number;
+  /** Estimates at the radius: the boundary was not reached within the ball. */
+  capped: number;
+  median: number | null;
+  min: number | null;
+  max: number | null;
+  /** Samples with both an estimate and a verified attack margin. */
+  bracketed: number;
+  /** Of those, the ones whose estimate lies at or below the attack margin, as a lower estimate should. */
+  ordered: number;
 }
 
 // ---------- run analysis (DESIGN.md section 5; computed by service/run-analysis from per-sample rows) ----------
@@ -1079,6 +1149,8 @@ export interface RunSampleRow {
   advLinf: number | null;
   advL2: number | null;
   advL1: number | null;
+  /** The Lipschitz estimate of the margin (an estimate, not a certificate; capped at the run's radius); null when the run made none. */
+  lipschitzMargin: number | null;
 }
 
 /** One sample in the explorer: the original, its best verified adversarial, and both predictions. */
@@ -1100,7 +1172,7 @@ export interface SampleExplorerItem {
 export const sampleFilters = ['all', 'found', 'censored', 'wrong'] as const;
 export type SampleFilter = (typeof sampleFilters)[number];
 
-export const sampleSortKeys = ['position', 'index', 'label', 'pred', 'correct', 'logitMargin', 'featureMarginLinf', 'featureMarginL2', 'inputMargin', 'signedInputMargin'] as const;
+export const sampleSortKeys = ['position', 'index', 'label', 'pred', 'correct', 'logitMargin', 'featureMarginLinf', 'featureMarginL2', 'inputMargin', 'signedInputMargin', 'lipschitzMargin'] as const;
 export type SampleSortKey = (typeof sampleSortKeys)[number];
 
 // ---------- screening new inputs (issue 12; computed by service/screening) ----------
@@ -1263,6 +1335,16 @@ const runConfig = z
     perturbations: z
       .object({
         families: z.array(z.enum(marginFamilyNames)).min(1, 'choose at least one perturbation family').max(marginFamilyNames.length),
+        seed: z.number().int().nonnegative().max(2 ** 32 - 1),
+      })
+      .strict()
+      .nullable()
+      .optional(),
+    lipschitz: z
+      .object({
+        norm: z.enum(['linf', 'l2', 'l1']),
+        radius: z.number().finite().positive('the Lipschitz radius must be positive').max(1e6),
+        samples: z.number().int().min(1, 'the Lipschitz estimate needs at least one point per sample').max(100_000),
         seed: z.number().int().nonnegative().max(2 ** 32 - 1),
       })
       .strict()
@@ -1453,6 +1535,22 @@ export const calls = {
 
   /** Every model of the project side by side, one row per model, dataset and subset, from their finished runs. */
   'leaderboard.get': call<Leaderboard>()(none),
+  'series.list': call<SeriesSummary[]>()(none),
+  /**
+   * Imports checkpoints as one series: a folder's .onnx files ordered by the number in their names
+   * (order 'numbers', the default for a folder) or files in the order given; a checkpoint already
+   * in the project (same SHA-256) is reused. Preprocessing and labels apply to every checkpoint.
+   */
+  'series.add': call<SeriesSummary>()(
+    z
+      .object({ name, source: importSource, order: z.enum(['numbers', 'given']).optional(), preprocessing: preprocessing.optional(), labels: importSource.optional() })
+      .strict(),
+  ),
+  'series.get': call<SeriesAnalysis>()(z.object({ id, datasetId: id.optional() }).strict()),
+  /** Queues one run per checkpoint with one configuration; onlyMissing skips checkpoints that already have a series run with it. */
+  'series.run': call<RunSummary[]>()(runConfig.omit({ modelId: true }).extend({ id, onlyMissing: z.boolean().optional(), force: z.boolean().optional() })),
+  /** Removes the series, not its checkpoints or their runs. */
+  'series.remove': call<null>()(z.object({ id }).strict()),
 
   /** The operating point a run calibrates a screener at: threshold, TPR and FPR at the epsilon and target TPR. */
   'screener.calibration': call<ScreenerCalibration>()(screenerCalibrationArgs),

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { providerNote } from '../../src-preload/provider-note.js';
-import type { AttackName, AttackNorm, AttackSettings, Device, ReliabilityCheck, RunConfig, RunSummary, Subset } from '../../src-preload/contract.js';
+import type { AttackName, AttackNorm, AttackSettings, Device, LipschitzSummary, ReliabilityCheck, RunConfig, RunSummary, Subset } from '../../src-preload/contract.js';
 import { formatEpsilon } from '../../src-preload/epsilon.js';
 import { planText } from '../../src-preload/run-plan.js';
 import { imageInputText, logitsText } from '../../src-preload/model-reading.js';
@@ -11,6 +11,7 @@ import type { Host } from '../service/host.js';
 import { BrinkService } from '../service/service.js';
 import { progressBar } from './progress-bar.js';
 import type { FamilyChoice } from './family-options.js';
+import { lipschitzSettings, type LipschitzOptions } from './lipschitz-options.js';
 
 /** The CLI has no dialogs and takes paths from its arguments; a command that saves a file names it (`saveTo`). */
 function cliHost(saveTo?: string): Host {
@@ -31,7 +32,7 @@ function cliHost(saveTo?: string): Host {
   };
 }
 
-export interface AuditOptions {
+export interface AuditOptions extends LipschitzOptions {
   /** One model (`--model`), or several queued as one audit group on the same samples (`--models`). */
   model?: string;
   models?: string[];
@@ -57,7 +58,7 @@ export interface AuditOptions {
   json?: boolean;
 }
 
-function attackSettings(opts: AuditOptions): AttackSettings | null {
+export function attackSettings(opts: Omit<AuditOptions, 'model' | 'dataset'>): AttackSettings | null {
   if (!opts.attack && !opts.family?.norms.length) {
     const stray = (['norm', 'eps', 'iters', 'restarts', 'targeted', 'untargeted'] as const).filter((k) => opts[k] !== undefined);
     if (stray.length) throw new UserError(`--${stray[0]} needs --attack`);
@@ -93,7 +94,7 @@ async function reviewConfig(service: BrinkService, config: RunConfig, force: boo
 }
 
 /** Runs a job in a worker process as the GUI does, with progress on stderr; resolves to the final run. */
-async function runToEnd(service: BrinkService, runId: string, onStarted: () => void): Promise<RunSummary> {
+export async function runToEnd(service: BrinkService, runId: string, onStarted: () => void): Promise<RunSummary> {
   const bar = progressBar();
   const off = service.events.on('run.progress', (p) => p.runId === runId && bar.update(p));
   // The plan the job made for its memory, and which FAB runs and why, as the job decides them.
@@ -155,7 +156,10 @@ export async function audit(file: string, opts: AuditOptions): Promise<void> {
   };
   // One run per l_p family (a run has one norm); the other families ride with the first.
   const norms = opts.family?.norms ?? [];
-  const configs: RunConfig[] = norms.length ? norms.map((norm, i) => ({ ...base, attack: { ...attack!, norm }, perturbations: i === 0 ? perturbations : null })) : [base];
+  const lipschitz = (norm: AttackNorm) => lipschitzSettings(opts, norm, opts.seed ?? 0);
+  const configs: RunConfig[] = norms.length
+    ? norms.map((norm, i) => ({ ...base, attack: { ...attack!, norm }, perturbations: i === 0 ? perturbations : null, lipschitz: lipschitz(norm) }))
+    : [{ ...base, lipschitz: lipschitz(opts.norm ?? 'linf') }];
   if (opts.untargeted && opts.targeted !== undefined) throw new UserError('give --targeted or --untargeted, not both');
   await withService(file, async (service) => {
     const runs: string[] = [];
@@ -258,6 +262,7 @@ export function describeRun(detail: unknown, reliability?: ReliabilityCheck[]): 
       const median = m.median === null ? 'none found' : `median ${m.median.toFixed(4)}`;
       lines.push(`  input margin (${m.norm}): ${median}; ${m.found} found, ${m.censored} without an adversarial example within budget`);
     }
+    if (r.lipschitz) lines.push(`  ${lipschitzLine(r.lipschitz)}`);
     for (const a of r.attacks) if (a.found !== null) lines.push(`  ${a.attack}: prediction changed on ${a.found} samples (verified), median norm ${a.medianNorm?.toFixed(4) ?? '-'}`);
     for (const ra of r.robustness) {
       const parts = [
@@ -282,4 +287,11 @@ export function describeRun(detail: unknown, reliability?: ReliabilityCheck[]): 
   }
   if (run.error) lines.push(`  ${run.error}`);
   return lines.join('\n');
+}
+
+/** The run's Lipschitz estimates in one line, labelled as the estimate they are. */
+function lipschitzLine(l: LipschitzSummary): string {
+  const spread = l.median === null ? 'none' : `median ${l.median.toFixed(4)}, min ${l.min!.toFixed(4)}, max ${l.max!.toFixed(4)}`;
+  const brackets = l.bracketed ? `; at or below the attack margin on ${l.ordered} of ${l.bracketed}` : '';
+  return `Lipschitz estimate (${l.settings.norm}, r ${l.settings.radius}, ${l.settings.samples} points; an estimate, not a certificate): ${spread}; ${l.capped} of ${l.estimated} at the cap${brackets}`;
 }

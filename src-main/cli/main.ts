@@ -32,6 +32,7 @@ import { report, type ReportOptions } from './report.js';
 import { describeDataset, describeModel } from './format.js';
 import { fitFromOptions, fitMode, fitSize, type FitOptions } from './fit-options.js';
 import { familyList } from './family-options.js';
+import { seriesAdd, seriesShow, type SeriesAddOptions, type SeriesShowOptions } from './series.js';
 
 interface Output {
   json: boolean;
@@ -74,6 +75,11 @@ function idList(value: string): string[] {
   if (ids.length === 0) throw new InvalidArgumentError('expected ids separated by commas, e.g. m-1a2b3c4d5e6f,m-0f9e8d7c6b5a');
   if (new Set(ids).size !== ids.length) throw new InvalidArgumentError('a model is listed twice');
   return ids;
+}
+
+function normOption(value: string): string {
+  if (!['linf', 'l2', 'l1'].includes(value)) throw new InvalidArgumentError('expected linf, l2 or l1');
+  return value;
 }
 
 function deviceOption(value: string): string {
@@ -256,10 +262,7 @@ export function buildProgram(): Command {
     .option('--batch <b>', 'batch size (default 128)', positiveInt)
     .option('--device <device>', `execution provider: ${devices.join('|')} (default auto)`, deviceOption)
     .option('--attack <list>', `attacks, comma-separated: ${attackNames.join(', ')}`, attackList)
-    .option('--norm <norm>', 'linf, l2 or l1 (default linf)', (v) => {
-      if (!['linf', 'l2', 'l1'].includes(v)) throw new InvalidArgumentError('expected linf, l2 or l1');
-      return v;
-    })
+    .option('--norm <norm>', 'linf, l2 or l1 (default linf)', normOption)
     .option('--eps <list>', 'epsilons for robust accuracy, e.g. 2/255,8/255 or 0.1', epsilonList)
     .option('--iters <n>', 'iterations per attack (default: each attack’s own)', positiveInt)
     .option('--restarts <n>', 'restarts (default 1)', positiveInt)
@@ -271,9 +274,42 @@ export function buildProgram(): Command {
       'perturbation families, comma-separated: linf, l2, l1 (the attacks at that norm, one run each; default attack fab), corruptions, spatial, or single ones (gaussian-noise, jpeg, rotation, ...)',
       familyList,
     )
+    .option('--lipschitz', "also estimate each sample's margin from sampled gradient norms (Wu & Yu eq. 16; an estimate, not a certificate), in the run's norm")
+    .option('--radius <r>', 'radius of the ball the Lipschitz estimate samples, and its cap (default: 0.3 linf, 5 l2, 20 l1)', positiveNumber)
+    .option('--samples <k>', 'random points per sample for the Lipschitz estimate (default 128)', positiveInt)
     .option('--force', 'start even when an epsilon is implausible for the norm in [0,1] pixel units (8 for 8/255, say)')
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: AuditOptions) => audit(file, opts));
+  const series = program.command('series').description('checkpoint series: one model through training, minimum against average margin (Wu & Yu)');
+  series
+    .command('add <file> <paths...>')
+    .description('import checkpoints as one series: a folder (ordered by the number in the file names) or files in training order')
+    .requiredOption('--name <name>', 'the series name')
+    .option('--mean <list>', 'per-channel mean of the checkpoints’ normalisation', numberList)
+    .option('--std <list>', 'per-channel std of the checkpoints’ normalisation', numberList)
+    .option('--labels <file>', 'class labels, one per line')
+    .option('--by-number', 'order files given one by one by the number in their names too')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, paths: string[], opts: SeriesAddOptions) => seriesAdd(file, paths, opts));
+  series
+    .command('show <file>', { isDefault: true })
+    .description('the per-checkpoint table (accuracy, minimum and average signed margin); with --attack or --lipschitz, first runs what is missing')
+    .requiredOption('--series <id>', 'series id (see `series add`)')
+    .requiredOption('--dataset <id>', 'dataset id (see `dataset list`)')
+    .option('--limit <n>', 'only the first N samples', positiveInt)
+    .option('--batch <b>', 'batch size (default 128)', positiveInt)
+    .option('--device <device>', `execution provider: ${devices.join('|')} (default auto)`, deviceOption)
+    .option('--attack <list>', `margin attacks, comma-separated: ${attackNames.join(', ')}`, attackList)
+    .option('--norm <norm>', 'linf, l2 or l1 (default linf)', normOption)
+    .option('--iters <n>', 'iterations per attack', positiveInt)
+    .option('--restarts <n>', 'restarts (default 1)', positiveInt)
+    .option('--seed <s>', 'seed of the attacks and of the Lipschitz points (default 0)', nonNegativeInt)
+    .option('--lipschitz', 'estimate each margin from sampled gradient norms (Wu & Yu eq. 16; an estimate, not a certificate); the series margin when no attack runs')
+    .option('--radius <r>', 'Lipschitz ball radius and cap (default: 0.3 linf, 5 l2, 20 l1)', positiveNumber)
+    .option('--samples <k>', 'Lipschitz points per sample (default 128)', positiveInt)
+    .option('--force', 'start even when a warning asks for confirmation')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: SeriesShowOptions) => seriesShow(file, opts));
   program
     .command('leaderboard <file>')
     .description("the project's models side by side: clean and robust accuracy, architecture, median margin per perturbation family, consistency, detection")

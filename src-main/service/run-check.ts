@@ -60,6 +60,11 @@ export function runProblems(model: ModelDetail, dataset: DatasetDetail, config: 
       problems.push(`targeted attacks can aim at most at the ${classes - 1} other classes`);
     }
   }
+  const lipschitz = config.lipschitz;
+  if (lipschitz) {
+    if (model.analysis && !model.analysis.differentiable) problems.push('the Lipschitz estimate needs gradients, and this model has ops without a gradient rule');
+    if (attack && attack.norm !== lipschitz.norm) problems.push(`the Lipschitz estimate runs in the attacks' norm (${attack.norm}), not ${lipschitz.norm}, so that the two margins bracket one distance`);
+  }
   return problems;
 }
 

@@ -88,9 +88,11 @@ export async function exportRun(store: ProjectStore, runId: string, out: string,
   const number = (v: number | null) => (v === null ? '' : String(v));
   const attacks = detail.config.attack !== null && detail.config.attack !== undefined;
   const families = familyCells(store, runId, detail.config.perturbations?.families ?? []);
+  // The Lipschitz estimate (an estimate, not a certificate) in the norm of the run's settings.
+  const lipschitz = Boolean(detail.config.lipschitz);
   if (format === 'csv') {
     const classes = store.models.get(detail.modelId).classCount ?? 0;
-    const header = [...CSV_COLUMNS, ...(attacks ? ATTACK_COLUMNS : []), ...families.columns, ...Array.from({ length: classes }, (_, c) => `logit_${c}`)];
+    const header = [...CSV_COLUMNS, ...(attacks ? ATTACK_COLUMNS : []), ...(lipschitz ? ['lipschitz_margin'] : []), ...families.columns, ...Array.from({ length: classes }, (_, c) => `logit_${c}`)];
     await write(`${header.join(',')}\n`);
     for (const s of store.runs.allSamples(runId)) {
       const attackCells = attacks
@@ -106,7 +108,7 @@ export async function exportRun(store: ProjectStore, runId: string, out: string,
           ]
         : [];
       const familyValues = Object.values(families.of(s.position)).map((v) => (v === null ? '' : String(v)));
-      await write(`${[s.index, s.label, s.pred, s.correct, s.logitMargin, number(s.featureMarginLinf), number(s.featureMarginL2), ...attackCells, ...familyValues, ...s.logits].join(',')}\n`);
+      await write(`${[s.index, s.label, s.pred, s.correct, s.logitMargin, number(s.featureMarginLinf), number(s.featureMarginL2), ...attackCells, ...(lipschitz ? [number(s.lipschitzMargin)] : []), ...familyValues, ...s.logits].join(',')}\n`);
       count++;
     }
   } else {
@@ -145,6 +147,7 @@ export async function exportRun(store: ProjectStore, runId: string, out: string,
               feature_distance_l2: s.featureDistanceL2,
             }
           : {}),
+        ...(lipschitz ? { lipschitz_margin: s.lipschitzMargin } : {}),
         ...families.of(s.position),
         logits: Array.from(s.logits),
       };

@@ -1,4 +1,4 @@
-import type { AttackName, AttackStats, InputMargins, ModelReading, RobustAccuracy, RunConfig, RunDetail, RunResults, RunSummary } from '../../src-preload/contract.js';
+import type { AttackName, AttackStats, InputMargins, LipschitzSummary, ModelReading, RobustAccuracy, RunConfig, RunDetail, RunResults, RunSummary } from '../../src-preload/contract.js';
 import { EPSILON_SLACK } from '../engine/attacks/types.js';
 import { robustAccuracy } from '../engine/metrics/robust.js';
 import { modelReading } from '../engine/onnx/reading.js';
@@ -13,7 +13,7 @@ export function runDetail(store: ProjectStore, id: string): RunDetail {
   const detail = store.runs.get(id);
   const columns = store.runs.marginColumns(id);
   const findings = detail.config.attack ? store.runs.attackFindings(id, detail.config.attack.norm) : [];
-  const results = runResults(detail.config, columns, findings, store.runs.storedSummary(id)?.equidistance ?? null, detail.labeled);
+  const results = runResults(detail.config, columns, findings, store.runs.storedSummary(id)?.equidistance ?? null, detail.labeled, store.runs.lipschitzMargins(id));
   return { ...detail, reading: runReading(store, id, detail.modelId), results, robustAccuracy: robustAtFirstEpsilon(results) };
 }
 
@@ -35,7 +35,14 @@ export function slack(epsilon: number): number {
 }
 
 /** `labeled` false: the dataset has no labels, so there is no accuracy and no robust accuracy to give. */
-export function runResults(config: RunConfig, c: MarginColumns, findings: AttackFinding[], equidistance: RunResults['equidistance'], labeled: boolean): RunResults | null {
+export function runResults(
+  config: RunConfig,
+  c: MarginColumns,
+  findings: AttackFinding[],
+  equidistance: RunResults['equidistance'],
+  labeled: boolean,
+  lipschitz: Float64Array | null = null,
+): RunResults | null {
   const n = c.positions.length;
   if (n === 0) return null;
   const correct = c.correct.reduce((a, b) => a + b, 0);
@@ -50,6 +57,30 @@ export function runResults(config: RunConfig, c: MarginColumns, findings: Attack
     equidistance,
     ...attacks,
     robustness: labeled ? attacks.robustness : [],
+    lipschitz: config.lipschitz && lipschitz ? lipschitzSummary(config.lipschitz, lipschitz, c.inputMargin) : null,
+  };
+}
+
+/** The estimates' spread, how many hit the cap, and how many lie at or below their sample's verified attack margin. */
+function lipschitzSummary(settings: LipschitzSummary['settings'], estimates: Float64Array, inputMargin: Float64Array): LipschitzSummary {
+  const known = estimates.filter((v) => !Number.isNaN(v));
+  const five = known.length ? fiveNumbers(known) : null;
+  let bracketed = 0;
+  let ordered = 0;
+  estimates.forEach((estimate, k) => {
+    if (Number.isNaN(estimate) || !Number.isFinite(inputMargin[k])) return;
+    bracketed++;
+    if (estimate <= inputMargin[k]) ordered++;
+  });
+  return {
+    settings,
+    estimated: known.length,
+    capped: known.filter((v) => v >= settings.radius).length,
+    median: five?.median ?? null,
+    min: five?.min ?? null,
+    max: five?.max ?? null,
+    bracketed,
+    ordered,
   };
 }
 

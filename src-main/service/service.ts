@@ -25,6 +25,7 @@ import { runReliability } from './run-reliability.js';
 import { Reports } from './reports.js';
 import type { PdfPrinter } from '../report/print-pdf.js';
 import { sampleExplorerItem } from './sample-explorer.js';
+import { addSeries, checkpointFiles, runSeries, seriesAnalysis, seriesSummary } from './series.js';
 import { exportScreener, screenerCalibration, type ScreenerContext } from './screener-export.js';
 import { surveyImageFolder } from '../engine/data/index.js';
 import { commonSourceName, importDataset, sha256Of, storeSamples } from './dataset-import.js';
@@ -364,6 +365,32 @@ export class BrinkService {
       'report.regenerate': async ({ id }) => this.reports.regenerate(this.requireProject(), id),
       'file.save': async ({ name, data }) => host.saveFile(name, (path) => writeFile(path, Buffer.from(data, 'base64'))),
       'leaderboard.get': async () => leaderboard(this.requireProject(), this.leaderboardFigures),
+      'series.list': async () => {
+        const store = this.requireProject();
+        return store.series.list().map((s) => seriesSummary(store, s.id));
+      },
+      'series.add': async ({ name, source, order, preprocessing, labels }) => {
+        const store = this.requireProject();
+        const files = await checkpointFiles(await host.resolveSource(source), order);
+        const labelPaths = labels ? await host.resolveSource(labels) : [];
+        if (labelPaths.length > 1) throw new UserError('choose one labels file');
+        const series = await addSeries(store, files, { name, preprocessing, labelsPath: labelPaths[0] });
+        this.changed('models.changed');
+        return series;
+      },
+      'series.get': async ({ id, datasetId }) => {
+        const store = this.requireProject();
+        return seriesAnalysis(store, id, datasetId, (runId) => this.summaries.summary(store, runId));
+      },
+      'series.run': async ({ id, onlyMissing, force, ...config }) => {
+        const store = this.requireProject();
+        return runSeries(store, id, config, { onlyMissing, summaryOf: (runId) => this.summaries.summary(store, runId), start: (c) => this.startRun(c, { force }) });
+      },
+      'series.remove': async ({ id }) => {
+        this.requireProject().series.remove(id);
+        this.changed('models.changed');
+        return null;
+      },
       'screener.calibration': async ({ modelId, runId, score, epsilon, tprTarget }) => screenerCalibration(this.screenerContext(), modelId, runId, score, epsilon, tprTarget),
       'screener.export': async (request) => exportScreener(this.screenerContext(), host, request),
     };

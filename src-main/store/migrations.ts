@@ -274,4 +274,29 @@ export const migrations: string[] = [
   -- Null for a run started on its own.
   ALTER TABLE runs ADD COLUMN audit_group TEXT;
   `,
+  `
+  -- Issue 14: the Lipschitz estimate of each sample's margin (engine/margins/lipschitz, Wu and Yu
+  -- eq. 16) in the norm of the run's Lipschitz settings, capped at their radius: an estimate, not
+  -- a certificate. Null on runs that made none.
+  ALTER TABLE run_samples ADD COLUMN lipschitz_margin REAL;
+
+  -- Issue 14: checkpoint series: checkpoints of one model in training order (position), and the
+  -- runs queued for them, so that a series view compares runs made with one configuration.
+  CREATE TABLE series (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE series_models (
+    series_id TEXT NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    PRIMARY KEY (series_id, position)
+  ) STRICT;
+  CREATE TABLE series_runs (
+    series_id TEXT NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    PRIMARY KEY (series_id, run_id)
+  ) STRICT;
+  `,
 ];

@@ -9,12 +9,13 @@ import { ModelRepo } from './model-repo.js';
 import { PseudoMarginRepo } from './pseudo-margin-repo.js';
 import { ReportRepo } from './report-repo.js';
 import { RunRepo } from './run-repo.js';
+import { SeriesRepo } from './series-repo.js';
 import { openSqlite, type Sqlite } from './sqlite.js';
 
 const APPLICATION_ID = 0x42524e4b; // 'BRNK': marks the file as a Brink project for `file` and for us
 
-/** m: model, d: dataset, r: run, p: pseudo-margin, j: training job, a: audit report, g: audit group. */
-export function newId(prefix: 'm' | 'd' | 'r' | 'p' | 'j' | 'a' | 'g'): string {
+/** m: model, d: dataset, r: run, p: pseudo-margin, j: training job, a: audit report, g: audit group, s: checkpoint series. */
+export function newId(prefix: 'm' | 'd' | 'r' | 'p' | 'j' | 'a' | 'g' | 's'): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
 }
 
@@ -25,6 +26,7 @@ export class ProjectStore {
   readonly runs: RunRepo;
   readonly pseudoMargins: PseudoMarginRepo;
   readonly reports: ReportRepo;
+  readonly series: SeriesRepo;
 
   private constructor(
     readonly path: string,
@@ -35,6 +37,7 @@ export class ProjectStore {
     this.runs = new RunRepo(db);
     this.pseudoMargins = new PseudoMarginRepo(db);
     this.reports = new ReportRepo(db);
+    this.series = new SeriesRepo(db);
   }
 
   static create(path: string, name: string): ProjectStore {

@@ -63,6 +63,8 @@ export interface SampleResult {
   marginGradientNorm?: number | null;
   /** The sample's margin in each perturbation family the run measures. */
   families?: FamilyMargin[];
+  /** The Lipschitz estimate of the margin (runs with Lipschitz settings). */
+  lipschitzMargin?: number | null;
 }
 
 /** What the worker checked once per run for the reliability checks (service/run-reliability). */
@@ -127,6 +129,7 @@ const sortColumns: Record<SampleSortKey, string> = {
   featureMarginL2: 'feature_margin_l2',
   inputMargin: 'input_margin',
   signedInputMargin: 'CASE WHEN correct = 1 THEN input_margin ELSE -input_margin END',
+  lipschitzMargin: 'lipschitz_margin',
 };
 
 const filterClauses: Record<SampleFilter, string> = {
@@ -137,7 +140,7 @@ const filterClauses: Record<SampleFilter, string> = {
 };
 
 const SAMPLE_COLUMNS = `position, sample_index, label, pred, correct, logit_margin, feature_margin_linf, feature_margin_l2,
-  input_margin, margin_found, best_attack, adv_linf, adv_l2, adv_l1`;
+  input_margin, margin_found, best_attack, adv_linf, adv_l2, adv_l1, lipschitz_margin`;
 
 interface SampleRowData {
   position: number;
@@ -154,6 +157,7 @@ interface SampleRowData {
   adv_linf: number | null;
   adv_l2: number | null;
   adv_l1: number | null;
+  lipschitz_margin: number | null;
 }
 
 function sampleRow(r: SampleRowData): RunSampleRow {
@@ -172,6 +176,7 @@ function sampleRow(r: SampleRowData): RunSampleRow {
     advLinf: r.adv_linf,
     advL2: r.adv_l2,
     advL1: r.adv_l1,
+    lipschitzMargin: r.lipschitz_margin,
   };
 }
 
@@ -323,8 +328,8 @@ export class RunRepo {
     const insert = this.db.prepare(
       `INSERT INTO run_samples (run_id, position, sample_index, label, pred, correct, logits, logit_margin, feature_margin_linf, feature_margin_l2,
          input_margin, margin_found, best_attack, adv_linf, adv_l2, adv_l1, adversarial, adversarial_logits, feature_distance_linf, feature_distance_l2,
-         margin_gradient_norm)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         margin_gradient_norm, lipschitz_margin)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const outcome = this.db.prepare(
       'INSERT INTO run_attack_samples (run_id, position, attack, epsilon, found, linf, l2, l1, iterations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -357,6 +362,7 @@ export class RunRepo {
           finiteOrNull(best?.featureDistanceLinf ?? null),
           finiteOrNull(best?.featureDistanceL2 ?? null),
           finiteOrNull(r.marginGradientNorm ?? null),
+          finiteOrNull(r.lipschitzMargin ?? null),
         );
         for (const o of r.outcomes ?? []) {
           outcome.run(id, r.position, o.attack, o.epsilon, o.found ? 1 : 0, o.linf, o.l2, o.l1, o.iterations);
@@ -527,6 +533,12 @@ export class RunRepo {
   /** The margin-gradient norm per sample in position order (NaN where none); null when the run recorded none. */
   marginGradientNorms(id: string): Float64Array | null {
     const values = this.db.prepare('SELECT margin_gradient_norm FROM run_samples WHERE run_id = ? ORDER BY position').pluck().all(id) as (number | null)[];
+    return values.some((v) => v !== null) ? Float64Array.from(values, (v) => v ?? NaN) : null;
+  }
+
+  /** The Lipschitz estimate per sample in position order (NaN where none); null when the run made none. */
+  lipschitzMargins(id: string): Float64Array | null {
+    const values = this.db.prepare('SELECT lipschitz_margin FROM run_samples WHERE run_id = ? ORDER BY position').pluck().all(id) as (number | null)[];
     return values.some((v) => v !== null) ? Float64Array.from(values, (v) => v ?? NaN) : null;
   }
 

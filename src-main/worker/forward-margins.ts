@@ -13,6 +13,7 @@ import { BatchRunError, BatchRunner, createSession, fixedBatchSize, type Provide
 import { tf32Allowed } from '../jobs/job-environment.js';
 import type { BatchProgress } from '../jobs/protocol.js';
 import { batchFamilyMargins } from '../engine/perturb/batch-margins.js';
+import { lipschitzMargins } from '../engine/margins/lipschitz.js';
 import { subsetIndices } from '../jobs/subset.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { SampleResult } from '../store/run-repo.js';
@@ -64,19 +65,20 @@ export async function forwardMargins(ctx: JobContext): Promise<'done' | 'stopped
     // distances); a copy is edited, since the gradient model is built from `graph` itself.
     const forwardGraph = head ? exposeOutputs(cloneModel(graph), [head.featuresTensor]) : graph;
     runtime = await createSession(writeModel(forwardGraph), { device: config.device, intraOpThreads: ctx.intraOpThreads, externalData: externalData ?? undefined });
-    if (config.attack) {
+    // The Lipschitz estimate needs the gradient model too, with or without attacks.
+    if (config.attack || config.lipschitz) {
       ctx.progress(done.size, indices.length, 'building gradients', runtime.provider);
       const classes = model.classCount ?? head?.classes;
-      if (!classes) throw new Error('the model does not declare its number of classes; attacks need it');
-      plan = await planJob(ctx, graph, dataset.shape, classes, runtime.provider, externalData ?? undefined);
+      if (!classes) throw new Error('the model does not declare its number of classes; attacks and the Lipschitz estimate need it');
+      plan = config.attack ? await planJob(ctx, graph, dataset.shape, classes, runtime.provider, externalData ?? undefined) : null;
       attackModel = await onnxDifferentiableModel(graph, {
         sampleShape: dataset.shape,
         classes,
         device: config.device,
-        batchSize: plan.batch,
+        batchSize: plan?.batch ?? config.batchSize,
         intraOpThreads: ctx.intraOpThreads,
         externalData: externalData ?? undefined,
-        rowPlan: { samplesPerCall: plan.batch, rowsPerChunk: plan.rowsPerChunk },
+        rowPlan: plan ? { samplesPerCall: plan.batch, rowsPerChunk: plan.rowsPerChunk } : undefined,
       });
     }
     return await forwardPass(ctx, runtime, head, indices, todo, done.size, attackModel, plan);
@@ -220,6 +222,15 @@ async function forwardPass(
         row.outcomes = attacked.outcomes[k];
         if (margins) row.best = attacked.best[k];
       });
+    }
+    if (config.lipschitz && attackModel) {
+      const batchIndex = Math.floor(positions[0] / config.batchSize);
+      const batches = Math.ceil(indices.length / config.batchSize);
+      const estimates = await lipschitzMargins(attackModel, x, positions.length, batchIndices, {
+        ...config.lipschitz,
+        onProgress: (fraction) => ctx.progress(completed, indices.length, `Lipschitz estimate, batch ${batchIndex + 1} of ${batches}`, runtime.provider, { samples: positions.length, fraction }),
+      });
+      rows.forEach((row, k) => (row.lipschitzMargin = estimates[k]));
     }
     if (config.perturbations) {
       const batchIndex = Math.floor(positions[0] / config.batchSize);

@@ -13,9 +13,11 @@ export type Route =
   /** The audit report: settings, preview, export and the project's reports. */
   | { page: 'reports' }
   /** Every model side by side (issue 14). */
-  | { page: 'leaderboard' };
+  | { page: 'leaderboard' }
+  /** Checkpoint series: the trend of one model's margins through training. */
+  | { page: 'series' };
 
-export type Section = 'models' | 'datasets' | 'runs' | 'leaderboard' | 'screen' | 'reports';
+export type Section = 'models' | 'datasets' | 'runs' | 'leaderboard' | 'series' | 'screen' | 'reports';
 
 export const firstRoute: Route = { page: 'models' };
 
@@ -30,6 +32,7 @@ const sections: Record<Route['page'], Section> = {
   screen: 'screen',
   reports: 'reports',
   leaderboard: 'leaderboard',
+  series: 'series',
 };
 
 /** The side navigation's section of a page. */
@@ -60,6 +63,7 @@ export function parseRouteHash(hash: string): Route | null {
   if (hash === '#/screen') return { page: 'screen' };
   if (hash === '#/reports') return { page: 'reports' };
   if (hash === '#/leaderboard') return { page: 'leaderboard' };
+  if (hash === '#/series') return { page: 'series' };
   const match = /^#\/(models|datasets|runs)(?:\/([^/]+))?$/.exec(hash);
   if (!match) return null;
   const [, section, rest] = match;

@@ -53,10 +53,20 @@ export const sampleColumns = [
     title: 'The input margin signed by correctness (Wu & Yu): +d when the prediction is correct, −d when it is wrong, so that sorting puts the misclassified samples first',
     numeric: true,
   },
+  {
+    key: 'lipschitzMargin',
+    label: 'Lipschitz estimate',
+    title:
+      'Wu & Yu’s Lipschitz estimate of the margin, min over classes of the logit gap over the largest sampled gradient norm, capped at the radius: an estimate, not a certificate. With an attack it is shown as the bracket [estimate, attack margin]',
+    numeric: true,
+  },
 ] as const satisfies readonly { key: SampleSortKey; label: string; title: string; numeric: boolean }[];
 
 /** Columns shown only for runs whose attacks give input margins. */
 export const marginColumnKeys: readonly SampleSortKey[] = ['inputMargin', 'signedInputMargin'];
+
+/** Columns shown only for runs that made the Lipschitz estimate. */
+export const lipschitzColumnKeys: readonly SampleSortKey[] = ['lipschitzMargin'];
 
 // Fails to compile when the contract gains a sort key that has no column.
 type MissingColumn = Exclude<SampleSortKey, (typeof sampleColumns)[number]['key']>;

@@ -8,6 +8,7 @@ import { navigation } from './navigation.svelte';
 import { reports } from './reports.svelte';
 import { runs } from './runs.svelte';
 import { pseudoMargins } from './pseudo-margins.svelte';
+import { series } from './series.svelte';
 
 /** The app and its open project: what the start screen and the project shell are drawn from. */
 class Session {
@@ -26,6 +27,7 @@ class Session {
     runs.connect();
     pseudoMargins.connect();
     reports.connect();
+    series.connect();
     try {
       const [info, project] = await Promise.all([api.invoke('app.info', {}), api.invoke('project.current', {})]);
       this.info = info;

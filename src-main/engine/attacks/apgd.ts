@@ -20,6 +20,7 @@
  */
 import type { DifferentiableModel } from './model.js';
 import { argmax } from './logit-rows.js';
+import { gaussian, streamSeed } from '../random.js';
 import { mulberry32, type AttackResult, type Batch, type Norm } from './types.js';
 
 /** 'ce': cross-entropy (APGD-CE); 'dlr': the untargeted DLR loss; 'dlr-targeted': APGD-T. */
@@ -157,17 +158,6 @@ function gather(x: Float32Array, rows: readonly number[], per: number): Float32A
   const out = new Float32Array(rows.length * per);
   rows.forEach((i, j) => out.set(x.subarray(i * per, (i + 1) * per), j * per));
   return out;
-}
-
-/** A 32-bit seed from (seed, sample id, attempt), mixed so that neighbouring ids give unrelated streams. */
-function streamSeed(seed: number, id: number, attempt: number): number {
-  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
-  for (const v of [id, attempt]) {
-    h = Math.imul(h ^ (v >>> 0), 0xcc9e2d51);
-    h = Math.imul((h << 15) | (h >>> 17), 0x1b873593);
-    h ^= h >>> 13;
-  }
-  return h >>> 0;
 }
 
 interface Run {
@@ -338,10 +328,6 @@ function randomStart(run: Run, norm: 'linf' | 'l2', per: number): Float32Array {
   return out;
 }
 
-/** Box-Muller. */
-function gaussian(next: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-}
 
 function norm2(v: Float32Array): number {
   let sq = 0;

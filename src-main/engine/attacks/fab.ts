@@ -8,6 +8,7 @@
 import { ProjectionWorkspace } from './fab-projections.js';
 import type { DifferentiableModel } from './model.js';
 import { forEachRowChunk } from './row-chunks.js';
+import { gaussian } from '../random.js';
 import { mulberry32, type AttackResult, type Batch, type Norm } from './types.js';
 
 export interface FabOptions {
@@ -345,11 +346,6 @@ function randomStartInPlace(s: RunState, x1: Float32Array, active: Int32Array): 
       x1[k * per + j] = v < 0 ? 0 : v > 1 ? 1 : v;
     }
   }
-}
-
-/** Box-Muller; 1 - u keeps the logarithm finite. */
-function gaussian(rng: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
 }
 
 /**

@@ -13,3 +13,10 @@ export function bestOtherClass(row: Float32Array, exclude: number): number {
   for (let j = best + 1; j < row.length; j++) if (j !== exclude && row[j] > row[best]) best = j;
   return best;
 }
+
+/** The classes other than `exclude` by decreasing logit (ties to the lower index), at most `k` of them. */
+export function othersByLogit(row: Float32Array, exclude: number, k = row.length - 1): number[] {
+  const others = [...row.keys()].filter((j) => j !== exclude);
+  others.sort((a, b) => row[b] - row[a] || a - b);
+  return others.slice(0, k);
+}
