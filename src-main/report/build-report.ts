@@ -3,7 +3,9 @@
  * function from the project, the settings and the report's time to ReportData. No number is
  * computed here; each comes from run-analysis, run-reliability or the stored records.
  */
-import type { ReportSettings, RunAnalysis, RunDetail } from '../../src-preload/contract.js';
+import type { HeldOutScore, ReportSettings, RunAnalysis, RunDetail } from '../../src-preload/contract.js';
+import { leaderboard, LeaderboardFigures } from '../service/leaderboard.js';
+import { runFamilies } from '../service/run-families.js';
 import { UserError } from '../errors.js';
 import { runAnalysis } from '../service/run-analysis.js';
 import { runDetail } from '../service/run-results.js';
@@ -28,7 +30,9 @@ export function reportRuns(store: ProjectStore, runIds: string[]): { audited: Ru
   if (!first.results) throw new UserError(`run ${first.id} has no results yet: a report needs at least one finished batch`);
   let forward: RunDetail | null = null;
   for (const run of others) {
-    if (run.modelId !== first.modelId) throw new UserError(`run ${run.id} audits another model (${run.modelName}); reports compare models once comparisons exist (issue 14): report one model's runs`);
+    if (run.modelId !== first.modelId) {
+      throw new UserError(`run ${run.id} audits another model (${run.modelName}); a report audits one model's runs, and other models audited on the same samples appear in its comparison section`);
+    }
     if (run.kind !== 'forward-margins' || forward) throw new UserError(`run ${run.id}: besides the audited run a report takes one forward-margins run of the same model (for Algorithm 1's estimate)`);
     forward = run;
   }
@@ -51,9 +55,41 @@ function missingParts(a: RunAnalysis, run: RunDetail, model: ModelIdentity, forw
   }
   if (!hasClassNames) out.push({ section: 'per-class', what: 'class names', reason: 'neither the model nor the dataset names its classes: classes are shown by index' });
   if (run.status !== 'done') out.push({ section: 'scope', what: 'part of the samples', reason: `the run is ${run.status}: the report covers the ${run.doneCount} of ${run.sampleCount} samples it has done` });
+  if (!run.config.perturbations) out.push({ section: 'families', what: 'margins in the perturbation families', reason: 'the run measured no corruption or spatial family (the run form\'s Perturbation families, `audit --family`)' });
   out.push({ section: 'provenance', what: 'forward and backward pass counts', reason: 'Brink runs do not record them yet' });
   out.push({ section: 'provenance', what: "the run's hardware", reason: 'the run records its execution provider, not the machine; the machine shown is the one the report was made on' });
   return out;
+}
+
+/** The model's stored pseudo-margins, newest first, with their held-out figures as stored at training. */
+function pseudoMargins(store: ProjectStore, modelId: string): ReportData['pseudoMargin'] {
+  const list = store.pseudoMargins.list(modelId);
+  if (!list.length) {
+    return { trained: false, reason: 'No pseudo-margin was trained for this model: the detection results use the logit margin and the other confidence scores only.' };
+  }
+  const figures = (h: HeldOutScore) => ({ kendallTau: h.kendallTau, auroc: h.auroc, aupr: h.aupr, fprAt95Tpr: h.fprAt95Tpr });
+  return {
+    trained: true,
+    networks: list.map((p) => ({
+      id: p.id,
+      runId: p.runId,
+      input: p.input,
+      variant: p.variant,
+      seed: p.seed,
+      samples: p.validation.samples,
+      pseudoMargin: figures(p.validation.pseudoMargin),
+      logitMargin: figures(p.validation.logitMargin),
+      verdict: p.validation.verdict,
+    })),
+  };
+}
+
+/** The leaderboard's rows for the run's dataset and subset, when another model was audited on them too. */
+function comparisonOf(store: ProjectStore, run: RunDetail): ReportData['comparison'] {
+  const board = leaderboard(store, new LeaderboardFigures({ analysis: (id) => runAnalysis(store, id), families: (id) => runFamilies(store, id) }));
+  const key = board.rows.find((r) => r.modelId === run.modelId && r.runs.some((used) => used.id === run.id))?.comparison;
+  const rows = key ? board.rows.filter((r) => r.comparison === key) : [];
+  return rows.length >= 2 ? { rows, families: board.families } : null;
 }
 
 export async function buildReport(store: ProjectStore, settings: ReportSettings, ctx: BuildContext): Promise<ReportData> {
@@ -83,7 +119,9 @@ export async function buildReport(store: ProjectStore, settings: ReportSettings,
     analysis,
     reliability,
     galleries: await galleries(store, full),
-    pseudoMargin: { trained: false, reason: 'No pseudo-margin was trained for this model: the detection results use the logit margin and the other confidence scores only.' },
+    pseudoMargin: pseudoMargins(store, audited.modelId),
+    families: runFamilies(store, audited.id),
+    comparison: comparisonOf(store, audited),
     limitations: limitations(full),
     missing: missingParts(full, audited, model, forward, hasClassNames),
     samplesCsv: ctx.samplesCsv,

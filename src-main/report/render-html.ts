@@ -8,17 +8,19 @@ import { count, percent } from './format.js';
 import type { ReportData, SectionId } from './report-data.js';
 import { esc, renderSection, sectionTitles } from './render-sections.js';
 import { verdictWord } from './verdict.js';
+import { REPORT_FONT, reportFontFaces } from './fonts.js';
 
 /**
- * System fonts until a font package is bundled: DejaVu and Liberation ship with Debian's
- * Chromium and most Linux desktops; the generic family catches the rest.
+ * The bundled Source Sans 3 first (fonts.ts); system fonts for the characters it lacks: DejaVu and
+ * Liberation ship with Debian's Chromium and most Linux desktops, the generic family catches the rest.
  */
-const FONT_STACK = '"DejaVu Sans", "Liberation Sans", Arial, Helvetica, sans-serif';
+const FONT_STACK = `${REPORT_FONT}, "DejaVu Sans", "Liberation Sans", Arial, Helvetica, sans-serif`;
 
 const CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:";
 
 function style(shortHash: string): string {
   return `
+  ${reportFontFaces()}
   @page { size: A4; margin: 20mm 16mm 18mm 16mm;
     @top-left { content: "Brink audit report · model ${shortHash}"; font: 8pt ${FONT_STACK}; color: #555; }
     @top-right { content: "${'{title}'}"; font: 8pt ${FONT_STACK}; color: #555; }

@@ -25,6 +25,8 @@ export const sectionTitles: Record<SectionId, string> = {
   consistency: 'Margin consistency',
   detection: 'Brittle-decision detection',
   'pseudo-margin': 'Pseudo-margin',
+  families: 'Perturbation families',
+  comparison: 'Model comparison',
   'sample-efficiency': 'Sample efficiency (Algorithm 1)',
   'per-class': 'Per-class breakdown',
   galleries: 'Example galleries',
@@ -204,7 +206,66 @@ function detectionSection(d: ReportData): string {
 }
 
 function pseudoMarginSection(d: ReportData): string {
-  return `<p>${esc(d.pseudoMargin.reason)}</p>`;
+  const pm = d.pseudoMargin;
+  if (!pm.trained) return `<p>${esc(pm.reason)}</p>`;
+  const row = (label: string, f: { kendallTau: number | null; auroc: number | null; aupr: number | null; fprAt95Tpr: number | null }) => [label, fixed(f.kendallTau), fixed(f.auroc), fixed(f.aupr), percent(f.fprAt95Tpr)];
+  return `${howToRead('a pseudo-margin is a small network that estimates each input margin from one forward pass; it helps only where it ranks held-out samples better than the logit margin does, which its verdict says, either way.')}
+    ${pm.networks
+      .map(
+        (n) => `<h3>Pseudo-margin ${esc(n.id)} (${esc(n.input)}, ${n.variant === 'code' ? "the authors' network" : "the paper's network"}, seed ${n.seed})</h3>
+      <p>Learned from run ${esc(n.runId)}; figures on its ${count(n.samples)} held-out samples at the audit ε. ${esc(n.verdict)}</p>
+      ${table(['Score', 'Kendall τ', 'AUROC', 'AUPR', 'FPR@95'], [row('Pseudo-margin', n.pseudoMargin), row('Logit margin', n.logitMargin)])}`,
+      )
+      .join('')}`;
+}
+
+function familiesSection(d: ReportData): string {
+  const f = d.families;
+  if (!f) return missingNotes(d, 'families');
+  const param = (v: number | null) => (v === null ? 'over half censored' : num(v));
+  const rows = f.families.map((x) => [
+    `${esc(x.title)} <span class="note">(${esc(x.parameter)})</span>`,
+    `${count(x.found)} of ${count(x.samples)}`,
+    count(x.censored),
+    param(x.medianParameter),
+    fixed(x.kendallTau),
+    num(x.detection.thresholdParameter),
+    fixed(x.detection.auroc),
+    percent(x.detection.fprAt95Tpr),
+  ]);
+  const corruptions = f.families.filter((x) => x.severities);
+  const severityTable = corruptions.length
+    ? `<h3>Accuracy under corruption (${esc(f.severityTable)} severities)</h3>
+      <p>Mean corruption accuracy ${percent(f.meanCorruptionAccuracy)} over ${corruptions.length} corruption${corruptions.length === 1 ? '' : 's'} × 5 severities; clean accuracy ${percent(f.cleanAccuracy)}.</p>
+      ${table(['Corruption', 'Severity 1', 'Severity 2', 'Severity 3', 'Severity 4', 'Severity 5'], corruptions.map((x) => [esc(x.title), ...x.severities!.map((s) => `${percent(s.accuracy)} <span class="note">${num(s.parameter)}</span>`)]))}`
+    : '';
+  return `${howToRead("each family's margin is the smallest strength of that perturbation, on its own parameter, that changed the prediction, re-checked by a fresh forward pass; censored samples kept their prediction across the whole range. τ: the logit margin against the family margin; AUROC and FPR@95: the logit margin as a detector of samples changed at the threshold.")}
+    ${table(['Family', 'Changed', 'Censored', 'Median margin', 'Kendall τ', 'Threshold', 'AUROC', 'FPR@95'], rows)}${severityTable}`;
+}
+
+function comparisonSection(d: ReportData): string {
+  const c = d.comparison;
+  if (!c) return `<p>No other model was audited on the same samples (the same dataset and subset): there is nothing to compare this model with. An audit group (the run form's Also audit, \`audit --models\`) audits several models on the same samples.</p>`;
+  const families = c.families.filter((f) => c.rows.some((r) => r.margins.some((m) => m.family === f.family)));
+  const median = (r: (typeof c.rows)[number], family: string) => {
+    const m = r.margins.find((x) => x.family === family);
+    return m ? (m.medianParameter === null ? 'beyond' : num(m.medianParameter)) : '–';
+  };
+  const main = c.rows.map((r) => [
+    `${r.modelId === d.model.id ? '<strong>' : ''}${esc(r.modelName)}${r.modelId === d.model.id ? '</strong>' : ''} <span class="note">${esc(r.modelSha256.slice(0, 12))}</span>`,
+    percent(r.cleanAccuracy),
+    r.attack ? `${percent(r.attack.robustAccuracy)} <span class="note">${normNames[r.attack.norm]} ε ${epsilon(r.attack.epsilon)}</span>` : '–',
+    fixed(r.attack?.kendallTau),
+    fixed(r.attack?.auroc),
+    percent(r.attack?.fprAt95Tpr),
+    r.meanCorruptionAccuracy ? percent(r.meanCorruptionAccuracy.value) : '–',
+  ]);
+  const margins = c.rows.map((r) => [esc(r.modelName), ...families.map((f) => median(r, f.family))]);
+  return `${howToRead('every row is one model on the same samples as this audit, from its own finished runs; the model this report audits is in bold.')}
+    ${table(['Model', 'Clean acc.', 'Robust acc.', 'Kendall τ', 'AUROC', 'FPR@95', 'Mean corr. acc.'], main)}
+    <h3>Median margin per family</h3>
+    <p class="note">Each family on its own unit; "beyond": over half the samples kept their prediction across the family's range.</p>
+    ${table(['Model', ...families.map((f) => `${esc(f.title)} <span class="note">(${esc(f.unit)})</span>`)], margins)}`;
 }
 
 function efficiencySection(d: ReportData): string {
@@ -331,6 +392,8 @@ export function renderSection(id: SectionId, d: ReportData, sidecarSha: string |
     case 'consistency': return consistencySection(d);
     case 'detection': return detectionSection(d);
     case 'pseudo-margin': return pseudoMarginSection(d);
+    case 'families': return familiesSection(d);
+    case 'comparison': return comparisonSection(d);
     case 'sample-efficiency': return efficiencySection(d);
     case 'per-class': return perClassSection(d);
     case 'galleries': return galleriesSection(d);

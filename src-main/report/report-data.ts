@@ -10,18 +10,22 @@ import type {
   DatasetFormat,
   Dim,
   ImageFit,
+  Leaderboard,
+  LeaderboardRow,
   ModelReading,
   Preprocessing,
   ProviderAttempt,
+  PseudoMarginSummary,
   ReliabilityCheck,
   ReportSettings,
   RunAnalysis,
   RunConfig,
+  RunFamilies,
   RunPlan,
   RunPreprocessing,
 } from '../../src-preload/contract.js';
 
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 /**
  * The report's sections in print order. A section whose data is absent still prints and says
@@ -38,8 +42,10 @@ export const sectionIds = [
   'consistency',
   'detection',
   'pseudo-margin',
+  'families',
   'sample-efficiency',
   'per-class',
+  'comparison',
   'galleries',
   'limitations',
   'provenance',
@@ -197,9 +203,27 @@ export interface ReportData {
   analysis: Omit<RunAnalysis, 'computeMs'>;
   reliability: ReliabilityCheck[];
   galleries: Gallery[];
-  pseudoMargin: { trained: false; reason: string };
+  /** The model's stored pseudo-margins with their held-out metrics beside the logit margin's, or why there is none. */
+  pseudoMargin: { trained: false; reason: string } | { trained: true; networks: ReportPseudoMargin[] };
+  /** The run's perturbation-family analysis (service/run-families); null when it measured none. */
+  families: RunFamilies | null;
+  /** The leaderboard rows of the models audited on the run's samples (service/leaderboard); null when no other model was. */
+  comparison: { rows: LeaderboardRow[]; families: Leaderboard['families'] } | null;
   limitations: string[];
   missing: Missing[];
   /** The per-sample CSV beside the PDF; null in a preview, which writes no files. */
   samplesCsv: { fileName: string; sha256: string; rows: number } | null;
+}
+
+/** A stored pseudo-margin as the report shows it: its provenance and held-out figures. */
+export interface ReportPseudoMargin {
+  id: string;
+  runId: string;
+  input: PseudoMarginSummary['input'];
+  variant: PseudoMarginSummary['variant'];
+  seed: number;
+  samples: number;
+  pseudoMargin: { kendallTau: number | null; auroc: number | null; aupr: number | null; fprAt95Tpr: number | null };
+  logitMargin: { kendallTau: number | null; auroc: number | null; aupr: number | null; fprAt95Tpr: number | null };
+  verdict: string;
 }

@@ -37,8 +37,8 @@ describe.skipIf(!chromium)('the PDF audit report of the sample project', () => {
   let censoredRun: string;
   const createdAt = '2026-03-01T12:00:00.000Z';
 
-  async function run(attack: AttackSettings | null, count: number): Promise<string> {
-    const config: RunConfig = { modelId: robustId, datasetId, subset: { mode: 'first', count }, batchSize: 100, device: 'cpu', attack };
+  async function run(attack: AttackSettings | null, count: number, more: Partial<RunConfig> = {}): Promise<string> {
+    const config: RunConfig = { modelId: robustId, datasetId, subset: { mode: 'first', count }, batchSize: 100, device: 'cpu', attack, ...more };
     const id = newId('r');
     store.runs.create({ id, config, sampleCount: subsetIndices(config.subset, store.datasets.get(datasetId).count).length, appVersion: 'test' });
     expect(await forwardMargins({ store, runId: id, intraOpThreads: 1, stopRequested: () => false, progress: () => undefined, log: () => undefined })).toBe('done');
@@ -116,12 +116,32 @@ describe.skipIf(!chromium)('the PDF audit report of the sample project', () => {
     expect(text).toContain('Censored share');
   }, 120_000);
 
-  it('refuses a second model in one report until comparisons exist', async () => {
+  it("compares the models audited on the same samples, and shows a run's perturbation families and the corruption table", async () => {
+    const deepfool: AttackSettings = { attacks: ['deepfool'], norm: 'linf', epsilons: [8 / 255], iterations: 10, restarts: 1, targeted: null, seed: 0 };
+    const standardId = store.models.list().find((m) => m.name === 'fmnist-cnn-standard')!.id;
+    const audited = await run(deepfool, 60, { perturbations: { families: ['brightness', 'jpeg', 'rotation'], seed: 1 } });
+    await run(deepfool, 60, { modelId: standardId, perturbations: { families: ['brightness', 'jpeg', 'rotation'], seed: 1 } });
+    const out = await render([audited], 'comparison');
+    const data = JSON.parse(readFileSync(out.sidecar.path, 'utf8')) as ReportData;
+    expect(data.comparison!.rows.map((r) => r.modelName).sort()).toEqual(['fmnist-cnn-robust', 'fmnist-cnn-standard']);
+    expect(data.families!.families.map((f) => f.family)).toEqual(['brightness', 'jpeg', 'rotation']);
+    const text = pdftotext(out.path).replace(/\s+/g, ' ');
+    expect(text).toContain('Median margin per family');
+    expect(text).toContain('fmnist-cnn-standard');
+    expect(text).toContain('Accuracy under corruption (CIFAR-10-C severities)');
+    expect(text).toContain(`Mean corruption accuracy ${(data.families!.meanCorruptionAccuracy! * 100).toFixed(1)}%`);
+    // The audit without families says so in its families section.
+    const plain = JSON.parse(readFileSync((await render([attackRun], 'plain')).sidecar.path, 'utf8')) as ReportData;
+    expect(plain.families).toBeNull();
+    expect(plain.missing.some((m) => m.section === 'families' && /measured no corruption or spatial family/.test(m.reason))).toBe(true);
+  }, 180_000);
+
+  it('refuses a second model in one report: other models appear in its comparison section', async () => {
     const other = store.models.list().find((m) => m.name === 'fmnist-cnn-standard')!.id;
     const config: RunConfig = { modelId: other, datasetId, subset: { mode: 'first', count: 10 }, batchSize: 10, device: 'cpu', attack: null };
     const id = newId('r');
     store.runs.create({ id, config, sampleCount: 10, appVersion: 'test' });
-    await expect(render([attackRun, id], 'two')).rejects.toThrow(/audits another model/);
+    await expect(render([attackRun, id], 'two')).rejects.toThrow(/audits another model .* comparison section/);
     expect(existsSync(join(root, 'two.pdf'))).toBe(false);
     expect(existsSync(join(root, 'two-samples.csv'))).toBe(false);
   });
