@@ -219,5 +219,5 @@ describe('brink CLI', () => {
     const missing = brink('analyze', project, '--run', 'r-00000000');
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe('brink: no run r-00000000 in this project');
-  });
+  }, 120_000);
 });

@@ -65,9 +65,7 @@ describe('importing an image folder of mixed sizes', () => {
     // Back to the schema before the fit migration, as the Brink of then left the file.
     const version = migrations.findIndex((m) => m.includes('fit_json'));
     const db = new Database(join(dir, 'p.brink'));
-    db.exec('ALTER TABLE datasets DROP COLUMN fit_json');
-    // The later migrations' columns go too: they are added again on open.
-    db.exec('ALTER TABLE datasets DROP COLUMN labeled');
+    undoMigrations(db, version);
     db.pragma(`user_version = ${version}`);
     db.close();
     store = ProjectStore.open(join(dir, 'p.brink'));
@@ -88,3 +86,16 @@ describe('importing an image folder of mixed sizes', () => {
     expect(idx.fit).toBeNull();
   });
 });
+
+/**
+ * Takes a project file back to the schema before migration `from`: the tables, indexes and
+ * columns that migration and the later ones added are dropped, so that opening it adds them again.
+ */
+function undoMigrations(db: Database.Database, from: number): void {
+  for (const sql of migrations.slice(from).reverse()) {
+    const code = sql.replace(/--.*$/gm, '');
+    for (const [, index] of [...code.matchAll(/CREATE INDEX (\w+)/g)].reverse()) db.exec(`DROP INDEX ${index}`);
+    for (const [, table] of [...code.matchAll(/CREATE TABLE (\w+)/g)].reverse()) db.exec(`DROP TABLE ${table}`);
+    for (const [, table, column] of [...code.matchAll(/ALTER TABLE (\w+) ADD COLUMN (\w+)/g)].reverse()) db.exec(`ALTER TABLE ${table} DROP COLUMN ${column}`);
+  }
+}
