@@ -53,7 +53,30 @@ describe('brink screen', () => {
     const typed = brink('screen', project, '--model', modelId, '--input', path('new.npy'), '--threshold', '1e9', '--out', path('all.csv'));
     expect(typed.code).toBe(0);
     expect(typed.stdout).toContain('3 of 3 inputs flagged brittle');
-  }, 180_000);
+
+    // A pseudo-margin learned from the audit scores the same inputs, from the CLI end to end.
+    const trained = brink('pseudo-margin', 'train', project, '--run', run, '--input', 'logits', '--epochs', '5', '--seed', '1', '--json');
+    expect(trained.code, trained.stderr).toBe(0);
+    const detail = JSON.parse(trained.stdout) as { id: string; input: string; runId: string; losses: number[]; validation: { samples: number; verdict: string } };
+    expect(detail).toMatchObject({ input: 'logits', runId: run });
+    expect(detail.losses).toHaveLength(5);
+    expect(detail.validation.samples).toBe(8);
+    expect(detail.validation.verdict).toMatch(/^(Better|Not better) than the logit margin/);
+    const listed = JSON.parse(brink('pseudo-margin', 'list', project, '--json').stdout) as { pseudoMargins: { id: string }[] };
+    expect(listed.pseudoMargins.map((p) => p.id)).toEqual([detail.id]);
+    const scored = brink('screen', project, '--model', modelId, '--input', path('new.npy'), '--score', `pseudo-margin:${detail.id}`, '--threshold', '0.05', '--out', path('pm.csv'), '--json');
+    expect(scored.code, scored.stderr).toBe(0);
+    const pmRows = readFileSync(path('pm.csv'), 'utf8').trim().split(/\r?\n/).slice(1).map((line) => line.split(','));
+    // Estimated input margins in [0, 1] l_inf pixels (the sigmoid's output squared), flagged at or below the threshold.
+    for (const row of pmRows) {
+      expect(Number(row[3])).toBeGreaterThanOrEqual(0);
+      expect(Number(row[3])).toBeLessThanOrEqual(1);
+      expect(row[4]).toBe(Number(row[3]) <= 0.05 ? '1' : '0');
+    }
+    const exported = brink('screener', 'export', project, '--model', modelId, '--score', `pseudo-margin:${detail.id}`, '--threshold', '0.05', '--out', path('screener.onnx'), '--json');
+    expect(exported.code, exported.stderr).toBe(0);
+    expect((JSON.parse(exported.stdout) as { screener: { score: string } }).screener.score).toBe('pseudo-margin');
+  }, 300_000);
 
   it.each([
     [['--threshold', '1', '--calibrate', 'r-00000000'], 'brink: give --threshold or --calibrate, not both'],
