@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultVerdictThresholds, type AttackSettings, type ReportSettings, type RunConfig } from '../../src-preload/contract.js';
 import { subsetIndices } from '../jobs/subset.js';
 import { samplesDir } from '../paths.js';
+import { encodeNpy } from '../engine/runtime/npy.js';
+import { importDataset } from '../service/dataset-import.js';
 import { buildSampleProject } from '../service/sample-project.js';
 import { newId, ProjectStore } from '../store/project-store.js';
 import { forwardMargins } from '../worker/forward-margins.js';
@@ -135,6 +137,23 @@ describe.skipIf(!chromium)('the PDF audit report of the sample project', () => {
     expect(plain.families).toBeNull();
     expect(plain.missing.some((m) => m.section === 'families' && /measured no corruption or spatial family/.test(m.reason))).toBe(true);
   }, 180_000);
+
+  it('reports a run on an unlabeled dataset completely, saying why it states no accuracy', async () => {
+    const images = store.datasets.read(datasetId, 0, 40);
+    const npy = join(root, 'unlabeled.npy');
+    writeFileSync(npy, encodeNpy({ data: Float32Array.from(images.data, (v) => v / 255), shape: [40, 1, 28, 28] }));
+    const unlabeled = await importDataset(store, npy);
+    expect(unlabeled.labeled).toBe(false);
+    const id = await run({ attacks: ['deepfool'], norm: 'linf', epsilons: [8 / 255], iterations: 10, restarts: 1, targeted: null, seed: 0 }, 40, { datasetId: unlabeled.id });
+    const out = await render([id], 'unlabeled');
+    const data = JSON.parse(readFileSync(out.sidecar.path, 'utf8')) as ReportData;
+    expect(data.verdict.level).toBe('not-assessed');
+    expect(data.analysis.accuracy).toBeNull();
+    const text = pdftotext(out.path).replace(/\s+/g, ' ');
+    expect(text).toContain('Verdict: NOT ASSESSED. The dataset is unlabeled');
+    expect(text).toContain('Margin consistency');
+    for (const title of Object.values(sectionTitles)) expect(text).toContain(title);
+  }, 120_000);
 
   it('refuses a second model in one report: other models appear in its comparison section', async () => {
     const other = store.models.list().find((m) => m.name === 'fmnist-cnn-standard')!.id;
