@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { startRun } from '../journey';
 import { freshDirs, serve } from '../serve';
 
-test('measure corruption and spatial margins from the run form and read the families panel', async ({ page }) => {
+test('measure corruption and spatial margins and the Lipschitz estimate from the run form, and read the families panel', async ({ page }) => {
   test.setTimeout(180_000);
   const server = await serve(freshDirs(), ['--sample']);
   try {
@@ -18,10 +18,14 @@ test('measure corruption and spatial margins from the run form and read the fami
     await page.getByTestId('run-device-select').selectOption('cpu');
     await page.getByTestId('run-family-group-corruptions').check();
     await page.getByTestId('run-family-rotation').check();
+    await page.getByTestId('run-lipschitz').check();
+    await page.getByTestId('run-lipschitz-points').fill('8');
+    await expect(page.getByTestId('run-lipschitz-radius')).toHaveAttribute('placeholder', '0.3');
     await expect(page.getByTestId('run-family-jpeg')).toBeChecked();
     await expect(page.getByTestId('run-family-translation')).not.toBeChecked();
     await expect(page.getByTestId('run-problems')).toBeEmpty();
-    await expect(page.locator('.plan')).toContainText('measures margins in 9 perturbation families');
+    await expect(page.locator('.plan')).toContainText('measures margins in 9 perturbation families with a Lipschitz estimate of each margin');
+    await page.locator('fieldset', { hasText: 'Lipschitz estimate' }).screenshot({ path: join('e2e', 'screenshots', 'run-form-lipschitz.png') });
     await page.locator('fieldset', { hasText: 'Perturbation families' }).screenshot({ path: join('e2e', 'screenshots', 'run-form-families.png') });
     await startRun(page);
     await expect(page.getByTestId('run-status')).toHaveText('done', { timeout: 150_000 });
@@ -34,6 +38,8 @@ test('measure corruption and spatial margins from the run form and read the fami
     await expect(panel.getByTestId('corruption-table').locator('tbody tr')).toHaveCount(8);
     await expect(panel.getByTestId('mean-corruption-accuracy')).toHaveText(/Mean corruption accuracy \d+(\.\d)?% over 8 corruptions × 5 severities;\s+clean accuracy \d+(\.\d)?%/);
     await expect(page.getByTestId('run-config-families')).toContainText('Gaussian noise');
+    await expect(page.getByTestId('run-config-lipschitz')).toContainText('ℓ∞, radius 0.3, 8 points per sample');
+    await expect(page.getByTestId('sample-lipschitz').first()).toBeVisible();
     await panel.getByTestId('family-curve-select').selectOption('rotation');
     await expect(panel.getByText('Robust accuracy under rotation')).toBeVisible();
     await panel.scrollIntoViewIfNeeded();

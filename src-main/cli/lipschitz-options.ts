@@ -1,5 +1,5 @@
 import type { AttackNorm, LipschitzSettings } from '../../src-preload/contract.js';
-import { LIPSCHITZ_DEFAULTS } from '../engine/margins/lipschitz.js';
+import { LIPSCHITZ_DEFAULT_RADIUS, LIPSCHITZ_DEFAULT_SAMPLES } from '../../src-preload/lipschitz.js';
 import { UserError } from '../errors.js';
 
 export interface LipschitzOptions {
@@ -15,5 +15,5 @@ export function lipschitzSettings(opts: LipschitzOptions, norm: AttackNorm, seed
     if (stray) throw new UserError(`--${stray} needs --lipschitz`);
     return null;
   }
-  return { norm, radius: opts.radius ?? LIPSCHITZ_DEFAULTS.radius[norm], samples: opts.samples ?? LIPSCHITZ_DEFAULTS.samples, seed };
+  return { norm, radius: opts.radius ?? LIPSCHITZ_DEFAULT_RADIUS[norm], samples: opts.samples ?? LIPSCHITZ_DEFAULT_SAMPLES, seed };
 }

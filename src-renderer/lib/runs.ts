@@ -2,6 +2,7 @@ import { marginFamilyNames, type AttackName, type AttackNorm, type AttackSetting
 import { formatEpsilon, parseEpsilons } from '../../src-preload/epsilon';
 import { attackChoices, defaultEpsilons, describeNorms, isMarginAttack, listLabels, normLabel, supportsNorm } from './attacks';
 import { formatCount } from './format';
+import { LIPSCHITZ_DEFAULT_RADIUS, LIPSCHITZ_DEFAULT_SAMPLES } from '../../src-preload/lipschitz';
 
 /** Statuses in which a worker is (or will be) computing; the run page shows live progress for them. */
 export const activeStatuses: readonly RunStatus[] = ['queued', 'running'];
@@ -112,9 +113,26 @@ export interface RunDraft {
   memoryGb: string;
   /** Perturbation families measured beside the attacks; none: no family margins. */
   families: MarginFamilyName[];
+  /** Wu and Yu's Lipschitz estimate of each margin, in the form's norm; blank radius: the norm's default. */
+  lipschitz: boolean;
+  lipschitzRadius: string;
+  lipschitzPoints: string;
 }
 
-export type RunDraftField = 'modelId' | 'datasetId' | 'count' | 'seed' | 'batchSize' | 'attacks' | 'epsilons' | 'iterations' | 'restarts' | 'targeted' | 'memoryGb';
+export type RunDraftField =
+  | 'modelId'
+  | 'datasetId'
+  | 'count'
+  | 'seed'
+  | 'batchSize'
+  | 'attacks'
+  | 'epsilons'
+  | 'iterations'
+  | 'restarts'
+  | 'targeted'
+  | 'memoryGb'
+  | 'lipschitzRadius'
+  | 'lipschitzPoints';
 
 export type RunDraftResult =
   | { ok: true; config: RunConfig }
@@ -142,12 +160,15 @@ export function emptyDraft(): RunDraft {
     fabUntargeted: false,
     memoryGb: '',
     families: [],
+    lipschitz: false,
+    lipschitzRadius: '',
+    lipschitzPoints: String(LIPSCHITZ_DEFAULT_SAMPLES),
   };
 }
 
-/** Whether the form's seed is used: by a random subset, the attacks' random starts and the noise corruptions. */
-export function usesSeed(draft: Pick<RunDraft, 'subsetMode' | 'attacks'> & Partial<Pick<RunDraft, 'families'>>): boolean {
-  return draft.subsetMode === 'random' || draft.attacks.length > 0 || (draft.families?.length ?? 0) > 0;
+/** Whether the form's seed is used: by a random subset, the attacks' random starts, the noise corruptions and the Lipschitz points. */
+export function usesSeed(draft: Pick<RunDraft, 'subsetMode' | 'attacks'> & Partial<Pick<RunDraft, 'families' | 'lipschitz'>>): boolean {
+  return draft.subsetMode === 'random' || draft.attacks.length > 0 || (draft.families?.length ?? 0) > 0 || draft.lipschitz === true;
 }
 
 /** The checked attacks that have no version for the chosen norm. */
@@ -192,6 +213,10 @@ export function parseRunDraft(draft: RunDraft): RunDraftResult {
     problems.memoryGb = 'The memory budget must be blank (a share of the free memory) or a number of GB, e.g. 8 or 0.5';
   }
   const attack = parseAttackFields(draft, problems);
+  const lipschitzRadius = draft.lipschitzRadius.trim() === '' ? LIPSCHITZ_DEFAULT_RADIUS[draft.norm] : Number(draft.lipschitzRadius.trim());
+  const lipschitzPoints = parseInteger(draft.lipschitzPoints);
+  if (draft.lipschitz && !(Number.isFinite(lipschitzRadius) && lipschitzRadius > 0)) problems.lipschitzRadius = 'The radius must be blank (the norm’s default) or a positive number in [0,1] pixel units';
+  if (draft.lipschitz && (lipschitzPoints === null || lipschitzPoints < 1 || lipschitzPoints > 100_000)) problems.lipschitzPoints = 'The points per sample must be a whole number from 1 to 100,000';
   if (Object.keys(problems).length > 0) return { ok: false, problems };
 
   const subset: Subset =
@@ -211,6 +236,7 @@ export function parseRunDraft(draft: RunDraft): RunDraftResult {
       attack: attack ? { ...attack, seed: seed! } : null,
       // Kept in the order of the families' list, whatever order they were checked in.
       ...(draft.families.length > 0 ? { perturbations: { families: marginFamilyNames.filter((f) => draft.families.includes(f)), seed: seed! } } : {}),
+      ...(draft.lipschitz ? { lipschitz: { norm: draft.norm, radius: lipschitzRadius, samples: lipschitzPoints!, seed: seed! } } : {}),
       ...(memoryGb !== null ? { memoryGb } : {}),
     },
   };
@@ -278,6 +304,9 @@ export function draftOf(config: RunConfig): RunDraft {
     fabUntargeted: config.attack?.fabUntargeted ?? false,
     memoryGb: config.memoryGb != null ? String(config.memoryGb) : '',
     families: config.perturbations ? [...config.perturbations.families] : [],
+    lipschitz: Boolean(config.lipschitz),
+    lipschitzRadius: config.lipschitz && config.lipschitz.radius !== LIPSCHITZ_DEFAULT_RADIUS[config.lipschitz.norm] ? String(config.lipschitz.radius) : '',
+    lipschitzPoints: String(config.lipschitz?.samples ?? LIPSCHITZ_DEFAULT_SAMPLES),
   };
 }
 

@@ -42,17 +42,8 @@ export interface LipschitzOptions {
   onProgress?: (fraction: number) => void;
 }
 
-/**
- * Defaults. The reference samples 50 x 1024 points per class pair at r = 5 (l2, MNIST and
- * CIFAR-10); Brink takes 128 points so that an estimate costs about 129 x 9 Jacobian rows per
- * sample. l_inf and l1 have no reference value: their radii are chosen to lie above the margins
- * of typical 28x28 and 32x32 classifiers (MNIST's usual l_inf budget 0.3, and l1 ~ 4 x l2).
- */
-export const LIPSCHITZ_DEFAULTS = {
-  samples: 128,
-  candidates: 10,
-  radius: { linf: 0.3, l2: 5, l1: 20 } satisfies Record<Norm, number>,
-} as const;
+/** Candidate classes per sample, as DeepFool's (the radius and point defaults are src-preload/lipschitz.ts's). */
+export const LIPSCHITZ_DEFAULTS = { candidates: 10 } as const;
 
 /**
  * The estimate for each of n samples (x: [n, ...sampleShape]); ids (dataset indices) seed each
