@@ -62,6 +62,7 @@ export class ProjectStore {
       const appId = db.pragma('application_id', { simple: true }) as number;
       if (appId !== APPLICATION_ID) throw new UserError(`${basename(path)} is not a Brink project`);
       migrate(db);
+      checkSchema(db, basename(path));
     } catch (error) {
       db.close();
       throw notAProject(path, error);
@@ -117,6 +118,7 @@ function configure(db: Sqlite): void {
 
 function migrate(db: Sqlite): void {
   const version = db.pragma('user_version', { simple: true }) as number;
+  if (!Number.isInteger(version) || version < 0) throw new UserError(`the project is damaged: its schema version is ${version}`);
   if (version > migrations.length) {
     throw new UserError(`this project was written by a newer Brink (schema ${version}); update Brink to open it`);
   }
@@ -128,9 +130,42 @@ function migrate(db: Sqlite): void {
   }
 }
 
+/** The tables and columns the migrations make, from a scratch database: what an open project must have. */
+let expectedSchema: Map<string, string> | null = null;
+
+function schemaOf(db: Sqlite): Map<string, string> {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[];
+  return new Map(
+    tables.map(({ name }) => {
+      const columns = db.prepare(`PRAGMA table_info("${name.replace(/"/g, '""')}")`).all() as { name: string; type: string }[];
+      return [name, columns.map((c) => `${c.name} ${c.type}`).join(', ')];
+    }),
+  );
+}
+
+/**
+ * A file another program rewrote (a table dropped or remade, a schema version reset) would fail
+ * later on some query with an SQL error; it is refused here, by name, instead.
+ */
+function checkSchema(db: Sqlite, fileName: string): void {
+  if (!expectedSchema) {
+    const scratch = openSqlite(':memory:', { mustExist: false });
+    migrate(scratch);
+    expectedSchema = schemaOf(scratch);
+    scratch.close();
+  }
+  const actual = schemaOf(db);
+  for (const [table, columns] of expectedSchema) {
+    if (!actual.has(table)) throw new UserError(`${fileName} is damaged: its table ${table} is missing`);
+    if (actual.get(table) !== columns) throw new UserError(`${fileName} is damaged: its table ${table} is not as Brink wrote it`);
+  }
+}
+
 function notAProject(path: string, error: unknown): Error {
   if (error instanceof UserError) return error;
   const code = (error as { code?: string }).code;
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return new UserError(`${basename(path)} is not a Brink project`);
+  // Any other SQL failure while migrating: the file's schema is not what its version says.
+  if (code === 'SQLITE_ERROR') return new UserError(`${basename(path)} is damaged: ${(error as Error).message.split('\n')[0]}`);
   return error as Error;
 }
