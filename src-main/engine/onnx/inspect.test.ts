@@ -265,6 +265,9 @@ describe('inspectOnnx rejects what is not a usable model', () => {
     ['an initializer without data', (m) => void (m.graph!.initializer = [{ name: 'w', dims: [4], dataType: 1 }]), /initializer 'w' has no data/],
     ['an absurd initializer shape', (m) => void (m.graph!.initializer = [{ name: 'w', dims: [2 ** 40, 2 ** 40], dataType: 1, dataLocation: 1 }]), /impossible shape/],
     ['a nameless input', (m) => void (m.graph!.input = [valueInfo('', [1])]), /input or output has no name/],
+    // Found by tools/fuzz (onnx, seed 2026, cases 128, 152, 427): the batch check allocated samples of this size.
+    ['an input sample of 2^32 values', (m) => void (m.graph!.input = [valueInfo('x', [1, 4294967295])]), /'x' declares 4\.29e\+9 values per sample \(shape \[1, 4294967295\]\), more than Brink's limit of 2\^28/],
+    ['an output sample of 2^40 values', (m) => void (m.graph!.output = [valueInfo('y', ['batch', 2 ** 20, 2 ** 20])]), /'y' declares 1\.10e\+12 values per sample/],
   ])('rejects a model with %s', (_, corrupt, expected) => {
     const m = tinyModel();
     corrupt(m);
