@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ProjectInfo } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
@@ -24,6 +24,8 @@ export class ProjectStore {
   private constructor(
     readonly path: string,
     private readonly db: Sqlite,
+    /** Opened without write access: the file is marked read-only or cannot be written. */
+    readonly readOnly = false,
   ) {
     this.models = new ModelRepo(db);
     this.datasets = new DatasetRepo(db);
@@ -51,23 +53,27 @@ export class ProjectStore {
 
   static open(path: string): ProjectStore {
     if (!existsSync(path)) throw new UserError(`${basename(path)}: no such project file`);
+    const readOnly = !writable(path);
     let db: Sqlite;
     try {
-      db = openSqlite(path, { mustExist: true });
-      configure(db);
+      db = openSqlite(path, { mustExist: true, readonly: readOnly });
+      configure(db, readOnly);
     } catch (error) {
       throw notAProject(path, error);
     }
     try {
       const appId = db.pragma('application_id', { simple: true }) as number;
       if (appId !== APPLICATION_ID) throw new UserError(`${basename(path)} is not a Brink project`);
+      if (readOnly && (db.pragma('user_version', { simple: true }) as number) < migrations.length) {
+        throw new UserError(`${basename(path)} is read-only and was written by an older Brink: make it writable once so that Brink can upgrade it`);
+      }
       migrate(db);
       checkSchema(db, basename(path));
     } catch (error) {
       db.close();
       throw notAProject(path, error);
     }
-    return new ProjectStore(path, db);
+    return new ProjectStore(path, db, readOnly);
   }
 
   info(): ProjectInfo {
@@ -80,6 +86,7 @@ export class ProjectStore {
       createdAt: meta.created_at ?? '',
       modelCount: this.models.count(),
       datasetCount: this.datasets.count(),
+      readOnly: this.readOnly,
     };
   }
 
@@ -110,8 +117,23 @@ export class ProjectStore {
   }
 }
 
-function configure(db: Sqlite): void {
-  db.pragma('journal_mode = WAL');
+/**
+ * A project whose file has no write permission bit is opened read-only, even for a user (root)
+ * whom the system would let write: marking a file read-only is how a user says "do not change it".
+ */
+function writable(path: string): boolean {
+  if ((statSync(path).mode & 0o222) === 0) return false;
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function configure(db: Sqlite, readOnly = false): void {
+  // A read-only connection cannot change the journal mode; the file keeps the WAL mode it was written in.
+  if (!readOnly) db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
 }
