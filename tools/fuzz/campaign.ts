@@ -27,6 +27,8 @@ export interface KindReport {
   failures: CaseResult[];
   /** A few refusals, to show what the messages look like. */
   refusals: CaseResult[];
+  /** Outcomes per mutation (numbers in its description folded to N), to see what each one reaches. */
+  byMutation: Record<string, Partial<Record<Outcome, number>>>;
 }
 
 const PAGE = 4096;
@@ -85,10 +87,13 @@ export async function runCampaign(options: CampaignOptions): Promise<KindReport[
   let child: Child | null = null;
   try {
     for (const kind of options.kinds) {
-      const report: KindReport = { kind, tally: { tried: 0, accepted: 0, refused: 0, crash: 0, hang: 0, memory: 0, corrupt: 0 }, failures: [], refusals: [] };
+      const report: KindReport = { kind, tally: { tried: 0, accepted: 0, refused: 0, crash: 0, hang: 0, memory: 0, corrupt: 0 }, failures: [], refusals: [], byMutation: {} };
       const record = (result: CaseResult) => {
         report.tally.tried++;
         report.tally[result.outcome]++;
+        const mutation = result.mutation.replace(/^[\w/-]+\.\w+: /, '').replace(/\d+/g, 'N');
+        const counts = (report.byMutation[mutation] ??= {});
+        counts[result.outcome] = (counts[result.outcome] ?? 0) + 1;
         if (result.outcome !== 'accepted' && result.outcome !== 'refused') report.failures.push(result);
         else if (result.outcome === 'refused' && report.refusals.length < 5) report.refusals.push(result);
         options.onResult?.(kind, result);

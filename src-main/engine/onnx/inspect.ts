@@ -1,6 +1,7 @@
 import { OnnxFormatError, oneLine } from './errors.js';
 import { elemType, onnx, toSafeInt, type pb } from './proto.js';
 import { distinctiveForeignFormat, likelyForeignFormat } from './sniff.js';
+import { valueNameProblem } from './value-names.js';
 
 export { OnnxFormatError } from './errors.js';
 
@@ -100,6 +101,8 @@ function summarise(model: pb.ModelProto): ModelInfo {
   if (inputs.length === 0) throw corrupt('the graph has no inputs besides its initializers');
   if (outputs.length === 0) throw corrupt('the graph has no outputs');
   for (const spec of [...inputs, ...outputs]) checkSampleSize(spec);
+  const names = valueNameProblem(graph);
+  if (names) throw new Rejection(`the graph breaks ONNX's rules: ${names}`);
   const opsets = (model.opsetImport ?? []).map(opset);
   if (opsets.length === 0) throw corrupt('no opset_import');
   checkDomainsImported(tally.domains, opsets, model);
