@@ -99,8 +99,9 @@ const onnxMutators: Record<string, ModelMutator> = {
     } else if (g.output?.length) g.output[0] = { ...g.output[0], name: 'nowhere' };
   },
   'external data escaping the folder': (rng, m) => {
-    const inits = graphOf(m).initializer ?? [];
-    if (!inits.length) return;
+    // A model without weights gets one, unused: its location is checked all the same.
+    const inits = (graphOf(m).initializer ??= []);
+    if (!inits.length) inits.push({ name: 'unused', dims: [1], dataType: 1 });
     const t = pick(rng, inits);
     const location = pick(rng, ['../../../../etc/passwd', '/etc/passwd', '..\\..\\secret.bin', 'sub/../../x.bin', 'weights.bin\0.txt', '', 'C:\\Windows\\win.ini', 'weights.bin']);
     t.dataLocation = 1;
