@@ -97,9 +97,14 @@ describe('ProjectStore', () => {
     ['a table dropped', 'DROP TABLE runs;', /is damaged: its table runs is missing/],
     ['its schema version reset', 'PRAGMA user_version = 0;', /is damaged: table \w+ already exists/],
     ['a negative schema version', 'PRAGMA user_version = -1;', /the project is damaged: its schema version is -1/],
+    // seed 2026, cases 201, 566, 571: a reader failed on these with a raw JSON or type error.
+    ['a JSON column holding text that is not JSON', "UPDATE models SET preprocessing_json = 'xxxx';", /is damaged: models\.preprocessing_json in row 1 is not what Brink wrote/],
+    ['a JSON column holding JSON null', "UPDATE models SET info_json = 'null';", /is damaged: models\.info_json in row 1 is not what Brink wrote/],
   ])('refuses a project with %s as damaged, in one line', (_, sql, message) => {
     const path = join(dir(), 'p.brink');
-    ProjectStore.create(path, 'P').close();
+    const created = ProjectStore.create(path, 'P');
+    addModel(created);
+    created.close();
     const db = new Database(path);
     db.pragma('foreign_keys = OFF');
     db.exec(sql);

@@ -69,6 +69,7 @@ export class ProjectStore {
       }
       migrate(db);
       checkSchema(db, basename(path));
+      checkJsonColumns(db, basename(path));
     } catch (error) {
       db.close();
       throw notAProject(path, error);
@@ -180,6 +181,24 @@ function checkSchema(db: Sqlite, fileName: string): void {
   for (const [table, columns] of expectedSchema) {
     if (!actual.has(table)) throw new UserError(`${fileName} is damaged: its table ${table} is missing`);
     if (actual.get(table) !== columns) throw new UserError(`${fileName} is damaged: its table ${table} is not as Brink wrote it`);
+  }
+}
+
+/**
+ * Brink writes an object or an array (or NULL) into every `*_json` column; anything else there
+ * was put by another program or a damaged disk, and would fail later in a reader. One scan at
+ * open: the tables with JSON columns hold a row per model, dataset or run, not per sample.
+ */
+function checkJsonColumns(db: Sqlite, fileName: string): void {
+  for (const [table, columns] of expectedSchema!) {
+    for (const column of columns.split(', ').map((c) => c.split(' ')[0]).filter((c) => c.endsWith('_json'))) {
+      const bad = db
+        .prepare(
+          `SELECT rowid FROM "${table}" WHERE "${column}" IS NOT NULL AND (json_valid("${column}") = 0 OR json_type("${column}") NOT IN ('object', 'array')) LIMIT 1`,
+        )
+        .get() as { rowid: number } | undefined;
+      if (bad) throw new UserError(`${fileName} is damaged: ${table}.${column} in row ${bad.rowid} is not what Brink wrote`);
+    }
   }
 }
 
