@@ -24,6 +24,8 @@ export interface ProjectInfo {
   createdAt: string;
   modelCount: number;
   datasetCount: number;
+  /** The file cannot be written (or is marked read-only): everything can be looked at, nothing changed. */
+  readOnly: boolean;
 }
 
 export interface RecentProject {

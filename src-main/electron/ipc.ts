@@ -2,6 +2,7 @@ import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { eventNames, type WireError } from '../../src-preload/contract.js';
 import { isUserFacing, messageOf } from '../errors.js';
 import type { BrinkService } from '../service/service.js';
+import { isTrustedSender } from './trusted-sender.js';
 
 export type IpcReply = { ok: true; result: unknown } | { ok: false; error: WireError };
 
@@ -28,10 +29,8 @@ export function wireIpc(service: BrinkService, window: () => BrowserWindow | nul
 
 function fromTrustedFrame(event: IpcMainInvokeEvent, win: BrowserWindow | null, origin: string): boolean {
   const frame = event.senderFrame;
-  if (!win || event.sender !== win.webContents || !frame || frame.parent !== null) return false;
-  try {
-    return new URL(frame.url).origin === origin;
-  } catch {
-    return false;
-  }
+  return isTrustedSender(
+    { fromAppWindow: win !== null && event.sender === win.webContents, topFrame: frame?.parent === null, frameUrl: frame?.url ?? null },
+    origin,
+  );
 }

@@ -1,5 +1,6 @@
 import { protocol, session, type WebContents } from 'electron';
 import { staticFile } from '../web/static-files.js';
+import { schemeAndHost } from './trusted-sender.js';
 
 export const APP_ORIGIN = 'app://brink';
 
@@ -36,13 +37,27 @@ export function serveRenderer(rendererDir: string): void {
 /** No navigation away, no new windows, no permissions (camera, notifications, …). */
 export function lockDown(contents: WebContents, allowedOrigin: string): void {
   contents.on('will-navigate', (event, url) => {
-    if (new URL(url).origin !== allowedOrigin) event.preventDefault();
+    if (schemeAndHost(url) !== allowedOrigin) event.preventDefault();
   });
   contents.on('will-redirect', (event, url) => {
-    if (new URL(url).origin !== allowedOrigin) event.preventDefault();
+    if (schemeAndHost(url) !== allowedOrigin) event.preventDefault();
   });
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   contents.on('will-attach-webview', (event) => event.preventDefault());
+}
+
+/**
+ * The policy on every response the session loads, not only those of app:// (which sends it
+ * itself): anything else that ever reaches the window gets it too. Not in development, where
+ * the dev server's hot reload needs more.
+ */
+export function enforceContentSecurityPolicy(): void {
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({
+      // Electronegativity evaluates literal policies only; this one is contentSecurityPolicy above (docs/SECURITY.md).
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [contentSecurityPolicy] }, // eng-disable CSP_GLOBAL_CHECK
+    });
+  });
 }
 
 export function denyAllPermissions(): void {

@@ -33,6 +33,7 @@ import { withOnePath } from './files.js';
 import { EventHub } from './events.js';
 import type { Host } from './host.js';
 import { openProjectFile } from './open-project.js';
+import { ProjectLock } from '../store/project-lock.js';
 import { checkLabelCount, importModel, readLabels } from './model-import.js';
 import { changeReading } from './model-reading.js';
 import { checkPreprocessing } from './preprocessing-check.js';
@@ -58,6 +59,7 @@ export interface ServiceOptions {
 export class BrinkService {
   readonly events = new EventHub();
   private project: ProjectStore | null = null;
+  private lock: ProjectLock | null = null;
   private supervisor: JobSupervisor | null = null;
   private readonly recent: RecentProjects;
   private readonly analyses = new AnalysisCache();
@@ -124,15 +126,25 @@ export class BrinkService {
   }
 
   private async setProject(store: ProjectStore | null): Promise<void> {
+    // A read-only project changes nothing, so another Brink may hold it; any other is locked first.
+    let lock: ProjectLock | null;
+    try {
+      lock = store && !store.readOnly ? ProjectLock.acquire(store.path) : null;
+    } catch (error) {
+      store?.close();
+      throw error;
+    }
     await this.trainings.shutdown();
     await this.supervisor?.shutdown();
     this.project?.close();
     this.screenings.clear();
+    if (this.lock && this.project?.path !== store?.path) this.lock.release();
+    this.lock = lock;
     this.project = store;
     this.supervisor = null;
     if (store) {
       // This host runs the project's jobs: runs left 'running' belong to a process that is gone.
-      store.runs.markOrphansInterrupted();
+      if (!store.readOnly) store.runs.markOrphansInterrupted();
       this.supervisor = new JobSupervisor(
         store,
         this.options.spawner,
@@ -143,7 +155,8 @@ export class BrinkService {
         },
         { graceMs: 5000, intraOpThreads: this.options.intraOpThreads },
       );
-      this.supervisor.pump();
+      // A read-only project can run nothing: its queued runs wait until the file is writable again.
+      if (!store.readOnly) this.supervisor.pump();
     }
     const info = store?.info() ?? null;
     if (info) this.recent.touch(info.path, info.name);

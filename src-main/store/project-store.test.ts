@@ -91,6 +91,27 @@ describe('ProjectStore', () => {
     expect(() => ProjectStore.open(path)).toThrow(/newer Brink/);
   });
 
+  // Found by tools/fuzz (project kind, seed 1, cases 9, 13 and 14; seed 15, case 6): these failed later with raw SQL errors.
+  it.each([
+    ['a table remade in another shape', 'CREATE TABLE meta_old AS SELECT * FROM meta; DROP TABLE meta; CREATE TABLE meta (x);', /is damaged: its table meta is not as Brink wrote it/],
+    ['a table dropped', 'DROP TABLE runs;', /is damaged: its table runs is missing/],
+    ['its schema version reset', 'PRAGMA user_version = 0;', /is damaged: table \w+ already exists/],
+    ['a negative schema version', 'PRAGMA user_version = -1;', /the project is damaged: its schema version is -1/],
+    // seed 2026, cases 201, 566, 571: a reader failed on these with a raw JSON or type error.
+    ['a JSON column holding text that is not JSON', "UPDATE models SET preprocessing_json = 'xxxx';", /is damaged: models\.preprocessing_json in row 1 is not what Brink wrote/],
+    ['a JSON column holding JSON null', "UPDATE models SET info_json = 'null';", /is damaged: models\.info_json in row 1 is not what Brink wrote/],
+  ])('refuses a project with %s as damaged, in one line', (_, sql, message) => {
+    const path = join(dir(), 'p.brink');
+    const created = ProjectStore.create(path, 'P');
+    addModel(created);
+    created.close();
+    const db = new Database(path);
+    db.pragma('foreign_keys = OFF');
+    db.exec(sql);
+    db.close();
+    expect(() => ProjectStore.open(path)).toThrow(message);
+  });
+
   it('keeps model bytes, updates settings, and removing a model removes its bytes', () => {
     const store = ProjectStore.create(join(dir(), 'm.brink'), 'm');
     const id = addModel(store, new Uint8Array([9, 8, 7, 6]));

@@ -15,8 +15,8 @@ function nativeBinding(): string | undefined {
   return existsSync(electronBuild) ? electronBuild : undefined;
 }
 
-export function openSqlite(path: string, options: { mustExist: boolean }): Database.Database {
-  return new Database(path, { fileMustExist: options.mustExist, nativeBinding: nativeBinding() });
+export function openSqlite(path: string, options: { mustExist: boolean; readonly?: boolean }): Database.Database {
+  return new Database(path, { fileMustExist: options.mustExist, readonly: options.readonly ?? false, nativeBinding: nativeBinding() });
 }
 
 export type Sqlite = Database.Database;

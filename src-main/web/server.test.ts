@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
@@ -23,9 +23,10 @@ function http(port: number, path: string, init: { method?: string; headers?: Rec
   });
 }
 
-function socket(server: RunningServer, options: { origin?: string; token?: string } = {}) {
-  const origin = options.origin ?? `http://127.0.0.1:${server.port}`;
-  return new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${options.token ?? server.token}`, { origin });
+function socket(server: RunningServer, options: { origin?: string | null; token?: string; host?: string } = {}) {
+  const origin = options.origin === null ? undefined : (options.origin ?? `http://127.0.0.1:${server.port}`);
+  const headers = options.host ? { host: options.host } : undefined;
+  return new WebSocket(`ws://127.0.0.1:${server.port}/api?token=${options.token ?? server.token}`, { origin, headers });
 }
 
 function opened(ws: WebSocket): Promise<boolean> {
@@ -61,6 +62,7 @@ describe('brink serve', () => {
     mkdirSync(rendererDir);
     writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Brink</title>');
     writeFileSync(join(root, 'secret.txt'), 'do not serve me');
+    symlinkSync(join(root, 'secret.txt'), join(rendererDir, 'link.txt'));
     const stagingDir = join(root, 'staging');
     downloadsDir = join(root, 'downloads');
     const downloads = new Downloads(downloadsDir);
@@ -70,7 +72,7 @@ describe('brink serve', () => {
       version: 'test',
       spawner: nodeSpawner(),
     });
-    server = await startWebServer({ service, rendererDir, stagingDir, downloads, port: 0 });
+    server = await startWebServer({ service, rendererDir, stagingDir, downloads, port: 0, maxUploadBytes: 1024 });
   });
   afterEach(async () => {
     await server.close();
@@ -81,22 +83,70 @@ describe('brink serve', () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{48}$/);
   });
 
-  it('serves the renderer with a strict CSP, and nothing outside it', async () => {
-    const page = await http(server.port, '/', { headers: { host: `127.0.0.1:${server.port}` } });
-    expect(page.status).toBe(200);
-    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
-    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/%00']) {
-      expect((await http(server.port, path, { headers: { host: `127.0.0.1:${server.port}` } })).status).toBe(404);
+  it('listens on the loopback address only', async () => {
+    const outward = Object.values(networkInterfaces())
+      .flat()
+      .filter((a) => a && !a.internal && a.family === 'IPv4')
+      .map((a) => a!.address);
+    for (const address of outward) {
+      const reached = await new Promise<boolean>((resolve) => {
+        const req = request({ host: address, port: server.port, path: '/' }, () => resolve(true));
+        req.on('error', () => resolve(false));
+        req.end();
+      });
+      expect(reached, address).toBe(false);
     }
   });
 
-  it('refuses requests whose Host is not loopback (DNS rebinding)', async () => {
-    expect((await http(server.port, '/', { headers: { host: `evil.example:${server.port}` } })).status).toBe(421);
+  it('serves the renderer with a strict CSP, and nothing outside it', async () => {
+    const page = await http(server.port, `/?token=${server.token}`, { headers: { host: `127.0.0.1:${server.port}` } });
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    const cookie = `brink-token-${server.port}=${server.token}`;
+    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/%2e%2e%2fsecret.txt', '/%252e%252e/secret.txt', '/..%5csecret.txt', '/%00', '/link.txt']) {
+      expect((await http(server.port, path, { headers: { host: `127.0.0.1:${server.port}`, cookie } })).status, path).toBe(404);
+    }
   });
 
-  it('refuses WebSocket connections with a wrong token or a foreign Origin', async () => {
+  it('serves the page only with the launch token, then by the cookie its first response sets', async () => {
+    const host = { host: `127.0.0.1:${server.port}` };
+    expect((await http(server.port, '/', { headers: host })).status).toBe(403);
+    expect((await http(server.port, '/index.html?token=wrong', { headers: host })).status).toBe(403);
+    const first = await http(server.port, `/?token=${server.token}`, { headers: host });
+    expect(first.status).toBe(200);
+    const setCookie = String(first.headers['set-cookie']);
+    expect(setCookie).toContain(`brink-token-${server.port}=${server.token}`);
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    const cookie = `other=1; brink-token-${server.port}=${server.token}`;
+    expect((await http(server.port, '/index.html', { headers: { ...host, cookie } })).status).toBe(200);
+    expect((await http(server.port, '/index.html', { headers: { ...host, cookie: `brink-token-${server.port}=${'f'.repeat(48)}` } })).status).toBe(403);
+    // Another server on this host gets its own cookie name: a token set for it does not open this one.
+    expect((await http(server.port, '/index.html', { headers: { ...host, cookie: `brink-token-1=${server.token}` } })).status).toBe(403);
+  });
+
+  it('refuses requests whose Host is not this loopback address and port (DNS rebinding)', async () => {
+    const path = `/?token=${server.token}`;
+    for (const host of [`evil.example:${server.port}`, `127.0.0.1:${server.port + 1}`, '127.0.0.1', `127.0.0.1.evil.example:${server.port}`]) {
+      expect((await http(server.port, path, { headers: { host } })).status, host).toBe(421);
+    }
+    expect((await http(server.port, path, { headers: { host: `localhost:${server.port}` } })).status).toBe(200);
+    expect(await opened(socket(server, { host: `evil.example:${server.port}` }))).toBe(false);
+  });
+
+  it('refuses any request from a foreign Origin, even with the token', async () => {
+    const headers = { host: `127.0.0.1:${server.port}`, origin: 'http://evil.example' };
+    expect((await http(server.port, `/?token=${server.token}`, { headers })).status).toBe(403);
+    expect((await http(server.port, `/download/x?token=${server.token}`, { headers })).status).toBe(403);
+    expect((await http(server.port, `/?token=${server.token}`, { headers: { ...headers, origin: `http://127.0.0.1:${server.port + 1}` } })).status).toBe(403);
+    expect((await http(server.port, `/?token=${server.token}`, { headers: { ...headers, origin: `http://localhost:${server.port}` } })).status).toBe(200);
+  });
+
+  it('refuses WebSocket connections with a wrong token or a foreign or missing Origin', async () => {
     expect(await opened(socket(server, { token: 'f'.repeat(48) }))).toBe(false);
+    expect(await opened(socket(server, { token: '' }))).toBe(false);
     expect(await opened(socket(server, { origin: 'http://evil.example' }))).toBe(false);
+    expect(await opened(socket(server, { origin: null }))).toBe(false);
     const ws = socket(server);
     expect(await opened(ws)).toBe(true);
     ws.close();
@@ -131,6 +181,36 @@ describe('brink serve', () => {
     expect((await http(server.port, '/upload', { method: 'POST', headers: headers({ 'x-brink-token': 'wrong' }), body })).status).toBe(403);
     expect((await http(server.port, '/upload', { method: 'POST', headers: headers({ origin: 'http://evil.example' }), body })).status).toBe(403);
     expect((await http(server.port, '/upload', { method: 'POST', headers: headers({ 'x-brink-path': '..%2F..%2Fescape.txt' }), body })).status).toBe(400);
+    expect((await http(server.port, '/upload', { method: 'POST', headers: headers({ 'x-brink-upload': '../../x1234567' }), body })).status).toBe(400);
+    const { origin: _origin, ...withoutOrigin } = headers({});
+    expect((await http(server.port, '/upload', { method: 'POST', headers: withoutOrigin, body })).status).toBe(403);
+    // The same path twice is refused rather than overwritten.
+    expect((await http(server.port, '/upload', { method: 'POST', headers: headers({}), body })).status).toBe(409);
+  });
+
+  it('refuses an upload over the size limit, declared or streamed, and keeps none of it', async () => {
+    const headers = {
+      host: `127.0.0.1:${server.port}`,
+      origin: `http://127.0.0.1:${server.port}`,
+      'x-brink-token': server.token,
+      'x-brink-upload': 'bigbigbig1234567',
+    };
+    const declared = await http(server.port, '/upload', { method: 'POST', headers: { ...headers, 'x-brink-path': 'a.bin' }, body: Buffer.alloc(2048) });
+    expect(declared.status).toBe(413);
+    expect(declared.body).toMatch(/limit is 1024 bytes/);
+    // Chunked: no length to check up front, so the server counts as the bytes come.
+    const streamed = await new Promise<number | string>((resolve) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path: '/upload', method: 'POST', headers: { ...headers, 'x-brink-path': 'b.bin', 'transfer-encoding': 'chunked' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+      for (let i = 0; i < 8; i++) req.write(Buffer.alloc(512));
+      req.end();
+    });
+    expect([413, 'ECONNRESET', 'EPIPE']).toContain(streamed);
+    await vi.waitFor(() => expect(existsSync(join(root, 'staging', 'bigbigbig1234567', 'b.bin'))).toBe(false));
+    expect(existsSync(join(root, 'staging', 'bigbigbig1234567', 'a.bin'))).toBe(false);
   });
 
   it('offers a saved file as a one-time download that needs the token, then deletes it', async () => {
@@ -143,6 +223,7 @@ describe('brink serve', () => {
     expect(saved.url).toMatch(/^\/download\/[A-Za-z0-9_-]{24}$/);
     const host = { host: `127.0.0.1:${server.port}` };
     expect((await http(server.port, saved.url, { headers: host })).status).toBe(403);
+    expect((await http(server.port, saved.url, { headers: { ...host, cookie: `brink-token-${server.port}=${server.token}` } })).status).toBe(403);
     expect((await http(server.port, `${saved.url}?token=${'f'.repeat(48)}`, { headers: host })).status).toBe(403);
     const first = await http(server.port, `${saved.url}?token=${server.token}`, { headers: host });
     expect(first.status).toBe(200);

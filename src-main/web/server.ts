@@ -1,15 +1,17 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { eventNames, type WireError } from '../../src-preload/contract.js';
 import { isUserFacing, messageOf } from '../errors.js';
 import type { BrinkService } from '../service/service.js';
 import { attachmentHeader, type Downloads } from './downloads.js';
+import { RequestGuard } from './request-guard.js';
 import { staticFile } from './static-files.js';
 
 export interface WebServerOptions {
@@ -21,6 +23,8 @@ export interface WebServerOptions {
   port: number;
   /** Fixed only by tests; otherwise random per launch. */
   token?: string;
+  /** The largest uploaded file; smaller only in tests. */
+  maxUploadBytes?: number;
   log?: (line: string) => void;
 }
 
@@ -32,23 +36,16 @@ export interface RunningServer {
 }
 
 const MAX_UPLOAD_BYTES = 2 ** 31 - 1;
+/** A contract call's JSON; file.save's base64 payload is the largest. */
+const MAX_MESSAGE_BYTES = 16 << 20;
 
 /** `brink serve`: the renderer and the contract over HTTP + WebSocket on loopback only. */
 export async function startWebServer(options: WebServerOptions): Promise<RunningServer> {
   const token = options.token ?? randomBytes(24).toString('hex');
   const log = options.log ?? (() => {});
+  const maxUploadBytes = options.maxUploadBytes ?? MAX_UPLOAD_BYTES;
   let port = 0;
-
-  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
-  const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
-  const hostOk = (req: IncomingMessage) => allowedHosts().has(req.headers.host ?? '');
-  const originOk = (req: IncomingMessage) => allowedOrigins().has(req.headers.origin ?? '');
-  const tokenOk = (candidate: string | null | undefined) => {
-    if (!candidate) return false;
-    const a = Buffer.from(candidate);
-    const b = Buffer.from(token);
-    return a.length === b.length && timingSafeEqual(a, b);
-  };
+  const guard = new RequestGuard(token, () => port);
 
   const http = createServer((req, res) => {
     handleHttp(req, res).catch((error) => {
@@ -59,14 +56,17 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // DNS rebinding: a page on another name that resolves to 127.0.0.1 must not reach us.
-    if (!hostOk(req)) return send(res, 421, 'wrong host');
+    if (!guard.hostOk(req)) return send(res, 421, 'wrong host');
+    if (!guard.originOk(req, false)) return send(res, 403, 'forbidden');
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     if (req.method === 'POST' && url.pathname === '/upload') return upload(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
     if (url.pathname.startsWith('/download/')) return download(req, res, url);
+    if (!guard.pageTokenOk(req, url)) return send(res, 403, 'open the address that `brink serve` printed, with its token');
     const file = await staticFile(options.rendererDir, url.pathname);
     if (!file) return send(res, 404, 'not found');
     res.writeHead(200, {
+      'set-cookie': guard.setCookieHeader(),
       'content-type': file.type,
       'content-security-policy': contentSecurityPolicy(port),
       'x-content-type-options': 'nosniff',
@@ -77,20 +77,30 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   }
 
   async function upload(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!originOk(req) || !tokenOk(header(req, 'x-brink-token'))) return send(res, 403, 'forbidden');
+    if (!guard.originOk(req, true) || !guard.tokenOk(header(req, 'x-brink-token'))) return send(res, 403, 'forbidden');
     const uploadId = header(req, 'x-brink-upload') ?? '';
     const relative = safeRelativePath(decodeURIComponentSafe(header(req, 'x-brink-path') ?? ''));
     if (!/^[A-Za-z0-9_-]{8,64}$/.test(uploadId) || !relative) return send(res, 400, 'bad upload');
-    if (Number(req.headers['content-length'] ?? 0) > MAX_UPLOAD_BYTES) return send(res, 413, 'file too large');
+    const tooLarge = `file too large: the limit is ${maxUploadBytes} bytes`;
+    if (Number(req.headers['content-length'] ?? 0) > maxUploadBytes) return send(res, 413, tooLarge);
     const target = join(options.stagingDir, uploadId, ...relative);
     await mkdir(dirname(target), { recursive: true });
-    await pipeline(req, createWriteStream(target));
+    try {
+      // 'wx': a second upload of the same path, or a link planted there, is refused rather than followed.
+      await pipeline(req, byteLimit(maxUploadBytes), createWriteStream(target, { flags: 'wx' }));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') await rm(target, { force: true });
+      if (error instanceof UploadTooLarge) return send(res, 413, tooLarge);
+      if (code === 'EEXIST') return send(res, 409, 'that file was already uploaded');
+      throw error;
+    }
     send(res, 200, 'ok');
   }
 
   /** An export, fetched once by the page that asked for it (a link click sends no Origin, so the token and the ticket decide). */
   async function download(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (!tokenOk(url.searchParams.get('token'))) return send(res, 403, 'forbidden');
+    if (!guard.tokenOk(url.searchParams.get('token'))) return send(res, 403, 'forbidden');
     if (req.method !== 'GET') return send(res, 405, 'method not allowed');
     const file = options.downloads?.take(url.pathname.slice('/download/'.length)) ?? null;
     if (!file) return send(res, 404, 'this download has expired or was already fetched; export the file again');
@@ -109,10 +119,11 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     }
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 << 20 });
+  // Every message arrives on a socket whose upgrade carried the token: a socket without it never opens.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   http.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-    if (!hostOk(req) || !originOk(req) || url.pathname !== '/api' || !tokenOk(url.searchParams.get('token'))) {
+    if (!guard.hostOk(req) || !guard.originOk(req, true) || url.pathname !== '/api' || !guard.tokenOk(url.searchParams.get('token'))) {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }
@@ -173,6 +184,19 @@ export function contentSecurityPolicy(port: number): string {
     "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
+}
+
+class UploadTooLarge extends Error {}
+
+/** Counts a body as it streams: a chunked upload declares no length to check beforehand. */
+function byteLimit(max: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      done(seen > max ? new UploadTooLarge() : null, seen > max ? undefined : chunk);
+    },
+  });
 }
 
 function send(res: ServerResponse, status: number, text: string): void {

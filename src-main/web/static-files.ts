@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 
 const types: Record<string, string> = {
@@ -22,9 +22,15 @@ export async function staticFile(root: string, urlPath: string): Promise<{ body:
   }
   if (decoded.includes('\0')) return null;
   const relative = decoded === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
-  const path = normalize(join(root, relative));
-  if (path !== root && !path.startsWith(root.endsWith(sep) ? root : root + sep)) return null;
+  if (!inside(root, normalize(join(root, relative)))) return null;
+  // A link inside the folder may point out of it: what counts is where the file really is.
+  const [realRoot, path] = await Promise.all([realpath(root).catch(() => null), realpath(join(root, relative)).catch(() => null)]);
+  if (!realRoot || !path || !inside(realRoot, path)) return null;
   const info = await stat(path).catch(() => null);
   if (!info?.isFile()) return null;
   return { body: await readFile(path), type: types[extname(path)] ?? 'application/octet-stream' };
+}
+
+function inside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }

@@ -114,6 +114,14 @@ describe('IDX reader', () => {
     );
   });
 
+  // The fuzz campaign's gzip bombs (idx, seed 2026) inflated 256 MiB of images before the labels said 200.
+  it('refuses images and labels that disagree in count before reading the images', async () => {
+    await put(join(dir(), 'bomb-labels-idx1-ubyte.gz'), gzip(idxFile([5], ramp(5))));
+    // The body stops after 10 images: reading it would fail as truncated, so the count check must come first.
+    const path = await put(join(dir(), 'bomb-images-idx3-ubyte.gz'), gzip(idxFile([1000, 2, 3], ramp(10 * 6))));
+    await expect(readDataset(path)).rejects.toThrow('bomb-labels-idx1-ubyte.gz: 5 labels for 1000 images in bomb-images-idx3-ubyte.gz');
+  });
+
   it('refuses a missing labels file, naming the file it looked for', async () => {
     const path = await put(join(dir(), 'x-images-idx3-ubyte'), idxFile([1, 1, 1], Uint8Array.of(0)));
     await expect(readDataset(path)).rejects.toThrow('x-images-idx3-ubyte: labels file x-labels-idx1-ubyte not found beside it');

@@ -27,7 +27,12 @@ export function match(probe: Probe): boolean {
 
 export async function open(probe: Probe, options: ReadOptions): Promise<DatasetSamples> {
   const { imagesPath, labelsPath } = await locatePair(probe);
-  const images = await readImages(imagesPath, options.limit);
+  // The labels' count, from their header, is checked against the images' before the images are
+  // allocated: a gzip that inflates to a plausible size then costs nothing when the pair disagrees.
+  const labelTotal = await labelsHeaderCount(labelsPath);
+  const images = await readImages(imagesPath, options.limit, (total) => {
+    if (labelTotal !== null && labelTotal !== total) throw formatError(labelsPath, `${labelTotal} labels for ${total} images in ${basename(imagesPath)}`);
+  });
   const labels = await readLabels(labelsPath, imagesPath, images.total, images.count);
   return {
     format: 'idx',
@@ -88,7 +93,7 @@ interface IdxImages {
   data: Uint8Array;
 }
 
-async function readImages(path: string, limit: number | undefined): Promise<IdxImages> {
+async function readImages(path: string, limit: number | undefined, checkTotal: (total: number) => void): Promise<IdxImages> {
   const stream = await ByteStream.open(path);
   try {
     const dims = await readHeader(stream, path);
@@ -103,6 +108,7 @@ async function readImages(path: string, limit: number | undefined): Promise<IdxI
     const shape: [number, number, number] = [channels, height, width];
     const count = limit === undefined ? total : Math.min(total, limit);
     await checkFileSize(stream, path, 4 + 4 * dims.length, total * sampleSize(shape), dims);
+    checkTotal(total);
     const data = new Uint8Array(count * sampleSize(shape));
     const got = channels === 1 ? await stream.readInto(data) : await readTransposed(stream, data, shape);
     if (got < data.length) throw truncated(path, dims, got);
@@ -140,6 +146,20 @@ async function readLabels(path: string, imagesPath: string, imageCount: number, 
     const bytes = await stream.read(count);
     if (bytes.length < count) throw truncated(path, dims, bytes.length);
     return Int32Array.from(bytes);
+  } finally {
+    stream.close();
+  }
+}
+
+/** The count a labels file declares, or null when its header is not a labels header (readLabels then says what is wrong). */
+async function labelsHeaderCount(path: string): Promise<number | null> {
+  const stream = await ByteStream.open(path).catch(() => null);
+  if (!stream) return null;
+  try {
+    const dims = await readHeader(stream, path);
+    return dims.length === 1 ? dims[0] : null;
+  } catch {
+    return null;
   } finally {
     stream.close();
   }

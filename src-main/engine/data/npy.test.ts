@@ -180,6 +180,13 @@ describe('NumPy .npy pair reader', () => {
     await expect(readDataset(dir())).rejects.toThrow('y.npy: label -1 at index 0 is not a class index (0 or more)');
   });
 
+  // Found by tools/fuzz (npy, seed 2026, cases 234, 590, 686): the class counts allocated one slot per class up to the label.
+  it('refuses a label beyond the class limit before counting classes', async () => {
+    await put(join(dir(), 'x.npy'), npyFile('|u1', [2, 1, 1], new Uint8Array(2)));
+    await put(join(dir(), 'y.npy'), npyFile('<i8', [2], bytesOf(BigInt64Array.of(0n, 83886080n))));
+    await expect(readDataset(dir())).rejects.toThrow("y.npy: label 83886080 at index 1 is beyond Brink's limit of 1,000,000 classes");
+  });
+
   it('refuses image shapes it cannot read as N,H,W / N,C,H,W / N,H,W,C', async () => {
     await put(join(dir(), 'x.npy'), npyFile('|u1', [1, 2, 2, 2], new Uint8Array(8)));
     await put(join(dir(), 'y.npy'), labelsNpy([0]));

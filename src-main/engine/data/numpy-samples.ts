@@ -87,6 +87,13 @@ function typedView(bytes: Uint8Array, kind: string, itemSize: number, length: nu
     : new Float64Array(aligned.buffer, aligned.byteOffset, length);
 }
 
+/**
+ * The largest class index a label may hold, plus one. Class counts are kept per class, so a
+ * label of 2^31 would allocate that many; the largest image-classification label sets have tens of
+ * thousands of classes (ImageNet-21k: 21,843).
+ */
+export const MAX_CLASSES = 1_000_000;
+
 export function decodeLabels(plan: NumpyPlan, bytes: Uint8Array, where: string): Int32Array {
   if (plan.y === null) return new Int32Array(plan.count).fill(UNLABELED);
   const { kind, itemSize } = plan.y.dtype;
@@ -95,8 +102,9 @@ export function decodeLabels(plan: NumpyPlan, bytes: Uint8Array, where: string):
   const labels = new Int32Array(plan.count);
   for (let i = 0; i < plan.count; i++) {
     const label = read(i * itemSize);
-    if (label < 0 || label > 0x7fffffff) {
-      throw new DatasetFormatError(`${where}: label ${label} at index ${i} is not a class index (0 or more)`);
+    if (label < 0) throw new DatasetFormatError(`${where}: label ${label} at index ${i} is not a class index (0 or more)`);
+    if (label >= MAX_CLASSES) {
+      throw new DatasetFormatError(`${where}: label ${label} at index ${i} is beyond Brink's limit of ${MAX_CLASSES.toLocaleString('en')} classes`);
     }
     labels[i] = Number(label);
   }

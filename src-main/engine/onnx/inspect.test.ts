@@ -126,6 +126,7 @@ describe('inspectOnnx on well-formed models', () => {
       valueInfo('r', [4], 99),
       { name: 'untyped' },
     ];
+    m.graph!.node = m.graph!.output.map((o) => node('Identity', ['x'], [o.name!]));
     const info = inspectOnnx(encode(m));
     expect(info.outputs.map((o) => o.elemType)).toEqual(['sequence<map<int64,float32>>', 'float8e4m3fn', 'type99', 'unknown']);
   });
@@ -265,6 +266,15 @@ describe('inspectOnnx rejects what is not a usable model', () => {
     ['an initializer without data', (m) => void (m.graph!.initializer = [{ name: 'w', dims: [4], dataType: 1 }]), /initializer 'w' has no data/],
     ['an absurd initializer shape', (m) => void (m.graph!.initializer = [{ name: 'w', dims: [2 ** 40, 2 ** 40], dataType: 1, dataLocation: 1 }]), /impossible shape/],
     ['a nameless input', (m) => void (m.graph!.input = [valueInfo('', [1])]), /input or output has no name/],
+    // Found by tools/fuzz: the batch check allocated samples of this size (onnx, seed 2026, cases 128, 152, 427);
+    // the name faults below were accepted at import and failed only when a run started (seed 7).
+    ['an input sample of 2^32 values', (m) => void (m.graph!.input = [valueInfo('x', [1, 4294967295])]), /'x' declares 4\.29e\+9 values per sample \(shape \[1, 4294967295\]\), more than Brink's limit of 2\^28/],
+    ['a node reading a value nothing gives', (m) => void m.graph!.node![0].input!.push('nowhere'), /the graph breaks ONNX's rules: node 1 'Identity_y' \(Identity\) reads 'nowhere', which no graph input, initializer or node gives/],
+    ['a value written twice', (m) => void m.graph!.node!.push(node('Identity', ['x'], ['y'])), /'y' is written by two nodes \(node 1 'Identity_y' \(Identity\) and node 2 'Identity_y' \(Identity\)\)/],
+    ['a node overwriting a graph input', (m) => void (m.graph!.node![0].output = ['x']), /node 1 'Identity_y' \(Identity\) writes 'x', which is also a graph input or initializer/],
+    ['a graph output nothing gives', (m) => void (m.graph!.output = [valueInfo('nowhere', [1, 3])]), /graph output 'nowhere' is given by no node, input or initializer/],
+    ['an initializer listed twice', (m) => void (m.graph!.initializer = [floatTensor('w', [1]), floatTensor('w', [1])]), /initializer 'w' appears twice/],
+    ['an output sample of 2^40 values', (m) => void (m.graph!.output = [valueInfo('y', ['batch', 2 ** 20, 2 ** 20])]), /'y' declares 1\.10e\+12 values per sample/],
   ])('rejects a model with %s', (_, corrupt, expected) => {
     const m = tinyModel();
     corrupt(m);

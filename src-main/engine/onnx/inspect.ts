@@ -1,6 +1,7 @@
 import { OnnxFormatError, oneLine } from './errors.js';
 import { elemType, onnx, toSafeInt, type pb } from './proto.js';
 import { distinctiveForeignFormat, likelyForeignFormat } from './sniff.js';
+import { valueNameProblem } from './value-names.js';
 
 export { OnnxFormatError } from './errors.js';
 
@@ -99,6 +100,9 @@ function summarise(model: pb.ModelProto): ModelInfo {
   const outputs = (graph.output ?? []).map(tensorSpec);
   if (inputs.length === 0) throw corrupt('the graph has no inputs besides its initializers');
   if (outputs.length === 0) throw corrupt('the graph has no outputs');
+  for (const spec of [...inputs, ...outputs]) checkSampleSize(spec);
+  const names = valueNameProblem(graph);
+  if (names) throw new Rejection(`the graph breaks ONNX's rules: ${names}`);
   const opsets = (model.opsetImport ?? []).map(opset);
   if (opsets.length === 0) throw corrupt('no opset_import');
   checkDomainsImported(tally.domains, opsets, model);
@@ -116,6 +120,21 @@ function summarise(model: pb.ModelProto): ModelInfo {
     initializerBytes: tally.bytes,
     externalData: tally.external,
   };
+}
+
+/**
+ * The most values one sample of an input or output may declare (after the batch axis): 2^28,
+ * a gigabyte as float32, far beyond any image classifier (a 4K RGB image has 2^24.6). Brink
+ * allocates samples from these shapes, so an absurd one is refused here, before anything is.
+ */
+export const MAX_SAMPLE_VALUES = 2 ** 28;
+
+function checkSampleSize(spec: TensorSpec): void {
+  const fixed = (spec.shape ?? []).slice(1).filter((d): d is number => typeof d === 'number');
+  const values = fixed.reduce((a, b) => a * b, 1);
+  if (values > MAX_SAMPLE_VALUES) {
+    throw new Rejection(`'${oneLine(spec.name)}' declares ${values.toExponential(2)} values per sample (shape [${spec.shape!.join(', ')}]), more than Brink's limit of 2^28`);
+  }
 }
 
 /** Checked last, so that a well-formed model from an unsupported exporter says so plainly. */
