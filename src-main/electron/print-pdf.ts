@@ -9,7 +9,19 @@ import type { PdfPrinter } from '../report/print-pdf.js';
  * window has a session of its own, so blocking its requests leaves the app's session alone.
  */
 export const electronPrinter: PdfPrinter = async (html) => {
-  const window = new BrowserWindow({ show: false, webPreferences: { partition: 'brink-report-print', sandbox: true, javascript: false, contextIsolation: true, nodeIntegration: false } });
+  const window = new BrowserWindow({
+    show: false,
+    webPreferences: {
+      partition: 'brink-report-print',
+      sandbox: true,
+      javascript: false,
+      contextIsolation: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      // Nothing in a report opens windows (Electronegativity's AUXCLICK_JS_CHECK).
+      disableBlinkFeatures: 'Auxclick',
+    },
+  });
   try {
     window.webContents.session.webRequest.onBeforeRequest({ urls: ['http://*/*', 'https://*/*', 'ws://*/*', 'wss://*/*', 'file://*/*'] }, (_details, callback) => callback({ cancel: true }));
     await window.loadURL(`data:text/html;charset=utf-8;base64,${Buffer.from(html).toString('base64')}`);
