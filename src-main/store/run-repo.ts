@@ -118,6 +118,9 @@ interface RunRow {
   labeled: 0 | 1;
 }
 
+/** What a run left 'running' by a host that is gone says on the next open. */
+export const ORPHAN_CAUSE = 'Brink stopped while this run was running (the app or command quit, crashed or was killed); resume to continue from the last committed batch';
+
 const sortColumns: Record<SampleSortKey, string> = {
   position: 'position',
   index: 'sample_index',
@@ -454,9 +457,11 @@ export class RunRepo {
     }
   }
 
-  /** Runs left 'running' by a process that is gone: called when a project is opened. */
+  /** Runs left 'running' by a process that is gone (quit, crashed, killed): called when a project is opened. */
   markOrphansInterrupted(): number {
-    return this.db.prepare("UPDATE runs SET status = 'interrupted', running_since = NULL WHERE status = 'running'").run().changes;
+    return this.db
+      .prepare("UPDATE runs SET status = 'interrupted', running_since = NULL, error = ? WHERE status = 'running'")
+      .run(ORPHAN_CAUSE).changes;
   }
 
   remove(id: string): void {

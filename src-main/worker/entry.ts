@@ -30,6 +30,12 @@ function onMessage(listener: (message: ToWorker) => void): void {
 let stopRequested = false;
 let started = false;
 
+// Forked by a host that then died (killed, crashed): nobody will read this job's results or mark
+// its run, so the job stops here instead of writing on unsupervised. Each batch commits in one
+// synchronous transaction, so leaving between events never leaves a batch half written; the next
+// host to open the project marks the run interrupted.
+if (!parentPort) process.on('disconnect', () => process.exit(0));
+
 onMessage((message) => {
   if (message.type === 'stop') stopRequested = true;
   else if (message.type === 'start' && !started) {
