@@ -2,6 +2,8 @@
  * The job process. Started by the supervisor (Electron utilityProcess in the app,
  * child_process.fork elsewhere); receives one job, runs it, reports, exits.
  */
+// First, so that a worker whose host dies while it still loads onnxruntime leaves too.
+import './exit-with-host.js';
 import { messageOf } from '../errors.js';
 import type { FromWorker, ProbeJob, PseudoMarginJob, ScreenJob, StartJob, ToWorker } from '../jobs/protocol.js';
 import { ProjectStore } from '../store/project-store.js';
@@ -29,12 +31,6 @@ function onMessage(listener: (message: ToWorker) => void): void {
 
 let stopRequested = false;
 let started = false;
-
-// Forked by a host that then died (killed, crashed): nobody will read this job's results or mark
-// its run, so the job stops here instead of writing on unsupervised. Each batch commits in one
-// synchronous transaction, so leaving between events never leaves a batch half written; the next
-// host to open the project marks the run interrupted.
-if (!parentPort) process.on('disconnect', () => process.exit(0));
 
 onMessage((message) => {
   if (message.type === 'stop') stopRequested = true;
