@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { median } from '../src-main/engine/metrics/summary.js';
 
 /** The statistic every benchmark reports, from the one home of quantiles (engine/metrics). */
@@ -49,4 +51,53 @@ export async function timed(images: number, warmup: number, repeats: number, pas
   }
   const medianMs = median(times);
   return { imagesPerSecond: (images * 1000) / medianMs, medianMs, minMs: Math.min(...times) };
+}
+
+const WORKER_MARK = join('worker', 'entry.');
+
+/** A kernel figure from /proc/<pid>/status in KiB (VmHWM, VmRSS), or null once the process is gone. */
+export function statusKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Every live process below `ancestor`, from the parent pids in /proc/<pid>/stat. */
+export function descendants(ancestor: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name, which is in parentheses and may itself hold spaces or ')'.
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(entry), Number(rest[1]));
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  const found: number[] = [];
+  const frontier = [ancestor];
+  while (frontier.length) {
+    const parent = frontier.pop()!;
+    for (const [pid, ppid] of parents) {
+      if (ppid === parent) {
+        found.push(pid);
+        frontier.push(pid);
+      }
+    }
+  }
+  return found;
+}
+
+/** The audit worker: its command line names the worker entry (src-main/worker/entry.ts or .js). */
+export function isWorker(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => arg.includes(WORKER_MARK));
+  } catch {
+    return false;
+  }
 }

@@ -13,18 +13,17 @@
  * VmHWM only grows, so polling can miss at most what the worker adds in its last poll interval.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadAverage, table } from './common.js';
+import { descendants, isWorker, loadAverage, statusKiB, table } from './common.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(root, 'src-main', 'cli', 'brink.ts');
 const MODEL = join(root, 'resources', 'samples', 'fmnist-cnn-standard.onnx');
 const DEFAULT_IMAGES = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
-const WORKER_MARK = join('worker', 'entry.');
 const POLL_MS = 5;
 
 interface Options {
@@ -77,52 +76,6 @@ function brink(env: NodeJS.ProcessEnv, args: string[]): Record<string, unknown> 
   const run = spawnSync(process.execPath, cliArgs([...args, '--json']), { cwd: root, env, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`brink ${args.join(' ')} failed (exit ${run.status}): ${run.stderr.trim()}`);
   return JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
-}
-
-/** A kernel figure from /proc/<pid>/status in KiB (VmHWM, VmRSS), or null once the process is gone. */
-function statusKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
-  try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Every live process below `ancestor`, from the parent pids in /proc/<pid>/stat. */
-function descendants(ancestor: number): number[] {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the command name, which is in parentheses and may itself hold spaces or ')'.
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parents.set(Number(entry), Number(rest[1]));
-    } catch {
-      // The process ended between listing and reading.
-    }
-  }
-  const found: number[] = [];
-  const frontier = [ancestor];
-  while (frontier.length) {
-    const parent = frontier.pop()!;
-    for (const [pid, ppid] of parents) {
-      if (ppid === parent) {
-        found.push(pid);
-        frontier.push(pid);
-      }
-    }
-  }
-  return found;
-}
-
-function isWorker(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => arg.includes(WORKER_MARK));
-  } catch {
-    return false;
-  }
 }
 
 /** Runs `brink audit` and polls the peak RSS of the CLI and of the worker it forks until both exit. */

@@ -8,6 +8,7 @@ import { encode, model, node, valueInfo } from '../engine/onnx/fixtures/models.j
 import { samplesDir } from '../paths.js';
 import { BrinkService } from '../service/service.js';
 import { ProjectStore } from '../store/project-store.js';
+import { ORPHAN_CAUSE } from '../store/run-repo.js';
 import { nodeSpawner } from './node-spawner.js';
 import type { Spawner, WorkerHandle } from './protocol.js';
 import { testHost as host } from '../service/test-host.js';
@@ -166,7 +167,7 @@ describe('audit jobs on the sample project', () => {
     db.close();
     const store = ProjectStore.open(path);
     expect(store.runs.markOrphansInterrupted()).toBe(1);
-    expect(store.runs.summary(run.id).status).toBe('interrupted');
+    expect(store.runs.summary(run.id)).toMatchObject({ status: 'interrupted', error: ORPHAN_CAUSE });
     store.close();
   });
 });

@@ -2,6 +2,8 @@
  * The job process. Started by the supervisor (Electron utilityProcess in the app,
  * child_process.fork elsewhere); receives one job, runs it, reports, exits.
  */
+// First, so that a worker whose host dies while it still loads onnxruntime leaves too.
+import './exit-with-host.js';
 import { messageOf } from '../errors.js';
 import type { FromWorker, ProbeJob, PseudoMarginJob, ScreenJob, StartJob, ToWorker } from '../jobs/protocol.js';
 import { ProjectStore } from '../store/project-store.js';
