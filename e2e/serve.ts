@@ -9,6 +9,8 @@ export interface Served {
   home: string;
   projectsDir: string;
   stop(): Promise<void>;
+  /** Kills the host at once (SIGKILL), as a crash or a power cut would: no shutdown of its jobs. */
+  crash(): Promise<void>;
 }
 
 export function freshDirs(): { home: string; projectsDir: string } {
@@ -28,14 +30,16 @@ export async function serve(dirs: { home: string; projectsDir: string }, extra: 
     lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
     child.once('exit', (code) => reject(new Error(`brink serve exited with ${code}`)));
   });
+  const end = (signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
   return {
     url,
     ...dirs,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => end('SIGTERM'),
+    crash: () => end('SIGKILL'),
   };
 }
