@@ -506,11 +506,18 @@ async function serve(opts: { port?: number; project?: string; sample?: boolean; 
   });
   print(opts, { url: server.url, port: server.port }, `Brink is serving on ${server.url}\nPress Ctrl+C to stop.`);
   const stop = async () => {
-    await server.close();
-    await service.dispose();
-    await downloads.close();
-    rmSync(stagingDir, { recursive: true, force: true });
-    process.exit(0);
+    let code = 0;
+    try {
+      await server.close();
+      await service.dispose();
+      await downloads.close();
+      rmSync(stagingDir, { recursive: true, force: true });
+    } catch (error) {
+      // The project's rows are committed batch by batch: leaving now loses nothing, staying would hang.
+      process.stderr.write(`brink serve: stopping: ${messageOf(error)}\n`);
+      code = 1;
+    }
+    process.exit(code);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

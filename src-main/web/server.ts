@@ -167,7 +167,11 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     close: async () => {
       for (const client of wss.clients) client.terminate();
       wss.close();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      // A request still in flight (a client that stopped half-way) would hold the server open until
+      // Node's headers timeout, and a stopped `brink serve` with it: every connection ends now.
+      http.closeAllConnections();
+      await closed;
     },
   };
 }
