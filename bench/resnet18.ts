@@ -22,14 +22,14 @@
  * checked by a fresh PyTorch forward pass (Brink's margins are verified and bisected by the product).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { encodeNpy } from '../src-main/engine/runtime/index.js';
 import type { RunPlan } from '../src-preload/contract.js';
-import { loadAverage, median, providerLine, table, wholeNumber } from './common.js';
+import { descendants, isWorker, loadAverage, median, providerLine, statusKiB, table, wholeNumber } from './common.js';
 import { PYTHON, torchUnavailable } from './torch-fab.js';
 import { torchEnv } from './torch-env.js';
 
@@ -37,7 +37,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(root, 'src-main', 'cli', 'brink.ts');
 const EXPORTER = join(root, 'tools', 'models', 'export_resnet18.py');
 const TORCH_SCRIPT = fileURLToPath(new URL('torch_fab_targeted.py', import.meta.url));
-const WORKER_MARK = join('worker', 'entry.');
 const POLL_MS = 20;
 /** AutoAttack's standard FAB-T target count, which Brink plans for models with more than 10 classes. */
 const TARGETS = 9;
@@ -121,43 +120,6 @@ function python(args: string[], env: NodeJS.ProcessEnv = process.env): string {
   return run.stdout;
 }
 
-function vmHwmKiB(pid: number): number | null {
-  try {
-    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The audit worker among the processes below `ancestor` (parent pids from /proc/<pid>/stat), or null before it started. */
-function findWorker(ancestor: number): number | null {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The fields after the command name, which is in parentheses and may hold spaces or ')'.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // The process ended between listing and reading.
-    }
-  }
-  const frontier = [ancestor];
-  while (frontier.length) {
-    for (const pid of children.get(frontier.pop()!) ?? []) {
-      try {
-        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => arg.includes(WORKER_MARK))) return pid;
-      } catch {
-        continue;
-      }
-      frontier.push(pid);
-    }
-  }
-  return null;
-}
-
 /** Runs one `brink audit`, polling its worker's peak RSS, then reads the run back through `brink export`. */
 async function audit(env: NodeJS.ProcessEnv, dir: string, project: string, ids: { model: string; dataset: string }, attackArgs: string[], opts: Options): Promise<AuditMeasurement> {
   // One batch of all the images, so that the recorded plan is for the batch the worker really runs.
@@ -173,8 +135,8 @@ async function audit(env: NodeJS.ProcessEnv, dir: string, project: string, ids: 
   let peakKiB = 0;
   // VmHWM only grows, so polling misses at most what the worker adds in its last interval.
   const timer = setInterval(() => {
-    if (worker === null && cli.pid !== undefined) worker = findWorker(cli.pid);
-    if (worker !== null) peakKiB = Math.max(peakKiB, vmHwmKiB(worker) ?? 0);
+    if (worker === null && cli.pid !== undefined) worker = descendants(cli.pid).find(isWorker) ?? null;
+    if (worker !== null) peakKiB = Math.max(peakKiB, statusKiB(worker, 'VmHWM') ?? 0);
   }, POLL_MS);
   const code = await new Promise<number | null>((resolve) => cli.once('exit', resolve));
   clearInterval(timer);

@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
-import type { ScreenerExport, ScreenerScore, ScreenerThreshold } from '../../src-preload/contract.js';
+import type { ScreenerExport, ScreenerThreshold } from '../../src-preload/contract.js';
 import { formatEpsilon } from '../../src-preload/epsilon.js';
 import { UserError } from '../errors.js';
+import { screenerScoreOf } from '../service/screener-export.js';
 import { withService } from './audit.js';
+import { parseScore } from './screen.js';
 
 export interface ScreenerExportOptions {
   model: string;
@@ -13,14 +15,6 @@ export interface ScreenerExportOptions {
   tpr?: number;
   out: string;
   json?: boolean;
-}
-
-/** `--score logit-margin` or `--score pseudo-margin:ID`. */
-export function screenerScore(value: string | undefined): ScreenerScore {
-  if (value === undefined || value === 'logit-margin') return { kind: 'logit-margin' };
-  const pseudo = /^pseudo-margin:(.+)$/.exec(value);
-  if (pseudo) return { kind: 'pseudo-margin', id: pseudo[1] };
-  throw new UserError(`--score ${value}: expected logit-margin or pseudo-margin:ID`);
 }
 
 function screenerThreshold(opts: ScreenerExportOptions): ScreenerThreshold {
@@ -36,7 +30,7 @@ function screenerThreshold(opts: ScreenerExportOptions): ScreenerThreshold {
 /** `brink screener export`: the model's screener through the service, written to --out. */
 export async function screenerExport(file: string, opts: ScreenerExportOptions): Promise<void> {
   const out = resolve(opts.out);
-  const request = { modelId: opts.model, score: screenerScore(opts.score), threshold: screenerThreshold(opts) };
+  const request = { modelId: opts.model, score: screenerScoreOf(parseScore(opts.score)), threshold: screenerThreshold(opts) };
   const exported = await withService(file, (service) => service.invoke('screener.export', request), { saveTo: out });
   process.stdout.write(opts.json ? `${JSON.stringify({ screener: screenerJson(exported, out) })}\n` : `${screenerText(exported, out)}\n`);
 }

@@ -567,21 +567,7 @@ function scoredColumns(c: MarginColumns, score: ScoreColumn): MarginColumns {
     if (k === undefined) throw new UserError(`the score names sample position ${p}, which the run does not hold`);
     return k;
   });
-  const logits = new Float32Array(rows.length * c.classes);
-  rows.forEach((k, i) => logits.set(c.logits.subarray(k * c.classes, (k + 1) * c.classes), i * c.classes));
-  return {
-    positions: Uint32Array.from(rows, (k) => c.positions[k]),
-    labels: Int32Array.from(rows, (k) => c.labels[k]),
-    preds: Int32Array.from(rows, (k) => c.preds[k]),
-    correct: Uint8Array.from(rows, (k) => c.correct[k]),
-    logitMargin: Float64Array.from(score.values),
-    inputMargin: gather(c.inputMargin, rows),
-    featureMarginLinf: gather(c.featureMarginLinf, rows),
-    featureMarginL2: gather(c.featureMarginL2, rows),
-    bestAttack: Array.from(rows, (k) => c.bestAttack[k]),
-    classes: c.classes,
-    logits,
-  };
+  return { ...pickRows(c, rows), logitMargin: Float64Array.from(score.values) };
 }
 
 /** The analysis of a run in a project, with the forward run for Algorithm 1's workflow when named. */

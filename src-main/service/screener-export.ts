@@ -39,6 +39,11 @@ export function screeningScoreOf(score: ScreenerScore): ScreeningScore {
   return score.kind === 'logit-margin' ? 'logit-margin' : { pseudoMargin: score.id };
 }
 
+/** The Screen view's score in the screener's terms. */
+export function screenerScoreOf(score: ScreeningScore): ScreenerScore {
+  return score === 'logit-margin' ? { kind: 'logit-margin' } : { kind: 'pseudo-margin', id: score.pseudoMargin };
+}
+
 /**
  * The screening operating point of a finished run of the model for the screener's score
  * (service/score-calibration: the analysis layer's threshold at the target TPR at the epsilon,
