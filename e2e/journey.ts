@@ -67,3 +67,14 @@ export async function startRun(page: Page): Promise<void> {
   await start.click();
   await expect(page).toHaveURL(/#\/runs\/r-[0-9a-f]+$/, { timeout: 30_000 });
 }
+
+/** Opens the run form on the first `count` samples of the sample dataset for `model`, on the CPU in batches of `batch`. */
+export async function newRunForm(page: Page, model: string, count: number, batch: number): Promise<void> {
+  await page.getByTestId('nav-runs').click();
+  await page.getByTestId('new-run-button').click();
+  await page.getByTestId('run-model-select').selectOption({ label: model });
+  await page.getByTestId('run-subset-mode').selectOption('first');
+  await page.getByTestId('run-subset-count').fill(String(count));
+  await page.getByTestId('run-batch-size').fill(String(batch));
+  await page.getByTestId('run-device-select').selectOption('cpu');
+}

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
-import { startRun } from '../journey';
+import { newRunForm, startRun } from '../journey';
 import { freshDirs, serve } from '../serve';
 
 test('measure corruption and spatial margins and the Lipschitz estimate from the run form, and read the families panel', async ({ page }) => {
@@ -9,13 +9,7 @@ test('measure corruption and spatial margins and the Lipschitz estimate from the
   try {
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto(server.url);
-    await page.getByTestId('nav-runs').click();
-    await page.getByTestId('new-run-button').click();
-    await page.getByTestId('run-model-select').selectOption({ label: 'fmnist-cnn-standard' });
-    await page.getByTestId('run-subset-mode').selectOption('first');
-    await page.getByTestId('run-subset-count').fill('40');
-    await page.getByTestId('run-batch-size').fill('20');
-    await page.getByTestId('run-device-select').selectOption('cpu');
+    await newRunForm(page, 'fmnist-cnn-standard', 40, 20);
     await page.getByTestId('run-family-group-corruptions').check();
     await page.getByTestId('run-family-rotation').check();
     await page.getByTestId('run-lipschitz').check();

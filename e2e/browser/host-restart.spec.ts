@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
-import { startRun } from '../journey';
+import { newRunForm, startRun } from '../journey';
 import { freshDirs, serve } from '../serve';
 
 test('a run survives its host crashing: after a restart its page says it was interrupted and why, keeps its committed samples, and resumes to the end', async ({ page }) => {
@@ -10,13 +10,7 @@ test('a run survives its host crashing: after a restart its page says it was int
   try {
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto(server.url);
-    await page.getByTestId('nav-runs').click();
-    await page.getByTestId('new-run-button').click();
-    await page.getByTestId('run-model-select').selectOption({ label: 'fmnist-cnn-robust' });
-    await page.getByTestId('run-subset-mode').selectOption('first');
-    await page.getByTestId('run-subset-count').fill('300');
-    await page.getByTestId('run-batch-size').fill('20');
-    await page.getByTestId('run-device-select').selectOption('cpu');
+    await newRunForm(page, 'fmnist-cnn-robust', 300, 20);
     await page.getByTestId('run-attack-fab').check();
     await page.getByTestId('run-iterations').fill('20');
     await startRun(page);

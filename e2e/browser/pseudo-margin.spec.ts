@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
-import { startRun } from '../journey';
+import { newRunForm, startRun } from '../journey';
 import { freshDirs, serve } from '../serve';
 
 test('train a pseudo-margin from the model page on an audit of the robust CNN, see it listed beside the logit margin, screen with it, export it as a screener, and remove it', async ({ page }) => {
@@ -10,13 +10,7 @@ test('train a pseudo-margin from the model page on an audit of the robust CNN, s
     await page.setViewportSize({ width: 1440, height: 1000 });
     await page.goto(server.url);
     // A short DeepFool audit gives the input margins to learn from.
-    await page.getByTestId('nav-runs').click();
-    await page.getByTestId('new-run-button').click();
-    await page.getByTestId('run-model-select').selectOption({ label: 'fmnist-cnn-robust' });
-    await page.getByTestId('run-subset-mode').selectOption('first');
-    await page.getByTestId('run-subset-count').fill('200');
-    await page.getByTestId('run-batch-size').fill('100');
-    await page.getByTestId('run-device-select').selectOption('cpu');
+    await newRunForm(page, 'fmnist-cnn-robust', 200, 100);
     await page.getByTestId('run-attack-deepfool').check();
     await page.getByTestId('run-epsilons').fill('0.1');
     await startRun(page);

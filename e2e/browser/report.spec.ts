@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { sha256, shot, startRun } from '../journey';
+import { newRunForm, sha256, shot, startRun } from '../journey';
 import { freshDirs, serve } from '../serve';
 
 test('an auditor previews the report of a finished run, exports the PDF with progress, and downloads it with the hash the list shows', async ({ page }) => {
@@ -10,13 +10,7 @@ test('an auditor previews the report of a finished run, exports the PDF with pro
   try {
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto(server.url);
-    await page.getByTestId('nav-runs').click();
-    await page.getByTestId('new-run-button').click();
-    await page.getByTestId('run-model-select').selectOption({ label: 'fmnist-cnn-robust' });
-    await page.getByTestId('run-subset-mode').selectOption('first');
-    await page.getByTestId('run-subset-count').fill('100');
-    await page.getByTestId('run-batch-size').fill('100');
-    await page.getByTestId('run-device-select').selectOption('cpu');
+    await newRunForm(page, 'fmnist-cnn-robust', 100, 100);
     await page.getByTestId('run-attack-deepfool').check();
     await page.getByTestId('run-norm-select').selectOption('linf');
     await page.getByTestId('run-epsilons').fill('8/255');

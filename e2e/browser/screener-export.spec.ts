@@ -1,5 +1,5 @@
 import { expect, test, type Download } from '@playwright/test';
-import { startRun } from '../journey';
+import { newRunForm, startRun } from '../journey';
 import { freshDirs, serve } from '../serve';
 
 async function bytesOf(download: Download): Promise<Uint8Array> {
@@ -26,13 +26,7 @@ test('the model page exports a screener calibrated on an analysed run, and says 
   try {
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto(server.url);
-    await page.getByTestId('nav-runs').click();
-    await page.getByTestId('new-run-button').click();
-    await page.getByTestId('run-model-select').selectOption({ label: 'fmnist-cnn-standard' });
-    await page.getByTestId('run-subset-mode').selectOption('first');
-    await page.getByTestId('run-subset-count').fill('100');
-    await page.getByTestId('run-batch-size').fill('100');
-    await page.getByTestId('run-device-select').selectOption('cpu');
+    await newRunForm(page, 'fmnist-cnn-standard', 100, 100);
     await page.getByTestId('run-attack-deepfool').check();
     await page.getByTestId('run-norm-select').selectOption('l2');
     await page.getByTestId('run-epsilons').fill('0.5');

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { startRun } from '../journey';
+import { newRunForm, startRun } from '../journey';
 import { join } from 'node:path';
 import { freshDirs, serve } from '../serve';
 
@@ -9,13 +9,7 @@ test('the screening threshold is calibrated to the TPR target the auditor types'
   try {
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.goto(server.url);
-    await page.getByTestId('nav-runs').click();
-    await page.getByTestId('new-run-button').click();
-    await page.getByTestId('run-model-select').selectOption({ label: 'fmnist-cnn-robust' });
-    await page.getByTestId('run-subset-mode').selectOption('first');
-    await page.getByTestId('run-subset-count').fill('200');
-    await page.getByTestId('run-batch-size').fill('100');
-    await page.getByTestId('run-device-select').selectOption('cpu');
+    await newRunForm(page, 'fmnist-cnn-robust', 200, 100);
     await page.getByTestId('run-attack-deepfool').check();
     await page.getByTestId('run-norm-select').selectOption('linf');
     await page.getByTestId('run-epsilons').fill('8/255');
