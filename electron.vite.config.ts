@@ -6,7 +6,7 @@ export default defineConfig({
   main: {
     build: {
       externalizeDeps: true,
-      rollupOptions: { input: { index: resolve('src-main/electron/main.ts'), worker: resolve('src-main/worker/entry.ts') } },
+      rollupOptions: { input: { index: resolve('src-main/electron/main.ts'), worker: resolve('src-main/worker/entry.ts'), print: resolve('src-main/electron/print-main.ts') } },
     },
   },
   preload: {

@@ -1701,6 +1701,8 @@ export interface ReportRecord {
   settings: ReportSettings;
   /** The report's recorded time: printed on it and written as the PDF's creation and modification dates. */
   createdAt: string;
+  /** What printed it (e.g. "Electron 39.2.3 (Chromium 142.0.7444.175)"); another printer gives other bytes. Null for reports made before it was recorded. */
+  printer: string | null;
 }
 
 export interface ReportProgress {

@@ -56,8 +56,10 @@ describe.skipIf(!hasChromium)('brink report', () => {
     const args = ['report', project, '--run', runId, '--out', path('report.pdf'), '--title', 'Conv audit', '--client', 'Client Co', '--auditor', 'Ann Auditor', '--notes', path('notes.md'), '--time', '2026-03-01T12:00:00Z', '--json'];
     const first = brink(...args);
     expect(first.code, first.stderr).toBe(0);
-    const out = JSON.parse(first.stdout) as { report: { path: string; sha256: string; pages: number; sidecar: string; samples_csv: string } };
+    const out = JSON.parse(first.stdout) as { report: { path: string; sha256: string; pages: number; printer: string; sidecar: string; samples_csv: string } };
     expect(out.report).toMatchObject({ path: path('report.pdf'), sidecar: path('report.json'), samples_csv: path('report-samples.csv') });
+    // No Electron binary beside these tests: the system's Chromium prints, and the report says which.
+    expect(out.report.printer).toMatch(/^Chromium \d+\./);
     expect(out.report.pages).toBeGreaterThan(5);
     const data = JSON.parse(readFileSync(out.report.sidecar, 'utf8')) as ReportData;
     expect(data.model.head).toBeNull();

@@ -37,14 +37,15 @@ export async function report(file: string, opts: ReportOptions): Promise<void> {
       progress: (p) => {
         if (!opts.json) process.stderr.write(`report: ${p.stage} ${Math.round(p.fraction * 100)}%\n`);
       },
+      log: (line) => process.stderr.write(`report: ${line}\n`),
     });
     const out = resolve(opts.out);
     const made = await reports.export(store, settings, { path: out, createdAt: opts.time && new Date(opts.time).toISOString() });
     const { sidecar, samplesCsv } = companionPaths(out);
     process.stdout.write(
       opts.json
-        ? `${JSON.stringify({ report: { path: out, sha256: made.sha256, pages: made.pages, sidecar, samples_csv: samplesCsv } })}\n`
-        : `Wrote ${made.pages} pages to ${out}\nSHA-256 ${made.sha256}\nSidecar ${sidecar} (SHA-256 ${made.sidecarSha256})\nSamples ${samplesCsv} (SHA-256 ${made.samplesSha256})\n`,
+        ? `${JSON.stringify({ report: { path: out, sha256: made.sha256, pages: made.pages, printer: made.printer, sidecar, samples_csv: samplesCsv } })}\n`
+        : `Wrote ${made.pages} pages to ${out} (printed with ${made.printer})\nSHA-256 ${made.sha256}\nSidecar ${sidecar} (SHA-256 ${made.sidecarSha256})\nSamples ${samplesCsv} (SHA-256 ${made.samplesSha256})\n`,
     );
   } finally {
     store.close();

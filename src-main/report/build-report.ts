@@ -21,6 +21,8 @@ export interface BuildContext {
   /** The report's recorded time (ISO 8601). */
   createdAt: string;
   brinkVersion: string;
+  /** The printer's name (PdfPrinter.name); null in a preview where none is found. */
+  printer: string | null;
   samplesCsv: ReportData['samplesCsv'];
 }
 
@@ -111,7 +113,7 @@ export async function buildReport(store: ProjectStore, settings: ReportSettings,
     dataset: datasetIdentity(datasetDetail),
     run: runIdentity(audited, store.path.split(/[\\/]/).pop() ?? store.path),
     forwardRun: forward ? { id: forward.id, samples: forward.doneCount } : null,
-    environment: reportEnvironment(ctx.brinkVersion),
+    environment: reportEnvironment(ctx.brinkVersion, ctx.printer),
     verdict: decideVerdict(full, reliability, t),
     kpis: kpis(full),
     findings: findings(full, t),

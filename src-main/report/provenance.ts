@@ -105,7 +105,7 @@ function onnxruntimeVersion(): string | null {
   }
 }
 
-export function reportEnvironment(brinkVersion: string): ReportEnvironment {
+export function reportEnvironment(brinkVersion: string, printer: string | null): ReportEnvironment {
   const cores = cpus();
   return {
     brinkVersion,
@@ -113,5 +113,6 @@ export function reportEnvironment(brinkVersion: string): ReportEnvironment {
     nodeVersion: process.versions.node,
     os: `${platform()} ${release()} ${arch()}`,
     cpu: cores.length ? `${cores[0].model.trim()} × ${cores.length}` : 'unknown',
+    printer,
   };
 }

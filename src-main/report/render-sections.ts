@@ -346,6 +346,7 @@ function provenanceSection(d: ReportData, sidecarSha: string | null): string {
     <h3>This report</h3>${facts([
       ['Made with', `Brink ${esc(e.brinkVersion)}, onnxruntime-node ${esc(e.onnxruntimeVersion ?? 'unknown')}, Node ${esc(e.nodeVersion)}`],
       ['Machine', `${esc(e.os)}; ${esc(e.cpu)}`],
+      ['Printed with', e.printer ? esc(e.printer) : 'not known in this preview: no Electron or Chromium was found to print it'],
       ['Recorded time', d.createdAt],
       ['Runs reported', esc(d.settings.runIds.join(', '))],
       ['Verdict thresholds', `pass up to ${percent(d.settings.thresholds.passDrop)} lost, review up to ${percent(d.settings.thresholds.reviewDrop)}; logit-margin screening recommended from Kendall τ ≥ ${d.settings.thresholds.consistentTau}`],

@@ -25,7 +25,7 @@ import type {
   RunPreprocessing,
 } from '../../src-preload/contract.js';
 
-export const REPORT_SCHEMA_VERSION = 2;
+export const REPORT_SCHEMA_VERSION = 3;
 
 /**
  * The report's sections in print order. A section whose data is absent still prints and says
@@ -143,6 +143,8 @@ export interface ReportEnvironment {
   nodeVersion: string;
   os: string;
   cpu: string;
+  /** What printed the PDF (another printer gives other bytes); null in a preview where none is found. */
+  printer: string | null;
 }
 
 export interface GalleryTile {

@@ -26,6 +26,7 @@ export interface WriteReportOptions {
 
 export interface WrittenReport {
   path: string;
+  printer: string;
   sha256: string;
   pages: number;
   sidecar: { path: string; sha256: string };
@@ -55,8 +56,8 @@ export function companionPaths(pdfPath: string): { sidecar: string; samplesCsv: 
 }
 
 /** The report's HTML without writing anything: the preview, with the files' hashes left to the export. */
-export async function previewReport(store: ProjectStore, settings: ReportSettings, createdAt: string, brinkVersion: string): Promise<string> {
-  return renderReportHtml(await buildReport(store, settings, { createdAt, brinkVersion, samplesCsv: null }), null);
+export async function previewReport(store: ProjectStore, settings: ReportSettings, ctx: { createdAt: string; brinkVersion: string; printer: string | null }): Promise<string> {
+  return renderReportHtml(await buildReport(store, settings, { ...ctx, samplesCsv: null }), null);
 }
 
 export async function writeReport(store: ProjectStore, settings: ReportSettings, pdfPath: string, options: WriteReportOptions): Promise<WrittenReport> {
@@ -68,24 +69,26 @@ export async function writeReport(store: ProjectStore, settings: ReportSettings,
   const rows = await exportRun(store, settings.runIds[0], paths.samplesCsv, 'csv');
   const csvSha = sha256(await readFile(paths.samplesCsv));
   progress({ stage: 'analysis', fraction: 0.25 });
+  const printer = await options.printer.name();
   const data = await buildReport(store, settings, {
     createdAt: options.createdAt,
     brinkVersion: options.brinkVersion,
+    printer,
     samplesCsv: { fileName: basename(paths.samplesCsv), sha256: csvSha, rows },
   });
   const sidecar = `${JSON.stringify(data, null, 1)}\n`;
   const sidecarSha = sha256(sidecar);
   await writeFile(paths.sidecar, sidecar);
   progress({ stage: 'html', fraction: 0.4 });
-  const draft = await options.printer(renderReportHtml(data, sidecarSha));
+  const draft = await options.printer.print(renderReportHtml(data, sidecarSha));
   progress({ stage: 'pdf', fraction: 0.65 });
   // Page numbers in the contents do not move a heading: the second print's outline must agree.
   const pages = sectionPages(draft, data);
-  const printed = await options.printer(renderReportHtml(data, sidecarSha, pages));
+  const printed = await options.printer.print(renderReportHtml(data, sidecarSha, pages));
   const moved = [...sectionPages(printed, data)].find(([id, page]) => pages.get(id) !== page);
   if (moved) throw new Error(`section ${moved[0]} moved to page ${moved[1]} when the contents got page numbers`);
   const pdf = withPdfDates(printed, options.createdAt);
   await writeFile(pdfPath, pdf);
   progress({ stage: 'done', fraction: 1 });
-  return { path: pdfPath, sha256: sha256(pdf), pages: pdfPageCount(pdf), sidecar: { path: paths.sidecar, sha256: sidecarSha }, samplesCsv: { path: paths.samplesCsv, sha256: csvSha } };
+  return { path: pdfPath, printer, sha256: sha256(pdf), pages: pdfPageCount(pdf), sidecar: { path: paths.sidecar, sha256: sidecarSha }, samplesCsv: { path: paths.samplesCsv, sha256: csvSha } };
 }

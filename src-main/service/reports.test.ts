@@ -1,10 +1,13 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultVerdictThresholds, type ReportSettings, type RunConfig } from '../../src-preload/contract.js';
 import { samplesDir } from '../paths.js';
 import { findChromium } from '../report/chromium.js';
+import { chromiumPrinter, type PdfPrinter } from '../report/print-pdf.js';
+import { companionPaths } from '../report/write-report.js';
 import { newId, ProjectStore } from '../store/project-store.js';
 import { forwardMargins } from '../worker/forward-margins.js';
 import { Reports, reportsDir } from './reports.js';
@@ -22,7 +25,9 @@ describe.skipIf(!hasChromium)("the project's reports", () => {
   let store: ProjectStore;
   let settings: ReportSettings;
   const stages: string[] = [];
-  const reports = new Reports({ version: 'test', progress: (p) => stages.push(p.stage) });
+  const logged: string[] = [];
+  const reports = new Reports({ version: 'test', progress: (p) => stages.push(p.stage), log: (line) => logged.push(line) });
+  const hash = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
   beforeAll(async () => {
     const root = mkdtempSync(join(tmpdir(), 'brink-reports-'));
@@ -43,8 +48,17 @@ describe.skipIf(!hasChromium)("the project's reports", () => {
     expect(existsSync(made.path)).toBe(true);
     expect(stages).toEqual(['samples', 'analysis', 'html', 'pdf', 'done']);
     expect(store.reports.list()).toEqual([made]);
+    // No Electron binary is installed beside these tests, so the choice of printer says why it fell to Chromium.
+    expect(made.printer).toMatch(/^Chromium \d+\./);
+    expect(logged.join('\n')).toMatch(/reports print with Chromium .*, not Electron: /);
+    expect(readFileSync(companionPaths(made.path).sidecar, 'utf8')).toContain(`"printer": "${made.printer}"`);
 
     expect(await reports.reexport(store, made.id)).toEqual(made);
+    // A deleted copy comes back with the recorded bytes, and no staging folder is left.
+    rmSync(made.path);
+    expect(await reports.reexport(store, made.id)).toEqual(made);
+    expect(hash(made.path)).toBe(made.sha256);
+    expect(readdirSync(dirname(made.path)).filter((name) => name.startsWith('.reexport-'))).toEqual([]);
 
     const renewed = await reports.regenerate(store, made.id);
     expect(renewed.id).not.toBe(made.id);
@@ -52,5 +66,22 @@ describe.skipIf(!hasChromium)("the project's reports", () => {
     expect(renewed.settings).toEqual(made.settings);
     expect(store.reports.list().map((r) => r.id).sort()).toEqual([made.id, renewed.id].sort());
     expect(existsSync(made.path)).toBe(true);
+  }, 120_000);
+
+  it('refuses a re-export that would give other bytes, names why, and leaves the kept files as they were', async () => {
+    const made = await reports.export(store, settings, { createdAt: '2026-03-02T12:00:00.000Z' });
+    const files = companionPaths(made.path);
+    const before = [made.path, files.sidecar, files.samplesCsv].map(hash);
+    // Another Brink version renders another appendix, so other bytes.
+    const newer = new Reports({ version: 'test-2', progress: () => undefined, log: () => undefined, printer: chromiumPrinter(findChromium()) });
+    await expect(newer.reexport(store, made.id)).rejects.toThrow(/cannot be re-exported as it was: .*differs in Brink: test-2 now, test when it was made.*the kept files were left as they are/);
+    expect([made.path, files.sidecar, files.samplesCsv].map(hash)).toEqual(before);
+    expect(readdirSync(dirname(made.path)).filter((name) => name.startsWith('.reexport-'))).toEqual([]);
+
+    // Another printer is refused before anything is rendered.
+    const other: PdfPrinter = { name: () => Promise.resolve('Other printer 1.0'), print: () => Promise.reject(new Error('must not print')) };
+    const elsewhere = new Reports({ version: 'test', progress: () => undefined, log: () => undefined, printer: other });
+    await expect(elsewhere.reexport(store, made.id)).rejects.toThrow(`was printed with ${made.printer}, and this Brink prints with Other printer 1.0`);
+    expect(hash(made.path)).toBe(made.sha256);
   }, 120_000);
 });

@@ -4,20 +4,25 @@
  * place: re-export renders the same settings and time and must give the recorded bytes;
  * regeneration makes a new report.
  */
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ReportProgress, ReportRecord, ReportSettings, SavedFile } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
-import { chromiumPrinter, type PdfPrinter } from '../report/print-pdf.js';
-import { previewReport, writeReport } from '../report/write-report.js';
+import { choosePrinter } from '../report/choose-printer.js';
+import type { PdfPrinter } from '../report/print-pdf.js';
+import type { ReportData } from '../report/report-data.js';
+import { reportDifferences } from '../report/report-differences.js';
+import { companionPaths, previewReport, sha256, writeReport } from '../report/write-report.js';
 import { newId, type ProjectStore } from '../store/project-store.js';
 import type { Host } from './host.js';
 
 export interface ReportOptions {
   version: string;
-  /** Electron's printToPDF in the app; a headless Chromium elsewhere. */
+  /** Electron's printToPDF in the app; elsewhere chosen by choosePrinter. */
   printer?: PdfPrinter;
   progress: (p: ReportProgress) => void;
+  /** Where a line about the printer's choice goes (the CLI's stderr, the web host's log). */
+  log: (line: string) => void;
 }
 
 /** project.brink → project.reports/ beside it. */
@@ -38,12 +43,31 @@ function reportFileName(settings: ReportSettings, createdAt: string, id: string)
 export class Reports {
   constructor(private readonly options: ReportOptions) {}
 
-  private printer(): PdfPrinter {
-    return this.options.printer ?? chromiumPrinter();
+  private chosen: Promise<PdfPrinter> | null = null;
+
+  /** The app's printer, else the Electron binary or a Chromium (chosen once, the choice logged). */
+  private printer(): Promise<PdfPrinter> {
+    if (this.options.printer) return Promise.resolve(this.options.printer);
+    this.chosen ??= choosePrinter().then(async ({ printer, electronSkipped }) => {
+      if (electronSkipped) this.options.log(`reports print with ${await printer.name()}, not Electron: ${electronSkipped}`);
+      return printer;
+    });
+    // A failed choice (no Chromium yet) is not kept: installing one makes the next report work.
+    void this.chosen.catch(() => (this.chosen = null));
+    return this.chosen;
   }
 
-  preview(store: ProjectStore, settings: ReportSettings): Promise<string> {
-    return previewReport(store, settings, new Date().toISOString(), this.options.version);
+  /** The printer's name for the preview's appendix; null where none can be found, which the preview says. */
+  private async printerName(): Promise<string | null> {
+    try {
+      return await (await this.printer()).name();
+    } catch {
+      return null;
+    }
+  }
+
+  async preview(store: ProjectStore, settings: ReportSettings): Promise<string> {
+    return previewReport(store, settings, { createdAt: new Date().toISOString(), brinkVersion: this.options.version, printer: await this.printerName() });
   }
 
   /**
@@ -55,7 +79,7 @@ export class Reports {
     const id = newId('a');
     const path = where.path ?? join(reportsDir(store.path), reportFileName(settings, createdAt, id));
     await mkdir(dirname(path), { recursive: true });
-    const written = await writeReport(store, settings, path, { createdAt, brinkVersion: this.options.version, printer: this.printer(), progress: this.options.progress });
+    const written = await writeReport(store, settings, path, { createdAt, brinkVersion: this.options.version, printer: await this.printer(), progress: this.options.progress });
     const report: ReportRecord = {
       id,
       fileName: basename(path),
@@ -66,19 +90,52 @@ export class Reports {
       samplesSha256: written.samplesCsv.sha256,
       settings,
       createdAt,
+      printer: written.printer,
     };
     store.reports.add(report);
     return report;
   }
 
-  /** Renders a kept report again with its settings and time; refuses when the project has changed so that the bytes differ. */
+  /**
+   * Renders a kept report again with its settings and time, into a private folder beside it, and
+   * puts the files in place only when the PDF hashes as recorded (restoring a deleted or damaged
+   * copy); otherwise the kept files stay as they are and the error names what differs.
+   */
   async reexport(store: ProjectStore, id: string): Promise<ReportRecord> {
     const kept = store.reports.get(id);
-    const written = await writeReport(store, kept.settings, kept.path, { createdAt: kept.createdAt, brinkVersion: this.options.version, printer: this.printer(), progress: this.options.progress });
-    if (written.sha256 !== kept.sha256) {
-      throw new UserError(`the project has changed since report ${kept.fileName} was made: the new file's SHA-256 is ${written.sha256}, not ${kept.sha256}; regenerate it for a new report`);
+    const printer = await this.printer();
+    const printerName = await printer.name();
+    if (kept.printer !== null && kept.printer !== printerName) {
+      throw new UserError(`report ${kept.fileName} was printed with ${kept.printer}, and this Brink prints with ${printerName}, which gives other bytes: re-export it where it was made, or regenerate it for a new report`);
     }
-    return kept;
+    await mkdir(dirname(kept.path), { recursive: true });
+    // Same file names in another folder: the sidecar and the PDF name their companions by file name.
+    const staging = await mkdtemp(join(dirname(kept.path), '.reexport-'));
+    try {
+      const written = await writeReport(store, kept.settings, join(staging, kept.fileName), { createdAt: kept.createdAt, brinkVersion: this.options.version, printer, progress: this.options.progress });
+      if (written.sha256 !== kept.sha256) {
+        const causes = await this.differences(kept, written.sidecar.path);
+        throw new UserError(
+          `report ${kept.fileName} cannot be re-exported as it was: rendered again, its SHA-256 is ${written.sha256}, not ${kept.sha256} (${causes}); the kept files were left as they are; regenerate it for a new report`,
+        );
+      }
+      const target = companionPaths(kept.path);
+      await rename(written.samplesCsv.path, target.samplesCsv);
+      await rename(written.sidecar.path, target.sidecar);
+      await rename(written.path, kept.path);
+      return kept;
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  /** What differs between the kept report's sidecar and a new one, in words. */
+  private async differences(kept: ReportRecord, newSidecar: string): Promise<string> {
+    const keptSidecar = companionPaths(kept.path).sidecar;
+    const before = await readFile(keptSidecar, 'utf8').catch(() => null);
+    if (before === null || sha256(before) !== kept.sidecarSha256) return `its sidecar ${basename(keptSidecar)} is missing or altered, so the cause cannot be named`;
+    const phrases = reportDifferences(JSON.parse(before) as ReportData, JSON.parse(await readFile(newSidecar, 'utf8')) as ReportData);
+    return phrases.length ? `differs in ${phrases.join('; ')}` : 'the same document printed to other bytes';
   }
 
   regenerate(store: ProjectStore, id: string): Promise<ReportRecord> {

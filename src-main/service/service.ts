@@ -51,7 +51,7 @@ export interface ServiceOptions {
   /** Starts job processes: utilityProcess in Electron, child_process elsewhere. */
   spawner: Spawner;
   intraOpThreads?: number;
-  /** Prints reports: Electron's printToPDF in the app; absent, a headless Chromium (BRINK_CHROMIUM or the system's). */
+  /** Prints reports: Electron's printToPDF in the app; absent, the Electron binary or a headless Chromium (report/choose-printer). */
   printPdf?: PdfPrinter;
 }
 
@@ -75,7 +75,7 @@ export class BrinkService {
 
   constructor(private readonly options: ServiceOptions) {
     this.recent = new RecentProjects(options.host.userDataDir);
-    this.reports = new Reports({ version: options.version, printer: options.printPdf, progress: (p) => this.events.emit('report.progress', p) });
+    this.reports = new Reports({ version: options.version, printer: options.printPdf, progress: (p) => this.events.emit('report.progress', p), log: (line) => console.warn(`brink: ${line}`) });
     this.trainings = new PseudoMarginTrainings(
       options.spawner,
       {

@@ -299,4 +299,9 @@ export const migrations: string[] = [
     PRIMARY KEY (series_id, run_id)
   ) STRICT;
   `,
+  `
+  -- Issue 13: what printed a report (e.g. "Chromium 143.0.7499.40"): another printer gives other
+  -- bytes, so a re-export is checked against it. Null for reports made before it was recorded.
+  ALTER TABLE reports ADD COLUMN printer TEXT;
+  `,
 ];

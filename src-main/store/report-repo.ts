@@ -12,6 +12,7 @@ interface ReportRow {
   samples_sha256: string;
   settings_json: string;
   created_at: string;
+  printer: string | null;
 }
 
 function record(r: ReportRow): ReportRecord {
@@ -25,6 +26,7 @@ function record(r: ReportRow): ReportRecord {
     samplesSha256: r.samples_sha256,
     settings: JSON.parse(r.settings_json) as ReportSettings,
     createdAt: r.created_at,
+    printer: r.printer,
   };
 }
 
@@ -35,10 +37,10 @@ export class ReportRepo {
   add(report: ReportRecord): void {
     this.db
       .prepare(
-        `INSERT INTO reports (id, file_name, path, sha256, pages, sidecar_sha256, samples_sha256, run_ids_json, settings_json, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO reports (id, file_name, path, sha256, pages, sidecar_sha256, samples_sha256, run_ids_json, settings_json, created_at, printer)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(report.id, report.fileName, report.path, report.sha256, report.pages, report.sidecarSha256, report.samplesSha256, JSON.stringify(report.settings.runIds), JSON.stringify(report.settings), report.createdAt);
+      .run(report.id, report.fileName, report.path, report.sha256, report.pages, report.sidecarSha256, report.samplesSha256, JSON.stringify(report.settings.runIds), JSON.stringify(report.settings), report.createdAt, report.printer);
   }
 
   list(): ReportRecord[] {
