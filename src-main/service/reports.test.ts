@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { newId, ProjectStore } from '../store/project-store.js';
 import { forwardMargins } from '../worker/forward-margins.js';
 import { Reports, reportsDir } from './reports.js';
 import { buildSampleProject } from './sample-project.js';
+import { testHost } from './test-host.js';
 
 const hasChromium = (() => {
   try {
@@ -21,11 +22,12 @@ const hasChromium = (() => {
 describe.skipIf(!hasChromium)("the project's reports", () => {
   let store: ProjectStore;
   let settings: ReportSettings;
+  let root: string;
   const stages: string[] = [];
   const reports = new Reports({ version: 'test', progress: (p) => stages.push(p.stage) });
 
   beforeAll(async () => {
-    const root = mkdtempSync(join(tmpdir(), 'brink-reports-'));
+    root = mkdtempSync(join(tmpdir(), 'brink-reports-'));
     await buildSampleProject(samplesDir, join(root, 'sample.brink'));
     store = ProjectStore.open(join(root, 'sample.brink'));
     const config: RunConfig = { modelId: store.models.list()[0].id, datasetId: store.datasets.list()[0].id, subset: { mode: 'first', count: 50 }, batchSize: 50, device: 'cpu', attack: null };
@@ -52,5 +54,20 @@ describe.skipIf(!hasChromium)("the project's reports", () => {
     expect(renewed.settings).toEqual(made.settings);
     expect(store.reports.list().map((r) => r.id).sort()).toEqual([made.id, renewed.id].sort());
     expect(existsSync(made.path)).toBe(true);
+  }, 120_000);
+
+  it('opens a kept report only while its file is where it was written and hashes as recorded', async () => {
+    const made = await reports.export(store, { ...settings, title: 'Opened report' }, { createdAt: '2026-03-02T12:00:00.000Z' });
+    const host = testHost(root);
+    expect(await reports.open(store, host, made.id)).toEqual({ kind: 'opened', path: made.path });
+
+    renameSync(made.path, `${made.path}.moved`);
+    await expect(reports.open(store, host, made.id)).rejects.toThrow(`report ${made.fileName} is no longer at ${made.path} (moved or deleted); re-export it`);
+    renameSync(`${made.path}.moved`, made.path);
+
+    appendFileSync(made.path, '%% one more line\n');
+    const refused = reports.open(store, host, made.id);
+    await expect(refused).rejects.toThrow(new RegExp(`^report ${made.fileName} has changed since it was made: its SHA-256 is [0-9a-f]{64}, not the recorded ${made.sha256}; re-export it`));
+    await expect(refused).rejects.toHaveProperty('name', 'UserError');
   }, 120_000);
 });
