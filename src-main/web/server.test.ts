@@ -269,7 +269,7 @@ describe('brink serve', () => {
 
   it('shows a kept file inline with the token, as often as the viewer fetches it, without copying it', async () => {
     const { bytes, url } = await keptView('audit é.pdf');
-    expect(url).toMatch(/^\/view\/[A-Za-z0-9_-]{24}$/);
+    expect(url).toMatch(/^\/view\/[A-Za-z0-9_-]{24}\/audit%20%C3%A9\.pdf$/);
     const host = { host: `127.0.0.1:${server.port}` };
     expect((await http(server.port, url, { headers: host })).status).toBe(403);
     expect((await http(server.port, url, { headers: { ...host, cookie: `brink-token-${server.port}=${server.token}` } })).status).toBe(403);
@@ -288,7 +288,10 @@ describe('brink serve', () => {
       expect(shown.headers['cache-control']).toBe('no-store');
     }
     expect(existsSync(downloadsDir) ? readdirSync(downloadsDir) : []).toEqual([]);
-    expect((await http(server.port, `/view/${'A'.repeat(24)}?token=${server.token}`, { headers: host })).status).toBe(404);
+    const ticket = url.split('/')[2];
+    for (const other of [`/view/${'A'.repeat(24)}/audit%20%C3%A9.pdf`, `/view/${ticket}`, `/view/${ticket}/`, `/view/${ticket}/other.pdf`, `/view/${ticket}/%E0%A4%A`]) {
+      expect((await http(server.port, `${other}?token=${server.token}`, { headers: host })).status, other).toBe(404);
+    }
   });
 
   it('forgets a view once its lifetime has passed', async () => {

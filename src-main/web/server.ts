@@ -132,7 +132,8 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   async function view(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (!guard.tokenOk(url.searchParams.get('token'))) return send(res, 403, 'forbidden');
     if (req.method !== 'GET') return send(res, 405, 'method not allowed');
-    const file = options.views?.get(url.pathname.slice('/view/'.length)) ?? null;
+    const [ticket, name] = splitOnce(url.pathname.slice('/view/'.length), '/');
+    const file = options.views?.get(ticket, decodeURIComponentSafe(name)) ?? null;
     if (!file) return send(res, 404, 'this view has expired; open the report again from Brink');
     const reading = await readKeptFile(file.path, file.sha256);
     if (reading.state === 'missing') return send(res, 404, `${file.name} has been moved or deleted since it was opened; re-export it from Brink`);
@@ -240,6 +241,11 @@ function send(res: ServerResponse, status: number, text: string): void {
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+function splitOnce(text: string, separator: string): [string, string] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text, ''] : [text.slice(0, at), text.slice(at + separator.length)];
 }
 
 function decodeURIComponentSafe(value: string): string {
