@@ -275,6 +275,7 @@ describe('brink serve', () => {
     expect((await http(server.port, url, { headers: { ...host, cookie: `brink-token-${server.port}=${server.token}` } })).status).toBe(403);
     expect((await http(server.port, `${url}?token=${'f'.repeat(48)}`, { headers: host })).status).toBe(403);
     expect((await http(server.port, `${url}?token=${server.token}`, { headers: { ...host, origin: 'http://evil.example' } })).status).toBe(403);
+    expect((await http(server.port, `${url}?token=${server.token}`, { headers: { host: `evil.example:${server.port}` } })).status).toBe(421);
     for (const method of ['HEAD', 'POST', 'PUT']) expect((await http(server.port, `${url}?token=${server.token}`, { method, headers: host })).status, method).toBe(405);
     // Chromium's PDF viewer fetches the file again to save it: the ticket is not spent by a fetch.
     for (let fetch = 0; fetch < 3; fetch++) {
