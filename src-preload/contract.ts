@@ -635,6 +635,12 @@ export interface RemovalImpact {
 /** Where an exported file went: saved by the desktop app where the user chose, or offered to the browser at a one-time URL. */
 export type SavedFile = { kind: 'saved'; path: string } | { kind: 'download'; url: string; name: string };
 
+/**
+ * Where a file the project keeps was opened for reading, in place: by the system's viewer in the
+ * desktop app, or at a view URL the browser opens in a new tab (with the launch token, as downloads).
+ */
+export type OpenedFile = { kind: 'opened'; path: string } | { kind: 'view'; url: string; name: string };
+
 /** What a screener scores with: the logit margin, or a learned pseudo-margin stored in the project. */
 export type ScreenerScore = { kind: 'logit-margin' } | { kind: 'pseudo-margin'; id: string };
 
@@ -1629,6 +1635,8 @@ export const calls = {
   'report.list': call<ReportRecord[]>()(none),
   /** Offers a kept report's PDF (a save dialog in the app, a download in the browser). */
   'report.save': call<SavedFile | null>()(z.object({ id }).strict()),
+  /** Opens a kept report's PDF for reading, once its file is found to hash as recorded (the system's viewer in the app, a new tab in the browser). */
+  'report.open': call<OpenedFile>()(z.object({ id }).strict()),
   /** Renders a kept report again from its recorded settings and time, and checks that the bytes hash as recorded. */
   'report.reexport': call<ReportRecord>()(z.object({ id }).strict()),
   /** A new report from a kept one's settings over the project as it is now (never overwrites the old one). */

@@ -29,6 +29,9 @@ function cliHost(saveTo?: string): Host {
       await write(saveTo);
       return { kind: 'saved', path: saveTo };
     },
+    openFile: async () => {
+      throw new UserError('the command line opens no viewer: open the file by its path');
+    },
   };
 }
 

@@ -16,6 +16,7 @@ import { runDetail, runReading } from '../service/run-results.js';
 import { BrinkService } from '../service/service.js';
 import { ProjectStore } from '../store/project-store.js';
 import { Downloads } from '../web/downloads.js';
+import { FileViews } from '../web/file-views.js';
 import { webHost } from '../web/web-host.js';
 import { startWebServer } from '../web/server.js';
 import { analyze, type AnalyzeOptions } from './analyze.js';
@@ -487,9 +488,10 @@ async function serve(opts: { port?: number; project?: string; sample?: boolean; 
   }
   const stagingDir = mkdtempSync(join(tmpdir(), 'brink-uploads-'));
   const downloads = new Downloads(mkdtempSync(join(tmpdir(), 'brink-downloads-')));
+  const views = new FileViews();
   const userDataDir = defaultUserDataDir();
   const service = new BrinkService({
-    host: webHost({ userDataDir, projectsDir: resolve(opts.projectsDir ?? '.'), stagingDir, downloads }),
+    host: webHost({ userDataDir, projectsDir: resolve(opts.projectsDir ?? '.'), stagingDir, downloads, views }),
     samplesDir,
     version: appVersion,
     spawner: nodeSpawner(),
@@ -501,6 +503,7 @@ async function serve(opts: { port?: number; project?: string; sample?: boolean; 
     rendererDir,
     stagingDir,
     downloads,
+    views,
     port: opts.port ?? 0,
     log: (line) => process.stderr.write(`${line}\n`),
   });
@@ -511,6 +514,7 @@ async function serve(opts: { port?: number; project?: string; sample?: boolean; 
       await server.close();
       await service.dispose();
       await downloads.close();
+      views.close();
       rmSync(stagingDir, { recursive: true, force: true });
     } catch (error) {
       // The project's rows are committed batch by batch: leaving now loses nothing, staying would hang.

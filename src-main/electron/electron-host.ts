@@ -1,11 +1,11 @@
-import { dialog, type BrowserWindow } from 'electron';
+import { dialog, shell, type BrowserWindow } from 'electron';
 import { lstat, realpath, rm } from 'node:fs/promises';
 import { extname, isAbsolute, join } from 'node:path';
 import type { ImportSource } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
 import type { Host } from '../service/host.js';
 
-/** Native dialogs for projects and exports; dropped or picked files arrive as paths, which are re-checked here. */
+/** Native dialogs for projects and exports, the system's viewer for kept files; dropped or picked files arrive as paths, which are re-checked here. */
 export function electronHost(options: { userDataDir: string; documentsDir: string; downloadsDir: string; window: () => BrowserWindow | null }): Host {
   return {
     kind: 'electron',
@@ -55,6 +55,12 @@ export function electronHost(options: { userDataDir: string; documentsDir: strin
         throw error;
       }
       return { kind: 'saved', path };
+    },
+    // The service has checked the file's hash; the system's default viewer for its type reads it in place.
+    async openFile(file) {
+      const failure = await shell.openPath(file.path);
+      if (failure) throw new UserError(`could not open ${file.path}: ${failure}`);
+      return { kind: 'opened', path: file.path };
     },
   };
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +12,7 @@ import { newId, ProjectStore } from '../store/project-store.js';
 import { forwardMargins } from '../worker/forward-margins.js';
 import { Reports, reportsDir } from './reports.js';
 import { buildSampleProject } from './sample-project.js';
+import { testHost } from './test-host.js';
 
 const hasChromium = (() => {
   try {
@@ -24,13 +25,14 @@ const hasChromium = (() => {
 describe.skipIf(!hasChromium)("the project's reports", () => {
   let store: ProjectStore;
   let settings: ReportSettings;
+  let root: string;
   const stages: string[] = [];
   const logged: string[] = [];
   const reports = new Reports({ version: 'test', progress: (p) => stages.push(p.stage), log: (line) => logged.push(line) });
   const hash = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
   beforeAll(async () => {
-    const root = mkdtempSync(join(tmpdir(), 'brink-reports-'));
+    root = mkdtempSync(join(tmpdir(), 'brink-reports-'));
     await buildSampleProject(samplesDir, join(root, 'sample.brink'));
     store = ProjectStore.open(join(root, 'sample.brink'));
     const config: RunConfig = { modelId: store.models.list()[0].id, datasetId: store.datasets.list()[0].id, subset: { mode: 'first', count: 50 }, batchSize: 50, device: 'cpu', attack: null };
@@ -83,5 +85,20 @@ describe.skipIf(!hasChromium)("the project's reports", () => {
     const elsewhere = new Reports({ version: 'test', progress: () => undefined, log: () => undefined, printer: other });
     await expect(elsewhere.reexport(store, made.id)).rejects.toThrow(`was printed with ${made.printer}, and this Brink prints with Other printer 1.0`);
     expect(hash(made.path)).toBe(made.sha256);
+  }, 120_000);
+
+  it('opens a kept report only while its file is where it was written and hashes as recorded', async () => {
+    const made = await reports.export(store, { ...settings, title: 'Opened report' }, { createdAt: '2026-03-02T12:00:00.000Z' });
+    const host = testHost(root);
+    expect(await reports.open(store, host, made.id)).toEqual({ kind: 'opened', path: made.path });
+
+    renameSync(made.path, `${made.path}.moved`);
+    await expect(reports.open(store, host, made.id)).rejects.toThrow(`report ${made.fileName} is no longer at ${made.path} (moved or deleted); re-export it`);
+    renameSync(`${made.path}.moved`, made.path);
+
+    appendFileSync(made.path, '%% one more line\n');
+    const refused = reports.open(store, host, made.id);
+    await expect(refused).rejects.toThrow(new RegExp(`^report ${made.fileName} has changed since it was made: its SHA-256 is [0-9a-f]{64}, not the recorded ${made.sha256}; re-export it`));
+    await expect(refused).rejects.toHaveProperty('name', 'UserError');
   }, 120_000);
 });

@@ -6,7 +6,7 @@
  */
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { ReportProgress, ReportRecord, ReportSettings, SavedFile } from '../../src-preload/contract.js';
+import type { OpenedFile, ReportProgress, ReportRecord, ReportSettings, SavedFile } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
 import { choosePrinter } from '../report/choose-printer.js';
 import type { PdfPrinter } from '../report/print-pdf.js';
@@ -15,6 +15,7 @@ import { reportDifferences } from '../report/report-differences.js';
 import { companionPaths, previewReport, sha256, writeReport } from '../report/write-report.js';
 import { newId, type ProjectStore } from '../store/project-store.js';
 import type { Host } from './host.js';
+import { readKeptFile } from './kept-file.js';
 
 export interface ReportOptions {
   version: string;
@@ -145,5 +146,18 @@ export class Reports {
   save(store: ProjectStore, host: Host, id: string): Promise<SavedFile | null> {
     const kept = store.reports.get(id);
     return host.saveFile(kept.fileName, (path) => copyFile(kept.path, path));
+  }
+
+  /** Opens a kept report for reading, only while its file is where it was written and hashes as recorded: an auditor is never shown another file. */
+  async open(store: ProjectStore, host: Host, id: string): Promise<OpenedFile> {
+    const kept = store.reports.get(id);
+    const reading = await readKeptFile(kept.path, kept.sha256);
+    if (reading.state === 'missing') {
+      throw new UserError(`report ${kept.fileName} is no longer at ${kept.path} (moved or deleted); re-export it to write the recorded report there again`);
+    }
+    if (reading.state === 'changed') {
+      throw new UserError(`report ${kept.fileName} has changed since it was made: its SHA-256 is ${reading.sha256}, not the recorded ${kept.sha256}; re-export it to write the recorded report again`);
+    }
+    return host.openFile({ path: kept.path, name: kept.fileName, mediaType: 'application/pdf', sha256: kept.sha256 });
   }
 }

@@ -374,6 +374,7 @@ export class BrinkService {
       'report.export': async (settings) => this.reports.export(this.requireProject(), settings),
       'report.list': async () => this.requireProject().reports.list(),
       'report.save': async ({ id }) => this.reports.save(this.requireProject(), host, id),
+      'report.open': async ({ id }) => this.reports.open(this.requireProject(), host, id),
       'report.reexport': async ({ id }) => this.reports.reexport(this.requireProject(), id),
       'report.regenerate': async ({ id }) => this.reports.regenerate(this.requireProject(), id),
       'file.save': async ({ name, data }) => host.saveFile(name, (path) => writeFile(path, Buffer.from(data, 'base64'))),

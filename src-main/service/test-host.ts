@@ -5,7 +5,8 @@ import type { Host } from './host.js';
 /**
  * Test support: a host without dialogs, whose projects go into `root`, whose import sources
  * are plain paths (as the desktop app's are after main has checked them), and whose saved files
- * go into `root/saved` under their suggested names, as if the user accepted the save dialog.
+ * go into `root/saved` under their suggested names, as if the user accepted the save dialog, and
+ * whose opened files are only reported as opened.
  */
 export function testHost(root: string): Host {
   return {
@@ -21,5 +22,6 @@ export function testHost(root: string): Host {
       await write(path);
       return { kind: 'saved', path };
     },
+    openFile: async (file) => ({ kind: 'opened', path: file.path }),
   };
 }

@@ -69,8 +69,18 @@ export class Downloads {
   }
 }
 
-/** Content-Disposition for a name with any characters: an ASCII fallback and the RFC 5987 UTF-8 form. */
+/** Content-Disposition for a download, for a name with any characters. */
 export function attachmentHeader(name: string): string {
+  return dispositionHeader('attachment', name);
+}
+
+/** Content-Disposition for a file the browser shows (and saves under `name` when asked). */
+export function inlineHeader(name: string): string {
+  return dispositionHeader('inline', name);
+}
+
+/** An ASCII fallback and the RFC 5987 UTF-8 form of the name. */
+function dispositionHeader(disposition: 'attachment' | 'inline', name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+  return `${disposition}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }

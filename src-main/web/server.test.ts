@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -8,7 +9,9 @@ import WebSocket from 'ws';
 import { nodeSpawner } from '../jobs/node-spawner.js';
 import { BrinkService } from '../service/service.js';
 import { samplesDir } from '../paths.js';
-import { attachmentHeader, Downloads } from './downloads.js';
+import type { Host } from '../service/host.js';
+import { attachmentHeader, Downloads, inlineHeader } from './downloads.js';
+import { FileViews } from './file-views.js';
 import { safeRelativePath, startWebServer, type RunningServer } from './server.js';
 import { webHost } from './web-host.js';
 
@@ -56,6 +59,7 @@ describe('brink serve', () => {
   let root: string;
   let service: BrinkService;
   let downloadsDir: string;
+  let host: Host;
 
   beforeEach(async () => {
     root = mkdtempSync(join(tmpdir(), 'brink-web-'));
@@ -67,13 +71,15 @@ describe('brink serve', () => {
     const stagingDir = join(root, 'staging');
     downloadsDir = join(root, 'downloads');
     const downloads = new Downloads(downloadsDir);
+    const views = new FileViews();
+    host = webHost({ userDataDir: join(root, 'home'), projectsDir: join(root, 'projects'), stagingDir, downloads, views });
     service = new BrinkService({
-      host: webHost({ userDataDir: join(root, 'home'), projectsDir: join(root, 'projects'), stagingDir, downloads }),
+      host,
       samplesDir,
       version: 'test',
       spawner: nodeSpawner(),
     });
-    server = await startWebServer({ service, rendererDir, stagingDir, downloads, port: 0, maxUploadBytes: 1024 });
+    server = await startWebServer({ service, rendererDir, stagingDir, downloads, views, port: 0, maxUploadBytes: 1024 });
   });
   afterEach(async () => {
     await server.close();
@@ -248,6 +254,73 @@ describe('brink serve', () => {
     expect(again.body).toMatch(/export the file again/);
     // The file goes once it has been sent.
     await vi.waitFor(() => expect(existsSync(downloadsDir) ? readdirSync(downloadsDir) : []).toEqual([]));
+  });
+
+  /** A kept report-like file and the view the web host opens on it. */
+  async function keptView(name: string) {
+    const bytes = '%PDF-1.7\n% a kept report\n%%EOF\n';
+    const path = join(root, 'kept.pdf');
+    writeFileSync(path, bytes);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const opened = await host.openFile({ path, name, mediaType: 'application/pdf', sha256 });
+    if (opened.kind !== 'view') throw new Error(`the web host opened ${opened.kind}`);
+    return { bytes, path, url: opened.url };
+  }
+
+  it('shows a kept file inline with the token, as often as the viewer fetches it, without copying it', async () => {
+    const { bytes, url } = await keptView('audit é.pdf');
+    expect(url).toMatch(/^\/view\/[A-Za-z0-9_-]{24}\/audit%20%C3%A9\.pdf$/);
+    const host = { host: `127.0.0.1:${server.port}` };
+    expect((await http(server.port, url, { headers: host })).status).toBe(403);
+    expect((await http(server.port, url, { headers: { ...host, cookie: `brink-token-${server.port}=${server.token}` } })).status).toBe(403);
+    expect((await http(server.port, `${url}?token=${'f'.repeat(48)}`, { headers: host })).status).toBe(403);
+    expect((await http(server.port, `${url}?token=${server.token}`, { headers: { ...host, origin: 'http://evil.example' } })).status).toBe(403);
+    expect((await http(server.port, `${url}?token=${server.token}`, { headers: { host: `evil.example:${server.port}` } })).status).toBe(421);
+    for (const method of ['HEAD', 'POST', 'PUT']) expect((await http(server.port, `${url}?token=${server.token}`, { method, headers: host })).status, method).toBe(405);
+    // Chromium's PDF viewer fetches the file again to save it: the ticket is not spent by a fetch.
+    for (let fetch = 0; fetch < 3; fetch++) {
+      const shown = await http(server.port, `${url}?token=${server.token}`, { headers: host });
+      expect(shown.status).toBe(200);
+      expect(shown.body).toBe(bytes);
+      expect(shown.headers['content-type']).toBe('application/pdf');
+      expect(shown.headers['content-disposition']).toBe(inlineHeader('audit é.pdf'));
+      expect(shown.headers['content-disposition']).toMatch(/^inline; filename="audit _\.pdf"; filename\*=UTF-8''audit%20%C3%A9\.pdf$/);
+      expect(shown.headers['x-content-type-options']).toBe('nosniff');
+      expect(shown.headers['cache-control']).toBe('no-store');
+    }
+    expect(existsSync(downloadsDir) ? readdirSync(downloadsDir) : []).toEqual([]);
+    const ticket = url.split('/')[2];
+    for (const other of [`/view/${'A'.repeat(24)}/audit%20%C3%A9.pdf`, `/view/${ticket}`, `/view/${ticket}/`, `/view/${ticket}/other.pdf`, `/view/${ticket}/%E0%A4%A`]) {
+      expect((await http(server.port, `${other}?token=${server.token}`, { headers: host })).status, other).toBe(404);
+    }
+  });
+
+  it('forgets a view once its lifetime has passed', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    let url: string;
+    try {
+      ({ url } = await keptView('audit.pdf'));
+      vi.advanceTimersByTime(30 * 60_000);
+    } finally {
+      vi.useRealTimers();
+    }
+    const expired = await http(server.port, `${url}?token=${server.token}`, { headers: { host: `127.0.0.1:${server.port}` } });
+    expect(expired.status).toBe(404);
+    expect(expired.body).toMatch(/expired; open the report again/);
+  });
+
+  it('refuses a viewed file once it has been deleted, moved or changed, saying so', async () => {
+    const { path, url } = await keptView('audit.pdf');
+    const address = `${url}?token=${server.token}`;
+    const host = { host: `127.0.0.1:${server.port}` };
+    writeFileSync(path, '%PDF-1.7\n% another document\n%%EOF\n');
+    const changed = await http(server.port, address, { headers: host });
+    expect(changed.status).toBe(409);
+    expect(changed.body).toMatch(/^audit\.pdf has changed since it was opened and is no longer the recorded file; re-export it/);
+    rmSync(path);
+    const gone = await http(server.port, address, { headers: host });
+    expect(gone.status).toBe(404);
+    expect(gone.body).toMatch(/^audit\.pdf has been moved or deleted since it was opened; re-export it/);
   });
 
   it('refuses file names with folders or without an extension', async () => {

@@ -10,7 +10,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { eventNames, type WireError } from '../../src-preload/contract.js';
 import { isUserFacing, messageOf } from '../errors.js';
 import type { BrinkService } from '../service/service.js';
-import { attachmentHeader, type Downloads } from './downloads.js';
+import { readKeptFile } from '../service/kept-file.js';
+import { attachmentHeader, inlineHeader, type Downloads } from './downloads.js';
+import type { FileViews } from './file-views.js';
 import { RequestGuard } from './request-guard.js';
 import { staticFile } from './static-files.js';
 
@@ -20,6 +22,8 @@ export interface WebServerOptions {
   stagingDir: string;
   /** Exports waiting for the browser (the web host's saveFile); without it there is no /download route. */
   downloads?: Downloads;
+  /** Kept files opened for reading (the web host's openFile); without it there is no /view route. */
+  views?: FileViews;
   port: number;
   /** Fixed only by tests; otherwise random per launch. */
   token?: string;
@@ -62,6 +66,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     if (req.method === 'POST' && url.pathname === '/upload') return upload(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed');
     if (url.pathname.startsWith('/download/')) return download(req, res, url);
+    if (url.pathname.startsWith('/view/')) return view(req, res, url);
     if (!guard.pageTokenOk(req, url)) return send(res, 403, 'open the address that `brink serve` printed, with its token');
     const file = await staticFile(options.rendererDir, url.pathname);
     if (!file) return send(res, 404, 'not found');
@@ -117,6 +122,31 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     } finally {
       await options.downloads?.remove(file);
     }
+  }
+
+  /**
+   * A kept file shown inline in a tab opened by the page (which sends no Origin, so the token and the
+   * ticket decide), as often as the viewer fetches it while the ticket lives, and only as long as its
+   * bytes still hash as recorded.
+   */
+  async function view(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (!guard.tokenOk(url.searchParams.get('token'))) return send(res, 403, 'forbidden');
+    if (req.method !== 'GET') return send(res, 405, 'method not allowed');
+    const [ticket, name] = splitOnce(url.pathname.slice('/view/'.length), '/');
+    const file = options.views?.get(ticket, decodeURIComponentSafe(name)) ?? null;
+    if (!file) return send(res, 404, 'this view has expired; open the report again from Brink');
+    const reading = await readKeptFile(file.path, file.sha256);
+    if (reading.state === 'missing') return send(res, 404, `${file.name} has been moved or deleted since it was opened; re-export it from Brink`);
+    if (reading.state === 'changed') return send(res, 409, `${file.name} has changed since it was opened and is no longer the recorded file; re-export it from Brink`);
+    res.writeHead(200, {
+      'content-type': file.mediaType,
+      'content-length': reading.bytes.length,
+      'content-disposition': inlineHeader(file.name),
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+    });
+    res.end(reading.bytes);
   }
 
   // Every message arrives on a socket whose upgrade carried the token: a socket without it never opens.
@@ -211,6 +241,11 @@ function send(res: ServerResponse, status: number, text: string): void {
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+function splitOnce(text: string, separator: string): [string, string] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text, ''] : [text.slice(0, at), text.slice(at + separator.length)];
 }
 
 function decodeURIComponentSafe(value: string): string {

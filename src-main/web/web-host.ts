@@ -5,12 +5,14 @@ import type { ImportSource } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
 import type { Host } from '../service/host.js';
 import type { Downloads } from './downloads.js';
+import type { FileViews } from './file-views.js';
 
 /**
  * The browser host has no native dialogs: new projects go into one projects folder, files
- * arrive as uploads staged in a private temporary folder, and exports leave as downloads.
+ * arrive as uploads staged in a private temporary folder, exports leave as downloads, and kept
+ * files open in a browser tab.
  */
-export function webHost(options: { userDataDir: string; projectsDir: string; stagingDir: string; downloads: Downloads }): Host {
+export function webHost(options: { userDataDir: string; projectsDir: string; stagingDir: string; downloads: Downloads; views: FileViews }): Host {
   return {
     kind: 'web',
     userDataDir: options.userDataDir,
@@ -33,5 +35,6 @@ export function webHost(options: { userDataDir: string; projectsDir: string; sta
       return entries.sort().map((entry) => join(dir, entry));
     },
     saveFile: (suggestedName, write) => options.downloads.add(suggestedName, write),
+    openFile: async (file) => options.views.add(file),
   };
 }

@@ -1,5 +1,6 @@
 import { defaultVerdictThresholds, type ReportProgress, type ReportRecord, type ReportSettings } from '../../src-preload/contract';
 import { api } from '../lib/api';
+import { pageOpenEnvironment, showOpened } from '../lib/open-file';
 import { fetchPrepared, pageEnvironment } from '../lib/save-file';
 import { handleError } from './handle-error';
 import { toasts } from './toasts.svelte';
@@ -53,6 +54,16 @@ class ReportStore {
 
   regenerate(id: string): Promise<void> {
     return this.#act(id, () => api.invoke('report.regenerate', { id }), 'Could not regenerate the report');
+  }
+
+  async open(id: string): Promise<void> {
+    try {
+      const opened = await api.invoke('report.open', { id });
+      showOpened(opened, pageOpenEnvironment());
+      if (opened.kind === 'opened') toasts.success(`Opened ${opened.path}`);
+    } catch (error) {
+      handleError(error, 'Could not open the report');
+    }
   }
 
   async save(id: string): Promise<void> {
