@@ -35,6 +35,8 @@ test('an auditor previews the report of a finished run, exports the PDF with pro
     await expect(page.getByTestId('report-progress')).toBeVisible();
     await expect(page.getByTestId('report-row')).toHaveCount(1, { timeout: 60_000 });
     const listed = (await page.getByTestId('report-sha').textContent())!.trim();
+    // No Electron binary beside the tests: the system's Chromium printed it, and the list says so.
+    await expect(page.getByTestId('report-printer')).toHaveText(/^Chromium \d+\./);
     expect(listed).toMatch(/^[0-9a-f]{64}$/);
     await page.getByTestId('toast-success').getByRole('button', { name: 'Dismiss' }).click();
     await page.getByTestId('report-list').scrollIntoViewIfNeeded();
