@@ -38,3 +38,17 @@ export function epsilon(value: number): string {
   const short = formatEpsilon(value);
   return short.includes('/') ? `${short} (${value.toPrecision(3)})` : short;
 }
+
+/** Most classes a dataset's class counts are listed for; past it (ImageNet's 1000) a line of numbers helps no reader, so they are summarised (the sidecar keeps them all). */
+const LISTED_CLASSES = 20;
+
+/** A dataset's samples per class, for the appendix: listed for a few classes, summarised for many. */
+export function classCounts(counts: readonly number[]): string {
+  if (counts.length === 0) return 'no labels';
+  if (counts.length <= LISTED_CLASSES) return `class counts ${counts.join(', ')}`;
+  const present = counts.filter((n) => n > 0).sort((a, b) => a - b);
+  if (present.length === 0) return `${count(counts.length)} classes, none present`;
+  const middle = present.length >> 1;
+  const median = present.length % 2 ? present[middle] : (present[middle - 1] + present[middle]) / 2;
+  return `${count(counts.length)} classes, ${count(present.length)} of them present with ${count(present[0])} to ${count(present.at(-1)!)} samples each (median ${median}); every count is in the sidecar JSON`;
+}

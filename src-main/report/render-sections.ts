@@ -4,7 +4,7 @@
  * is missing and why (ReportData.missing).
  */
 import { marginAttacks, type AttackName, type ReliabilityCheck } from '../../src-preload/contract.js';
-import { epsilon, count, fixed, interval, normNames, num, percent } from './format.js';
+import { classCounts, epsilon, count, fixed, interval, normNames, num, percent } from './format.js';
 import { notesHtml } from './markdown.js';
 import { algorithm1Chart, aurocChart, binnedChart, histogramChart, PRINTED_SCATTER_POINTS, prChart, robustAccuracyChart, rocChart, scatterChart } from './report-charts.js';
 import type { Gallery, ReportData, SectionId } from './report-data.js';
@@ -333,7 +333,7 @@ function provenanceSection(d: ReportData, sidecarSha: string | null): string {
     <h3>Dataset</h3>${facts([
       ['Name and source', `${esc(d.dataset.name)} (${esc(d.dataset.sourceName)}, ${d.dataset.format})`],
       ['SHA-256', `<code class="hash">${d.dataset.sha256}</code>`],
-      ['Samples', `${count(d.dataset.count)} of ${d.dataset.shape.join('×')} ${d.dataset.dtype}; class counts ${d.dataset.classCounts.join(', ')}`],
+      ['Samples', `${count(d.dataset.count)} of ${d.dataset.shape.join('×')} ${d.dataset.dtype}; ${classCounts(d.dataset.classCounts)}`],
     ])}
     <h3>Run</h3>${facts([
       ['Run', `${esc(r.id)}${r.name ? ` (${esc(r.name)})` : ''}, ${r.kind}, ${r.status}: ${count(r.doneCount)} of ${count(r.sampleCount)} samples`],
