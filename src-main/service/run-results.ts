@@ -8,12 +8,29 @@ import type { AttackFinding, MarginColumns } from '../store/run-repo.js';
 
 const fixedEpsilonAttacks: readonly AttackName[] = ['apgd-ce', 'apgd-t'];
 
-/** A run with its derived results, composed from its stored rows (never stored as the only copy). */
+/** Results kept per project: the run page, the leaderboard and a report read the same finished run again and again. */
+const RESULTS_KEPT = 16;
+const resultsCache = new WeakMap<ProjectStore, Map<string, RunResults | null>>();
+
+/**
+ * A run with its derived results, composed from its stored rows (never stored as the only copy).
+ * The results are recomputed whenever a batch lands (the done count), the status or the stored
+ * summary changes: rows are only ever appended, and a deleted run's id is never reused.
+ */
 export function runDetail(store: ProjectStore, id: string): RunDetail {
   const detail = store.runs.get(id);
-  const columns = store.runs.marginColumns(id);
-  const findings = detail.config.attack ? store.runs.attackFindings(id, detail.config.attack.norm) : [];
-  const results = runResults(detail.config, columns, findings, store.runs.storedSummary(id)?.equidistance ?? null, detail.labeled, store.runs.lipschitzMargins(id));
+  const summary = store.runs.storedSummary(id);
+  const key = JSON.stringify([id, detail.doneCount, detail.status, summary]);
+  let kept = resultsCache.get(store);
+  if (!kept) resultsCache.set(store, (kept = new Map()));
+  let results = kept.get(key);
+  if (results === undefined) {
+    const columns = store.runs.marginColumns(id);
+    const findings = detail.config.attack ? store.runs.attackFindings(id, detail.config.attack.norm) : [];
+    results = runResults(detail.config, columns, findings, summary?.equidistance ?? null, detail.labeled, store.runs.lipschitzMargins(id));
+    kept.set(key, results);
+    if (kept.size > RESULTS_KEPT) kept.delete(kept.keys().next().value!);
+  }
   return { ...detail, reading: runReading(store, id, detail.modelId), results, robustAccuracy: robustAtFirstEpsilon(results) };
 }
 
