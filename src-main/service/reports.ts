@@ -49,12 +49,17 @@ export class Reports {
   /** The app's printer, else the Electron binary or a Chromium (chosen once, the choice logged). */
   private printer(): Promise<PdfPrinter> {
     if (this.options.printer) return Promise.resolve(this.options.printer);
-    this.chosen ??= choosePrinter().then(async ({ printer, electronSkipped }) => {
-      if (electronSkipped) this.options.log(`reports print with ${await printer.name()}, not Electron: ${electronSkipped}`);
-      return printer;
-    });
-    // A failed choice (no Chromium yet) is not kept: installing one makes the next report work.
-    void this.chosen.catch(() => (this.chosen = null));
+    if (!this.chosen) {
+      const chosen = choosePrinter().then(async ({ printer, electronSkipped }) => {
+        if (electronSkipped) this.options.log(`reports print with ${await printer.name()}, not Electron: ${electronSkipped}`);
+        return printer;
+      });
+      // A failed choice (no Chromium yet) is not kept: installing one makes the next report work.
+      chosen.catch(() => {
+        if (this.chosen === chosen) this.chosen = null;
+      });
+      this.chosen = chosen;
+    }
     return this.chosen;
   }
 

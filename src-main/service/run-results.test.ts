@@ -26,7 +26,7 @@ describe("a run's results", () => {
     });
     const id = newId('r');
     store.runs.create({ id, config: { modelId, datasetId: dataset.id, subset: { mode: 'all' }, batchSize: 2, device: 'cpu', attack: null }, sampleCount: 6, appVersion: 'test' });
-    const row = (position: number, logitMargin: number) => ({ position, index: position, label: 0, pred: 0, logits: new Float32Array(10), logitMargin, featureMarginLinf: null, featureMarginL2: null, best: null, outcomes: [] });
+    const row = (position: number, logitMargin: number) => ({ position, index: position, label: 0, pred: 0, logits: new Float32Array(10), logitMargin, featureMarginLinf: null, featureMarginL2: null, outcomes: [] });
 
     store.runs.insertBatch(id, [row(0, 1), row(1, 3)]);
     const first = runDetail(store, id).results!;
