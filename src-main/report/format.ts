@@ -39,8 +39,12 @@ export function epsilon(value: number): string {
   return short.includes('/') ? `${short} (${value.toPrecision(3)})` : short;
 }
 
-/** Most classes a dataset's class counts are listed for; past it (ImageNet's 1000) a line of numbers helps no reader, so they are summarised (the sidecar keeps them all). */
-const LISTED_CLASSES = 20;
+/**
+ * Most classes the report lists in full where it reads as prose or a section's table; past it
+ * (ImageNet's 1000) it shows the extremes and a summary, and Appendix B and the sidecar keep
+ * every class.
+ */
+export const LISTED_CLASSES = 20;
 
 /** A dataset's samples per class, for the appendix: listed for a few classes, summarised for many. */
 export function classCounts(counts: readonly number[]): string {

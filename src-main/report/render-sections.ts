@@ -4,7 +4,7 @@
  * is missing and why (ReportData.missing).
  */
 import { marginAttacks, type AttackName, type ReliabilityCheck } from '../../src-preload/contract.js';
-import { classCounts, epsilon, count, fixed, interval, normNames, num, percent } from './format.js';
+import { classCounts, epsilon, count, fixed, interval, LISTED_CLASSES, normNames, num, percent } from './format.js';
 import { notesHtml } from './markdown.js';
 import { algorithm1Chart, aurocChart, binnedChart, histogramChart, PRINTED_SCATTER_POINTS, prChart, robustAccuracyChart, rocChart, scatterChart } from './report-charts.js';
 import type { Gallery, ReportData, SectionId } from './report-data.js';
@@ -88,7 +88,7 @@ function scopeSection(d: ReportData): string {
   return (
     facts([
       ['Task', `image classification, ${d.model.classCount ?? d.analysis.perClass.length} classes`],
-      ['Classes', esc(classes.join(', '))],
+      ['Classes', classes.length > LISTED_CLASSES ? `${esc(classes.slice(0, LISTED_CLASSES).join(', '))}, … and ${count(classes.length - LISTED_CLASSES)} more (every class in Appendix B and the sidecar JSON)` : esc(classes.join(', '))],
       ['Data', `${esc(d.dataset.name)} (${d.dataset.format}, ${d.dataset.shape.join('×')} per sample); evaluated: ${subsetText(d)}; ${count(d.analysis.samples)} with results`],
       ['Threat model', a ? `white-box, ${normNames[a.norm]} perturbations, untargeted change of the model's prediction` : 'none: the run attacked no sample'],
       ['Budgets ε', a ? a.epsilons.map(epsilon).join(', ') || 'none given' : '–'],
@@ -172,7 +172,7 @@ function consistencySection(d: ReportData): string {
   if (!c || !d.analysis.norm) return missingNotes(d, 'consistency');
   const n = normNames[d.analysis.norm];
   const drawn = Math.min(c.scatter.length, PRINTED_SCATTER_POINTS);
-  const perClass = d.analysis.perClass.map((k) => [className(d, k.label), count(k.samples), fixed(k.kendallTau, 3)]);
+  const perClass = d.analysis.perClass.length > LISTED_CLASSES ? perClassTauSummary(d) : table(['Class', 'n', 'Kendall τ'], d.analysis.perClass.map((k) => [className(d, k.label), count(k.samples), fixed(k.kendallTau, 3)]));
   const feature = d.analysis.featureConsistency
     ? `<p>Feature-space consistency: Kendall τ between the input margin and how far the adversarial moved the penultimate features is ${fixed(d.analysis.featureConsistency.kendallTau, 3)} (n = ${count(d.analysis.featureConsistency.samples)}).</p>`
     : '';
@@ -185,7 +185,15 @@ function consistencySection(d: ReportData): string {
     <figure>${scatterChart(c, n)}<figcaption>${count(drawn)} of ${count(c.scatterTotal)} samples with a verified margin drawn (evenly spaced); the sidecar JSON has the analysis' points.</figcaption></figure>
     ${c.binned.length ? `<figure>${binnedChart(c, n)}<figcaption>Binned medians over ${count(c.binnedSamples)} samples (input margins trimmed to their 5–95% range).</figcaption></figure>` : ''}
     ${howToRead('points rising to the right mean the model is more confident where it is more robust: then its logit margin can stand in for the expensive input margin.')}
-    <h3>Per class</h3>${table(['Class', 'n', 'Kendall τ'], perClass)}${feature}${missingNotes(d, 'consistency')}`;
+    <h3>Per class</h3>${perClass}${feature}${missingNotes(d, 'consistency')}`;
+}
+
+/** Many classes: the spread of the per-class τ in a sentence; every class's τ is in Appendix B's table. */
+function perClassTauSummary(d: ReportData): string {
+  const known = d.analysis.perClass.filter((k) => k.kendallTau !== null).sort((x, y) => x.kendallTau! - y.kendallTau! || x.label - y.label);
+  if (known.length === 0) return `<p>No class has enough samples with a verified margin for a Kendall τ of its own (${count(d.analysis.perClass.length)} classes).</p>`;
+  const median = known[known.length >> 1].kendallTau!;
+  return `<p>Over the ${count(known.length)} of ${count(d.analysis.perClass.length)} classes with a τ of their own, it ranges from ${fixed(known[0].kendallTau, 3)} (${className(d, known[0].label)}) to ${fixed(known.at(-1)!.kendallTau, 3)} (${className(d, known.at(-1)!.label)}), median ${fixed(median, 3)}; every class's τ is in Appendix B.</p>`;
 }
 
 function detectionSection(d: ReportData): string {
@@ -280,14 +288,27 @@ function efficiencySection(d: ReportData): string {
     ${table(['Subset size n', 'Repeats', 'Mean abs. error', 'SD'], rows)}${fwd}${missingNotes(d, 'sample-efficiency')}`;
 }
 
+/** Classes in each of the many-class section's two tables (most and least affected). */
+const EXTREME_CLASSES = 10;
+
+function perClassTable(d: ReportData, classes: ReportData['analysis']['perClass']): string {
+  const a = d.analysis;
+  const rows = classes.map((c) => [className(d, c.label), count(c.samples), percent(c.accuracy), percent(c.robustAccuracy), num(c.medianInputMargin), count(c.censored), fixed(c.kendallTau), fixed(c.auroc)]);
+  return table(['Class', 'n', 'Accuracy', `Robust at ${a.norm ? epsilon(a.auditEpsilon) : 'ε'}`, 'Median margin', 'Censored', 'Kendall τ', 'AUROC'], rows);
+}
+
 function perClassSection(d: ReportData): string {
   const a = d.analysis;
-  const rows = a.perClass.map((c) => [className(d, c.label), count(c.samples), percent(c.accuracy), percent(c.robustAccuracy), num(c.medianInputMargin), count(c.censored), fixed(c.kendallTau), fixed(c.auroc)]);
   const ranked = a.perClass.filter((c) => c.robustAccuracy !== null).sort((x, y) => x.robustAccuracy! - y.robustAccuracy! || x.label - y.label);
   const extremes = ranked.length >= 2
     ? `<p>Most affected class: <strong>${className(d, ranked[0].label)}</strong> (robust accuracy ${percent(ranked[0].robustAccuracy)}); least affected: <strong>${className(d, ranked.at(-1)!.label)}</strong> (${percent(ranked.at(-1)!.robustAccuracy)}), at ε = ${epsilon(a.auditEpsilon)}.</p>`
     : '';
-  return `${extremes}${table(['Class', 'n', 'Accuracy', `Robust at ${a.norm ? epsilon(a.auditEpsilon) : 'ε'}`, 'Median margin', 'Censored', 'Kendall τ', 'AUROC'], rows)}${missingNotes(d, 'per-class')}`;
+  if (a.perClass.length <= LISTED_CLASSES) return `${extremes}${perClassTable(d, a.perClass)}${missingNotes(d, 'per-class')}`;
+  const shown = Math.min(EXTREME_CLASSES, ranked.length >> 1);
+  const tables = shown
+    ? `<h3>The ${shown} most affected classes</h3>${perClassTable(d, ranked.slice(0, shown))}<h3>The ${shown} least affected classes</h3>${perClassTable(d, ranked.slice(-shown).reverse())}`
+    : '';
+  return `${extremes}${tables}<p>${count(a.perClass.length)} classes: every one of them is in Appendix B's per-class table.</p>${missingNotes(d, 'per-class')}`;
 }
 
 function galleryHtml(d: ReportData, g: Gallery): string {
@@ -361,6 +382,7 @@ function tablesSection(d: ReportData): string {
   return `
     <h3>Detection over ε</h3>${detection.length ? table(['ε', 'Brittle', 'Robust', 'AUROC', 'AUPR', 'AP', 'FPR@95 (det)', 'FPR@95 (min)'], detection) : '<p class="missing">No detection: no input margins.</p>'}
     <h3>Robust accuracy over ε</h3>${robust.length ? table(['ε', 'From margins', '95% CI', 'APGD-CE', 'APGD-T', 'Every attack'], robust) : '<p class="missing">No robust accuracy: no attack ran.</p>'}
+    ${a.perClass.length > LISTED_CLASSES ? `<h3>Per class</h3>${perClassTable(d, a.perClass)}` : ''}
     <h3>Sections with missing parts</h3>${table(['Section', 'What', 'Why'], d.missing.map((m) => [sectionTitles[m.section], esc(m.what), esc(m.reason)]))}`;
 }
 

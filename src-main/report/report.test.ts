@@ -6,8 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultVerdictThresholds, type AttackSettings, type ReportSettings, type RunConfig } from '../../src-preload/contract.js';
 import { subsetIndices } from '../jobs/subset.js';
 import { samplesDir } from '../paths.js';
+import { zipSync } from 'fflate';
+import { encode, model, node, valueInfo } from '../engine/onnx/fixtures/models.js';
+import { mulberry32 } from '../engine/random.js';
 import { encodeNpy } from '../engine/runtime/npy.js';
 import { importDataset } from '../service/dataset-import.js';
+import { importModel } from '../service/model-import.js';
 import { buildSampleProject } from '../service/sample-project.js';
 import { newId, ProjectStore } from '../store/project-store.js';
 import { forwardMargins } from '../worker/forward-margins.js';
@@ -153,6 +157,43 @@ describe.skipIf(!chromium)('the PDF audit report of the sample project', () => {
     expect(text).toContain('Verdict: NOT ASSESSED. The dataset is unlabeled');
     expect(text).toContain('Margin consistency');
     for (const title of Object.values(sectionTitles)) expect(text).toContain(title);
+  }, 120_000);
+
+  it('keeps the report of a 1000-class model readable: the extremes in its sections, every class in Appendix B', async () => {
+    // A seeded linear classifier over 1000 classes and 4x4 images, audited on 60 images of 30 labelled classes.
+    const random = mulberry32(1000);
+    const weights = Float32Array.from({ length: 1000 * 16 }, () => random() - 0.5);
+    writeFileSync(
+      join(root, 'wide.onnx'),
+      encode(
+        model({
+          name: 'wide',
+          input: [valueInfo('input', ['batch', 1, 4, 4])],
+          output: [valueInfo('logits', ['batch', 1000])],
+          initializer: [{ name: 'W', dims: [1000, 16], dataType: 1, rawData: new Uint8Array(weights.buffer) }],
+          node: [node('Flatten', ['input'], ['flat']), node('MatMul', ['flat', 'Wt'], ['logits']), node('Transpose', ['W'], ['Wt'])],
+        }),
+      ),
+    );
+    const wide = await importModel(store, join(root, 'wide.onnx'));
+    const x = Uint8Array.from({ length: 60 * 16 }, () => Math.floor(random() * 256));
+    const y = BigInt64Array.from({ length: 60 }, (_, i) => BigInt(i % 30));
+    writeFileSync(join(root, 'wide.npz'), zipSync({ 'x.npy': encodeNpy({ data: x, shape: [60, 1, 4, 4] }), 'y.npy': encodeNpy({ data: y, shape: [60] }) }));
+    const set = await importDataset(store, join(root, 'wide.npz'));
+    const id = await run({ attacks: ['deepfool'], norm: 'linf', epsilons: [8 / 255], iterations: 20, restarts: 1, targeted: null, seed: 0 }, 60, { modelId: wide.id, datasetId: set.id });
+    const out = await render([id], 'wide');
+    const data = JSON.parse(readFileSync(out.sidecar.path, 'utf8')) as ReportData;
+    expect(data.analysis.perClass).toHaveLength(30);
+    const text = pdftotext(out.path).replace(/\s+/g, ' ');
+    expect(text).toContain('… and 10 more (every class in Appendix B and the sidecar JSON)');
+    expect(text).toContain('The 10 most affected classes');
+    expect(text).toContain('The 10 least affected classes');
+    expect(text).toContain("30 classes: every one of them is in Appendix B's per-class table.");
+    expect(text).toMatch(/every class's τ is in Appendix B|No class has enough samples with a verified margin/);
+    // Appendix B's table has a row per class: each label, then its sample count (2 of each).
+    const appendix = text.slice(text.lastIndexOf('Appendix B: full tables'));
+    for (let label = 0; label < 30; label++) expect(appendix).toMatch(new RegExp(`\\b${label} 2 `));
+    expect(text).toContain('30 classes, 30 of them present with 2 to 2 samples each (median 2)');
   }, 120_000);
 
   it('refuses a second model in one report: other models appear in its comparison section', async () => {
