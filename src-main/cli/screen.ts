@@ -46,12 +46,20 @@ export async function screenCommand(file: string, opts: ScreenOptions): Promise<
     const off = service.events.on('screen.progress', (p) => {
       if (!opts.json && p.done === p.total && p.total > 0) process.stderr.write(`brink: screened ${p.total} inputs\n`);
     });
+    // Ctrl+C stops the worker and writes no CSV; a second one leaves at once.
+    const cancel = () => {
+      process.stderr.write('\nbrink: cancelling the screening (Ctrl+C again to stop at once)\n');
+      void service.invoke('screen.cancel', {});
+      process.once('SIGINT', () => process.exit(130));
+    };
+    process.once('SIGINT', cancel);
     try {
       const result = await service.invoke('screen.run', { modelId: opts.model, inputs: { kind: 'files', source: { kind: 'paths', paths: [resolve(opts.input)] } }, score, threshold, batchSize: opts.batch });
       const table = screeningTable(result);
       await writeFile(out, tableToCsv(table.header, table.rows));
       process.stdout.write(opts.json ? `${JSON.stringify(screeningJson(result, out))}\n` : `${screeningText(result, out)}\n`);
     } finally {
+      process.off('SIGINT', cancel);
       off();
     }
   });
