@@ -1226,6 +1226,8 @@ export interface ScreeningResult {
   source: string;
   /** The stored dataset screened; null for dropped files. */
   datasetId: string | null;
+  /** How dropped images were brought to one size; null for arrays and stored datasets. */
+  fit: ImageFit | null;
   classes: number;
   inputs: ScreenedInput[];
   brittle: number;

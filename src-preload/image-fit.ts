@@ -13,10 +13,14 @@ export function defaultResize(size: [number, number]): number {
   return Math.floor(Math.min(size[0], size[1]) / CROP_FRACTION);
 }
 
-/** What the import dialog starts from: as the images are when they share one size, else the ImageNet evaluation crop. */
-export function proposedFit(survey: ImageFolderSurvey): ImageFitInput {
-  if (survey.differing === 0) return { mode: 'strict' };
-  const size: [number, number] = [DEFAULT_FIT_SIDE, DEFAULT_FIT_SIDE];
+/**
+ * What the fit dialog starts from: as the images are when they share one size (and it is the
+ * required size, a model's input, when one is given), else the ImageNet evaluation crop to that size.
+ */
+export function proposedFit(survey: ImageFolderSurvey, required?: [number, number]): ImageFitInput {
+  const { height, width } = survey.commonSize;
+  if (survey.differing === 0 && (!required || (required[0] === height && required[1] === width))) return { mode: 'strict' };
+  const size: [number, number] = required ?? [DEFAULT_FIT_SIDE, DEFAULT_FIT_SIDE];
   return { mode: 'crop', size, resize: defaultResize(size) };
 }
 

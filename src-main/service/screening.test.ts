@@ -60,7 +60,7 @@ describe('screening new inputs with the sample robust CNN', () => {
     const off = service.events.on('screen.progress', (p) => progress.push(p));
     const result = await service.invoke('screen.run', { modelId: robust.id, inputs: { kind: 'dataset', datasetId: dataset.id }, threshold: { kind: 'typed', value: 1.5 }, device: 'cpu' });
     off();
-    expect(result).toMatchObject({ modelId: robust.id, score: 'logit-margin', threshold: 1.5, calibration: null, classes: 10, datasetId: dataset.id });
+    expect(result).toMatchObject({ modelId: robust.id, score: 'logit-margin', threshold: 1.5, calibration: null, classes: 10, datasetId: dataset.id, fit: null });
     expect(result.inputs).toHaveLength(1000);
     expect(Array.from(forward.positions)).toEqual(result.inputs.map((input) => input.index));
     result.inputs.forEach((input, k) => {
@@ -200,6 +200,11 @@ describe('screening new inputs with the sample robust CNN', () => {
     for (const [k, image] of images.entries()) await putImage(join(folder, `photo-${k}.png`), 'png', [image.width, image.height, 1], image.data);
     const files = { kind: 'files' as const, source: { kind: 'paths' as const, paths: [folder] } };
     const typed = { kind: 'typed' as const, value: 1 };
+    // The view asks for a fit from the survey, for a folder and for loose images alike.
+    const survey = { images: 2, classes: 0, commonSize: { width: 36, height: 40, count: 1 }, differing: 1, smallest: { width: 36, height: 31 }, unreadable: 0 };
+    expect(await service.invoke('dataset.survey', { source: files.source })).toEqual(survey);
+    const loose = [0, 1].map((k) => join(folder, `photo-${k}.png`));
+    expect(await service.invoke('dataset.survey', { source: { kind: 'paths', paths: loose } })).toEqual(survey);
 
     await expect(service.invoke('screen.run', { modelId: robust.id, inputs: files, threshold: typed })).rejects.toThrow(
       "cannot screen other-size with fmnist-cnn-robust: the model takes 28×28 images but the dataset's are 40×36; choose a fit (center crop, stretch or pad) to bring them to 28×28",
@@ -217,6 +222,7 @@ describe('screening new inputs with the sample robust CNN', () => {
       const result = await service.invoke('screen.run', { modelId: robust.id, inputs: { ...files, fit }, threshold: typed, device: 'cpu' });
       expect(result.inputs.map((input) => input.file)).toEqual(['photo-0.png', 'photo-1.png']);
       expect(result.skipped).toEqual([]);
+      expect(result.fit).toEqual(fit);
       // The same inputs fitted here and screened as an array: the fit is applied before the forward pass, and only it.
       const fitted = images.map((image) => fitImage(image, fit));
       expect(fitted.map((image) => [image.height, image.width])).toEqual([

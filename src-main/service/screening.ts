@@ -104,6 +104,7 @@ export async function screen(store: ProjectStore, spawn: Spawner, options: Scree
     calibration,
     source: read.kept.source,
     datasetId: read.kept.datasetId,
+    fit: read.asDataset.fit,
     classes: forward.classes,
     inputs: screened,
     brittle: screened.filter((input) => input.brittle).length,

@@ -27,6 +27,7 @@ import type { PdfPrinter } from '../report/print-pdf.js';
 import { sampleExplorerItem } from './sample-explorer.js';
 import { addSeries, checkpointFiles, runSeries, seriesAnalysis, seriesSummary } from './series.js';
 import { exportScreener, screenerCalibration, type ScreenerContext } from './screener-export.js';
+import { isImageName } from '../engine/data/image-folder.js';
 import { surveyImageFolder } from '../engine/data/index.js';
 import { commonSourceName, importDataset, sha256Of, storeSamples } from './dataset-import.js';
 import { withOnePath } from './files.js';
@@ -269,10 +270,11 @@ export class BrinkService {
           this.changed('datasets.changed');
           return dataset;
         }),
-      // Loose files (an IDX pair, .npy files) are never an image folder: no need to stage a copy to find out.
+      // Loose images are read as one flat folder (withOnePath), so they are surveyed as one; other loose files (an IDX pair, .npy files) never are an image folder.
       'dataset.survey': async ({ source }) => {
         const paths = await host.resolveSource(source);
-        return paths.length === 1 ? surveyImageFolder(paths[0]) : null;
+        if (paths.length === 1) return surveyImageFolder(paths[0]);
+        return paths.every((path) => isImageName(path)) ? withOnePath(paths, surveyImageFolder) : null;
       },
       'dataset.thumbnails': async ({ id, offset, count }) => thumbnails(this.requireProject().datasets.read(id, offset, count)),
       'dataset.remove': async ({ id }) => {
