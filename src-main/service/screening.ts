@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { basename, isAbsolute, relative } from 'node:path';
 import { SCREENING_CANCELLED, type DatasetDetail, type Device, type ImageFitInput, type ModelDetail, type ScreenedInput, type ScreeningCalibration, type ScreeningProgress, type ScreeningResult, type ScreeningScore, type ScreeningThreshold } from '../../src-preload/contract.js';
+import { fixedImageSize } from '../../src-preload/image-fit.js';
 import { UNLABELED, type DatasetSamples } from '../engine/data/types.js';
 import { argmax } from '../engine/margins/margins.js';
 import { UserError } from '../errors.js';
@@ -130,8 +131,9 @@ export async function resolveThreshold(
 
 /** What to do about image files of another size than the model's fixed input: a fit brings them to it (dataset import offers the same). */
 function fitHint(model: ModelDetail, source: ScreenSource, samples: ScreenedSamples['samples']): string {
-  const [, , height, width] = model.reading.feedShape ?? [];
-  if (source.kind !== 'files' || samples.format !== 'image-folder' || typeof height !== 'number' || typeof width !== 'number') return '';
+  const required = fixedImageSize(model.reading.feedShape);
+  if (source.kind !== 'files' || samples.format !== 'image-folder' || !required) return '';
+  const [height, width] = required;
   if (samples.shape[1] === height && samples.shape[2] === width) return '';
   if (source.fit && source.fit.mode !== 'strict') return `; fit them to ${height}×${width}, the model's input size`;
   return `; choose a fit (center crop, stretch or pad) to bring them to ${height}×${width}`;

@@ -1,7 +1,6 @@
 import { SvelteMap } from 'svelte/reactivity';
 import {
   SCREENING_CANCELLED,
-  type Dim,
   type ImageFitInput,
   type ImageFolderSurvey,
   type ImportSource,
@@ -12,6 +11,7 @@ import {
   type ScreeningThreshold,
   type Thumbnail,
 } from '../../src-preload/contract';
+import { fixedImageSize } from '../../src-preload/image-fit';
 import { api } from '../lib/api';
 import { DEFAULT_BATCH_SIZE } from '../lib/runs';
 import { errorMessage, handleError } from './handle-error';
@@ -94,7 +94,7 @@ class Screening {
   async #fitFor(source: ImportSource, modelId: string): Promise<ImageFitInput | null | undefined> {
     const [survey, model] = await Promise.all([api.invoke('dataset.survey', { source }), api.invoke('model.get', { id: modelId })]);
     if (!survey) return undefined;
-    const required = fixedSize(model.reading.feedShape);
+    const required = fixedImageSize(model.reading.feedShape);
     const { height, width } = survey.commonSize;
     if (survey.differing === 0 && (!required || (required[0] === height && required[1] === width))) return undefined;
     return new Promise((resolve) => (this.fitQuestion = { survey, required, answer: resolve }));
@@ -179,12 +179,6 @@ class Screening {
       this.cancelling = false;
     }
   }
-}
-
-/** The height and width a model's input fixes ([batch, channels, height, width] as Brink feeds it); null when either is symbolic. */
-function fixedSize(feedShape: Dim[] | null): [number, number] | null {
-  const [, , height, width] = feedShape ?? [];
-  return typeof height === 'number' && typeof width === 'number' ? [height, width] : null;
 }
 
 export const screening = new Screening();
