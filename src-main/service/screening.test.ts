@@ -205,6 +205,7 @@ describe('screening new inputs with the sample robust CNN', () => {
     expect(await service.invoke('dataset.survey', { source: files.source })).toEqual(survey);
     const loose = [0, 1].map((k) => join(folder, `photo-${k}.png`));
     expect(await service.invoke('dataset.survey', { source: { kind: 'paths', paths: loose } })).toEqual(survey);
+    expect(await service.invoke('dataset.survey', { source: { kind: 'paths', paths: [loose[1]] } })).toMatchObject({ images: 1, commonSize: { width: 52, height: 31, count: 1 }, differing: 0 });
 
     await expect(service.invoke('screen.run', { modelId: robust.id, inputs: files, threshold: typed })).rejects.toThrow(
       "cannot screen other-size with fmnist-cnn-robust: the model takes 28×28 images but the dataset's are 40×36; choose a fit (center crop, stretch or pad) to bring them to 28×28",
@@ -236,6 +237,10 @@ describe('screening new inputs with the sample robust CNN', () => {
       const reference = await service.invoke('screen.run', { modelId: robust.id, inputs: { kind: 'files', source: { kind: 'paths', paths: [array] } }, threshold: typed, device: 'cpu' });
       expect(result.inputs.map((input) => input.logits), fit.mode).toEqual(reference.inputs.map((input) => input.logits));
     }
+    // One image dropped alone is screened as the one-image folder it is.
+    const alone = await service.invoke('screen.run', { modelId: robust.id, inputs: { kind: 'files', source: { kind: 'paths', paths: [loose[1]] }, fit: fits[1] }, threshold: typed, device: 'cpu' });
+    expect(alone.inputs.map((input) => input.file)).toEqual(['photo-1.png']);
+    expect(alone.source).toBe('photo-1.png');
   }, 120_000);
 
   it('imports a flat image folder and a lone .npy as unlabeled datasets, runs margin attacks on them from the prediction, and gives no accuracy', async () => {

@@ -270,11 +270,11 @@ export class BrinkService {
           this.changed('datasets.changed');
           return dataset;
         }),
-      // Loose images are read as one flat folder (withOnePath), so they are surveyed as one; other loose files (an IDX pair, .npy files) never are an image folder.
+      // Loose images, even one, are read as one flat folder (withOnePath), so they are surveyed as one; other loose files (an IDX pair, .npy files) never are an image folder.
       'dataset.survey': async ({ source }) => {
         const paths = await host.resolveSource(source);
-        if (paths.length === 1) return surveyImageFolder(paths[0]);
-        return paths.every((path) => isImageName(path)) ? withOnePath(paths, surveyImageFolder) : null;
+        if (paths.every((path) => isImageName(path))) return withOnePath(paths, surveyImageFolder);
+        return paths.length === 1 ? surveyImageFolder(paths[0]) : null;
       },
       'dataset.thumbnails': async ({ id, offset, count }) => thumbnails(this.requireProject().datasets.read(id, offset, count)),
       'dataset.remove': async ({ id }) => {
