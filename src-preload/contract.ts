@@ -1232,6 +1232,8 @@ export interface ScreeningResult {
   source: string;
   /** The stored dataset screened; null for dropped files. */
   datasetId: string | null;
+  /** How dropped images were brought to one size; null for arrays and stored datasets. */
+  fit: ImageFit | null;
   classes: number;
   inputs: ScreenedInput[];
   brittle: number;
@@ -1248,6 +1250,9 @@ export interface ScreeningProgress {
   total: number;
   stage: string;
 }
+
+/** How screen.run rejects when screen.cancel (or the project closing) stopped it: hosts and views tell a cancel from a failure by it. */
+export const SCREENING_CANCELLED = 'screening cancelled: nothing was kept';
 
 // ---------- import sources ----------
 
@@ -1576,7 +1581,7 @@ export const calls = {
       .strict(),
   ),
 
-  /** One forward pass per input in a worker: prediction, logits, score and brittle flag; progress as screen.progress events. */
+  /** One forward pass per input in a worker: prediction, logits, score and brittle flag; progress as screen.progress events. One screening at a time. */
   'screen.run': call<ScreeningResult>()(
     z
       .object({
@@ -1589,6 +1594,11 @@ export const calls = {
       })
       .strict(),
   ),
+  /**
+   * Stops the screening in flight: its worker ends and screen.run rejects with
+   * SCREENING_CANCELLED. False when none was in flight (it had just ended: its result stands).
+   */
+  'screen.cancel': call<boolean>()(none),
   /** Thumbnails of a screening's inputs, while the service keeps them. */
   'screen.thumbnails': call<Thumbnail[]>()(
     z.object({ id: z.string().regex(/^s-[0-9a-f]{8,32}$/, 'not a screening id'), offset: z.number().int().nonnegative(), count: z.number().int().min(1).max(256) }).strict(),

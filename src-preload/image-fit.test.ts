@@ -17,6 +17,12 @@ describe('image fits as asked for', () => {
     expect(proposedFit(survey(3))).toEqual({ mode: 'crop', size: [224, 224], resize: 256 });
   });
 
+  it("proposes strict to a model's input size only when every image has it, else the crop to that size", () => {
+    expect(proposedFit(survey(0), [32, 32])).toEqual({ mode: 'strict' });
+    expect(proposedFit(survey(0), [28, 28])).toEqual({ mode: 'crop', size: [28, 28], resize: 32 });
+    expect(proposedFit(survey(3), [32, 32])).toEqual({ mode: 'crop', size: [32, 32], resize: 36 });
+  });
+
   it("fills crop's resize as the short side / 0.875 and refuses one the crop does not fit in", () => {
     expect(resolveFit({ mode: 'crop', size: [224, 224] })).toEqual({ mode: 'crop', size: [224, 224], resize: 256 });
     expect(resolveFit({ mode: 'crop', size: [56, 64] })).toEqual({ mode: 'crop', size: [56, 64], resize: 64 });

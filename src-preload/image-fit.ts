@@ -2,7 +2,7 @@
  * Image fits (how an image folder's images become one size) as the GUI, the CLI and the service
  * ask for them and show them, so that all three fill defaults and word them alike.
  */
-import type { ImageFit, ImageFitInput, ImageFitMode, ImageFolderSurvey } from './contract';
+import type { Dim, ImageFit, ImageFitInput, ImageFitMode, ImageFolderSurvey } from './contract';
 
 /** The ImageNet evaluation crop fraction (timm's crop_pct, torchvision's reference scripts): Resize(224 / 0.875 = 256) + CenterCrop(224). */
 export const CROP_FRACTION = 0.875;
@@ -13,11 +13,21 @@ export function defaultResize(size: [number, number]): number {
   return Math.floor(Math.min(size[0], size[1]) / CROP_FRACTION);
 }
 
-/** What the import dialog starts from: as the images are when they share one size, else the ImageNet evaluation crop. */
-export function proposedFit(survey: ImageFolderSurvey): ImageFitInput {
-  if (survey.differing === 0) return { mode: 'strict' };
-  const size: [number, number] = [DEFAULT_FIT_SIDE, DEFAULT_FIT_SIDE];
+/**
+ * What the fit dialog starts from: as the images are when they share one size (and it is the
+ * required size, a model's input, when one is given), else the ImageNet evaluation crop to that size.
+ */
+export function proposedFit(survey: ImageFolderSurvey, required?: [number, number]): ImageFitInput {
+  const { height, width } = survey.commonSize;
+  if (survey.differing === 0 && (!required || (required[0] === height && required[1] === width))) return { mode: 'strict' };
+  const size: [number, number] = required ?? [DEFAULT_FIT_SIDE, DEFAULT_FIT_SIDE];
   return { mode: 'crop', size, resize: defaultResize(size) };
+}
+
+/** The height and width a model's input fixes (its feed shape, [batch, channels, height, width]); null when either is symbolic. */
+export function fixedImageSize(feedShape: Dim[] | null): [number, number] | null {
+  const [, , height, width] = feedShape ?? [];
+  return typeof height === 'number' && typeof width === 'number' ? [height, width] : null;
 }
 
 /** Fills crop's default resize and refuses a resize the crop would not fit in, with the reason in one line. */

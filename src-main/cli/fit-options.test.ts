@@ -23,6 +23,10 @@ describe('dataset add --fit --size --resize', () => {
     expect(fitFromOptions({ fit: 'crop', size: [56, 64], resize: 70 })).toEqual({ mode: 'crop', size: [56, 64], resize: 70 });
     expect(fitFromOptions({ fit: 'pad', size: [32, 48] })).toEqual({ mode: 'pad', size: [32, 48] });
     expect(() => fitFromOptions({ size: [32, 32] })).toThrow('--size and --resize need --fit crop, stretch or pad');
+    // `screen` defaults the size to the model's input.
+    expect(fitFromOptions({ fit: 'stretch' }, [28, 28])).toEqual({ mode: 'stretch', size: [28, 28] });
+    expect(fitFromOptions({ fit: 'stretch', size: [32, 32] }, [28, 28])).toEqual({ mode: 'stretch', size: [32, 32] });
+    expect(fitFromOptions({}, [28, 28])).toBeUndefined();
     expect(() => fitFromOptions({ fit: 'strict', resize: 256 })).toThrow('strict keeps the images as they are');
     expect(() => fitFromOptions({ fit: 'stretch', resize: 256 })).toThrow('--resize applies to --fit crop only, not stretch');
   });

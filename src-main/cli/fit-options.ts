@@ -1,4 +1,4 @@
-// `dataset add --fit crop|stretch|pad|strict --size H,W [--resize S]`: the options as one ImageFitInput.
+// `dataset add` and `screen` `--fit crop|stretch|pad|strict --size H,W [--resize S]`: the options as one ImageFitInput.
 import { InvalidArgumentError } from 'commander';
 import { imageFitModes, type ImageFitInput, type ImageFitMode } from '../../src-preload/contract.js';
 import { DEFAULT_FIT_SIDE, parseFitSize } from '../../src-preload/image-fit.js';
@@ -23,8 +23,8 @@ export function fitSize(value: string): [number, number] {
   }
 }
 
-/** Undefined without --fit (the service's strict default); --size defaults to 224,224. */
-export function fitFromOptions({ fit, size, resize }: FitOptions): ImageFitInput | undefined {
+/** Undefined without --fit (the service's strict default); --size defaults to 224,224, or to the size given (`screen`: the model's input). */
+export function fitFromOptions({ fit, size, resize }: FitOptions, defaultSize: [number, number] = [DEFAULT_FIT_SIDE, DEFAULT_FIT_SIDE]): ImageFitInput | undefined {
   if (fit === undefined || fit === 'strict') {
     if (size !== undefined || resize !== undefined) {
       throw new UserError(`--size and --resize need --fit crop, stretch or pad${fit === 'strict' ? ': strict keeps the images as they are' : ''}`);
@@ -32,6 +32,6 @@ export function fitFromOptions({ fit, size, resize }: FitOptions): ImageFitInput
     return fit === undefined ? undefined : { mode: 'strict' };
   }
   if (resize !== undefined && fit !== 'crop') throw new UserError(`--resize applies to --fit crop only, not ${fit}`);
-  const box = size ?? [DEFAULT_FIT_SIDE, DEFAULT_FIT_SIDE];
+  const box = size ?? defaultSize;
   return fit === 'crop' ? { mode: 'crop', size: box, resize } : { mode: fit, size: box };
 }

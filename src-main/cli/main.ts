@@ -387,6 +387,9 @@ export function buildProgram(): Command {
       if (!(n > 0 && n < 1)) throw new InvalidArgumentError('expected a fraction between 0 and 1, e.g. 0.95');
       return n;
     })
+    .option('--fit <mode>', "images of another size than the model's input: crop (Resize + CenterCrop, as torchvision), stretch or pad (default strict: refused)", fitMode)
+    .option('--size <H,W>', "image size for crop, stretch and pad (default the model's input size)", fitSize)
+    .option('--resize <S>', "crop: the short side's length before cropping (default the size's short side / 0.875)", positiveInt)
     .option('--batch <n>', 'inputs per forward call (default 128)', positiveInt)
     .requiredOption('--out <file>', 'the flags as CSV: index,file,pred,score,brittle then logit_0..logit_{C-1}')
     .option('--json', 'print one JSON object')

@@ -1,9 +1,18 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { descendants, isWorker } from '../../bench/common.js';
+import sharp from 'sharp';
+import { putImage } from '../engine/data/test-fixtures.js';
 import { encodeNpy } from '../engine/runtime/npy.js';
+
+/** A photo as grey pixels with its [width, height, channels], as putImage takes them. */
+async function greyPixels(file: string): Promise<[[number, number, 1], Uint8Array]> {
+  const { data, info } = await sharp(file).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+  return [[info.width, info.height, 1], new Uint8Array(data.buffer, data.byteOffset, info.width * info.height)];
+}
 
 /** Runs the real command line in its own process, as `npm run brink --` does. */
 function brink(...args: string[]) {
@@ -77,6 +86,57 @@ describe('brink screen', () => {
     expect(exported.code, exported.stderr).toBe(0);
     expect((JSON.parse(exported.stdout) as { screener: { score: string } }).screener.score).toBe('pseudo-margin');
   }, 300_000);
+
+  it("screens photos of other sizes with --fit to the model's input size, and refuses them without one naming both sizes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brink-screen-fit-'));
+    const project = join(dir, 'fit.brink');
+    brink('project', 'create', project);
+    const { id: modelId } = JSON.parse(brink('model', 'add', project, join('resources', 'samples', 'fmnist-cnn-robust.onnx'), '--json').stdout) as { id: string };
+    // The photo fixtures in grey, for the grey model: six sizes, none 28x28.
+    const photos = join(dir, 'photos');
+    const source = join('src-main', 'engine', 'data', 'goldens', 'image-fit', 'photos');
+    for (const kind of readdirSync(source)) {
+      for (const file of readdirSync(join(source, kind))) await putImage(join(photos, `${kind}-${file}.png`), 'png', ...(await greyPixels(join(source, kind, file))));
+    }
+    const refused = brink('screen', project, '--model', modelId, '--input', photos, '--threshold', '1', '--out', join(dir, 'no.csv'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("the model takes 28×28 images but the dataset's are 300×450; choose a fit (center crop, stretch or pad) to bring them to 28×28");
+
+    const fitted = brink('screen', project, '--model', modelId, '--input', photos, '--threshold', '1', '--fit', 'crop', '--out', join(dir, 'fit.csv'), '--json');
+    expect(fitted.code, fitted.stderr).toBe(0);
+    expect(JSON.parse(fitted.stdout)).toMatchObject({ inputs: 6, fit: { mode: 'crop', size: [28, 28], resize: 32 }, skipped: [] });
+    expect(readFileSync(join(dir, 'fit.csv'), 'utf8').trim().split(/\r?\n/)).toHaveLength(7);
+  }, 120_000);
+
+  it('stops on Ctrl+C: the worker ends, no CSV is written, and it says the screening was cancelled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brink-screen-stop-'));
+    const project = join(dir, 'stop.brink');
+    brink('project', 'create', project);
+    const { id: modelId } = JSON.parse(brink('model', 'add', project, join('resources', 'samples', 'fmnist-cnn-robust.onnx'), '--json').stdout) as { id: string };
+    // Enough inputs in small batches that the screening runs for seconds.
+    const count = 100_000;
+    writeFileSync(join(dir, 'crowd.npy'), encodeNpy({ data: new Uint8Array(count * 784).map((_, i) => i % 251), shape: [count, 1, 28, 28] }));
+    const out = join(dir, 'flags.csv');
+    const cli = spawn(process.execPath, ['--import', 'tsx', 'src-main/cli/brink.ts', 'screen', project, '--model', modelId, '--input', join(dir, 'crowd.npy'), '--threshold', '1', '--batch', '8', '--out', out], {
+      env: { ...process.env, BRINK_HOME: mkdtempSync(join(tmpdir(), 'brink-cli-home-')) },
+    });
+    let stderr = '';
+    cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => cli.on('exit', (code) => resolve(code)));
+    let worker: number | undefined;
+    while (worker === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      worker = descendants(cli.pid!).find(isWorker);
+    }
+    // Past loading the model, into the batches.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    cli.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(stderr).toContain('brink: cancelling the screening (Ctrl+C again to stop at once)');
+    expect(stderr).toContain('brink: screening cancelled: nothing was kept');
+    expect(existsSync(out)).toBe(false);
+    expect(() => process.kill(worker, 0)).toThrow(/ESRCH/);
+  }, 120_000);
 
   it.each([
     [['--threshold', '1', '--calibrate', 'r-00000000'], 'brink: give --threshold or --calibrate, not both'],

@@ -5,9 +5,11 @@ import { tableToCsv } from '../../src-preload/csv.js';
 import { formatEpsilon } from '../../src-preload/epsilon.js';
 import { screeningTable } from '../../src-preload/screening-table.js';
 import { UserError } from '../errors.js';
+import { describeFit, fixedImageSize } from '../../src-preload/image-fit.js';
 import { withService } from './audit.js';
+import { fitFromOptions, type FitOptions } from './fit-options.js';
 
-export interface ScreenOptions {
+export interface ScreenOptions extends FitOptions {
   model: string;
   input: string;
   score?: string;
@@ -43,15 +45,26 @@ export async function screenCommand(file: string, opts: ScreenOptions): Promise<
   const threshold = thresholdOf(opts);
   const out = resolve(opts.out);
   await withService(file, async (service) => {
+    // A fit's size defaults to the model's input size: the one size it can take.
+    const required = fixedImageSize((await service.invoke('model.get', { id: opts.model })).reading.feedShape);
+    const fit = fitFromOptions(opts, required ?? undefined);
     const off = service.events.on('screen.progress', (p) => {
       if (!opts.json && p.done === p.total && p.total > 0) process.stderr.write(`brink: screened ${p.total} inputs\n`);
     });
+    // Ctrl+C stops the worker and writes no CSV; a second one leaves at once.
+    const cancel = () => {
+      process.stderr.write('\nbrink: cancelling the screening (Ctrl+C again to stop at once)\n');
+      void service.invoke('screen.cancel', {});
+      process.once('SIGINT', () => process.exit(130));
+    };
+    process.once('SIGINT', cancel);
     try {
-      const result = await service.invoke('screen.run', { modelId: opts.model, inputs: { kind: 'files', source: { kind: 'paths', paths: [resolve(opts.input)] } }, score, threshold, batchSize: opts.batch });
+      const result = await service.invoke('screen.run', { modelId: opts.model, inputs: { kind: 'files', source: { kind: 'paths', paths: [resolve(opts.input)] }, fit }, score, threshold, batchSize: opts.batch });
       const table = screeningTable(result);
       await writeFile(out, tableToCsv(table.header, table.rows));
       process.stdout.write(opts.json ? `${JSON.stringify(screeningJson(result, out))}\n` : `${screeningText(result, out)}\n`);
     } finally {
+      process.off('SIGINT', cancel);
       off();
     }
   });
@@ -67,6 +80,7 @@ function screeningJson(r: ScreeningResult, out: string): Record<string, unknown>
     calibration: c && { run: c.runId, norm: c.norm, epsilon: c.epsilon, tpr_target: c.tprTarget, tpr: c.tpr, fpr: c.fpr, samples: c.samples, censored: c.censored },
     inputs: r.inputs.length,
     brittle: r.brittle,
+    fit: r.fit,
     skipped: r.skipped,
     provider: r.provider,
     forward_ms: r.forwardMs,
@@ -79,5 +93,6 @@ function screeningText(r: ScreeningResult, out: string): string {
     ? `threshold ${r.threshold.toFixed(4)} calibrated on run ${c.runId} at ${formatEpsilon(c.epsilon)} (${c.norm}): TPR ${(c.tpr * 100).toFixed(1)}% for a target of ${(c.tprTarget * 100).toFixed(1)}%, FPR ${(c.fpr * 100).toFixed(1)}% over ${c.samples} samples`
     : `threshold ${r.threshold} (typed)`;
   const skipped = r.skipped.length ? `\n${r.skipped.length} files skipped, first: ${r.skipped[0].file}: ${r.skipped[0].reason}` : '';
-  return `${r.brittle} of ${r.inputs.length} inputs flagged brittle (${r.score === 'logit-margin' ? 'logit margin' : 'pseudo-margin'} <= threshold); ${how}\nWrote ${out}${skipped}`;
+  const fitted = r.fit && r.fit.mode !== 'strict' ? `\nImages fitted to the model's input by ${describeFit(r.fit)}` : '';
+  return `${r.brittle} of ${r.inputs.length} inputs flagged brittle (${r.score === 'logit-margin' ? 'logit margin' : 'pseudo-margin'} <= threshold); ${how}${fitted}\nWrote ${out}${skipped}`;
 }

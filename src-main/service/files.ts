@@ -1,6 +1,7 @@
 import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { isImageName } from '../engine/data/image-folder.js';
 import { UserError } from '../errors.js';
 
 /** Node's readFile refuses files of 2 GiB and more; larger models need external data (issue 3). */
@@ -16,11 +17,12 @@ export async function requireFile(path: string): Promise<number> {
 }
 
 /**
- * Several loose files (an IDX images/labels pair, a .npy pair) are read as one folder: copied
- * into a private temporary folder so that neighbours the user did not pick are never read.
+ * Several loose files (an IDX images/labels pair, a .npy pair), or loose images, even one, are
+ * read as one folder: copied into a private temporary folder so that neighbours the user did not
+ * pick are never read.
  */
 export async function withOnePath<T>(paths: string[], fn: (path: string) => Promise<T>): Promise<T> {
-  if (paths.length === 1) return fn(paths[0]);
+  if (paths.length === 1 && !isImageName(paths[0])) return fn(paths[0]);
   const names = new Set(paths.map((p) => basename(p)));
   if (names.size !== paths.length) throw new UserError('two of the chosen files have the same name; choose their folder instead');
   const dir = await mkdtemp(join(tmpdir(), 'brink-import-'));

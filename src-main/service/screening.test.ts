@@ -2,9 +2,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatasetDetail, ModelDetail, RunConfig, ScreeningProgress } from '../../src-preload/contract.js';
+import { SCREENING_CANCELLED, type DatasetDetail, type ImageFit, type ModelDetail, type RunConfig, type ScreeningProgress } from '../../src-preload/contract.js';
+import { fitImage } from '../engine/data/image-fit.js';
 import { npyFile, putImage } from '../engine/data/test-fixtures.js';
 import { nodeSpawner } from '../jobs/node-spawner.js';
+import type { Spawner } from '../jobs/protocol.js';
 import { samplesDir } from '../paths.js';
 import { ProjectStore } from '../store/project-store.js';
 import type { MarginColumns } from '../store/run-repo.js';
@@ -20,6 +22,16 @@ describe('screening new inputs with the sample robust CNN', () => {
   /** The forward run's stored rows over the whole dataset, as the analysis reads them. */
   let forward: MarginColumns;
   const forwardLogits = (k: number) => Array.from(forward.logits.subarray(k * forward.classes, (k + 1) * forward.classes));
+  /** Every job process the service starts, with how it ended. */
+  const workers: { pid: number | undefined; exit: { code: number | null; signal: string | null } | null }[] = [];
+  const spawnWorker = nodeSpawner();
+  const spawner: Spawner = () => {
+    const handle = spawnWorker();
+    const worker = { pid: handle.pid, exit: null as { code: number | null; signal: string | null } | null };
+    handle.onExit((code, signal) => (worker.exit = { code, signal }));
+    workers.push(worker);
+    return handle;
+  };
 
   async function finish(config: RunConfig): Promise<string> {
     const run = await service.invoke('run.start', config);
@@ -30,7 +42,7 @@ describe('screening new inputs with the sample robust CNN', () => {
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'brink-screening-'));
-    service = new BrinkService({ host: testHost(root), samplesDir, version: 'test', spawner: nodeSpawner(), intraOpThreads: 1 });
+    service = new BrinkService({ host: testHost(root), samplesDir, version: 'test', spawner, intraOpThreads: 1 });
     await service.invoke('project.openSample', {});
     robust = await service.invoke('model.get', { id: (await service.invoke('model.list', {})).find((m) => m.name === 'fmnist-cnn-robust')!.id });
     dataset = await service.invoke('dataset.get', { id: (await service.invoke('dataset.list', {}))[0].id });
@@ -48,7 +60,7 @@ describe('screening new inputs with the sample robust CNN', () => {
     const off = service.events.on('screen.progress', (p) => progress.push(p));
     const result = await service.invoke('screen.run', { modelId: robust.id, inputs: { kind: 'dataset', datasetId: dataset.id }, threshold: { kind: 'typed', value: 1.5 }, device: 'cpu' });
     off();
-    expect(result).toMatchObject({ modelId: robust.id, score: 'logit-margin', threshold: 1.5, calibration: null, classes: 10, datasetId: dataset.id });
+    expect(result).toMatchObject({ modelId: robust.id, score: 'logit-margin', threshold: 1.5, calibration: null, classes: 10, datasetId: dataset.id, fit: null });
     expect(result.inputs).toHaveLength(1000);
     expect(Array.from(forward.positions)).toEqual(result.inputs.map((input) => input.index));
     result.inputs.forEach((input, k) => {
@@ -128,6 +140,108 @@ describe('screening new inputs with the sample robust CNN', () => {
       /ran no attack: it has no input margins to calibrate a threshold on/,
     );
   }, 60_000);
+
+  it('cancels a screening mid-way: its worker ends on its own, screen.run rejects as cancelled, nothing is kept, and the next screening runs', async () => {
+    // Enough inputs in small batches that the cancel surely lands mid-way.
+    const count = 40_000;
+    const path = join(root, 'crowd.npy');
+    writeFileSync(path, npyFile('|u1', [count, 1, 28, 28], new Uint8Array(count * 784).map((_, i) => (i * 7) % 256)));
+    const progress: ScreeningProgress[] = [];
+    let midway!: () => void;
+    const reached = new Promise<void>((resolve) => (midway = resolve));
+    const off = service.events.on('screen.progress', (p) => {
+      progress.push(p);
+      if (p.done > 0) midway();
+    });
+    const before = workers.length;
+    const datasetsBefore = await service.invoke('dataset.list', {});
+    const screening = service.invoke('screen.run', { modelId: robust.id, inputs: { kind: 'files', source: { kind: 'paths', paths: [path] } }, threshold: { kind: 'typed', value: 1 }, batchSize: 8, device: 'cpu' });
+    const outcome = screening.then(
+      () => null,
+      (error: Error) => error,
+    );
+    await Promise.race([reached, outcome.then((error) => Promise.reject(error ?? new Error('the screening ended before it could be cancelled')))]);
+    await expect(service.invoke('screen.run', { modelId: robust.id, inputs: { kind: 'dataset', datasetId: dataset.id }, threshold: { kind: 'typed', value: 1 } })).rejects.toThrow(
+      'a screening is already in progress; wait for it or cancel it',
+    );
+    const cancelledAt = performance.now();
+    expect(await service.invoke('screen.cancel', {})).toBe(true);
+    expect((await outcome)?.message).toBe(SCREENING_CANCELLED);
+    const stoppedMs = performance.now() - cancelledAt;
+    off();
+
+    expect(workers).toHaveLength(before + 1);
+    const worker = workers[before];
+    // It stopped at a batch boundary and exited (the kill after the grace period leaves a signal instead).
+    expect(worker.exit).toEqual({ code: 0, signal: null });
+    expect(() => process.kill(worker.pid!, 0)).toThrow(/ESRCH/);
+    expect(stoppedMs).toBeLessThan(5000);
+    expect(progress.at(-1)!.done).toBeLessThan(count);
+    expect(await service.invoke('screen.cancel', {})).toBe(false);
+    expect(await service.invoke('dataset.list', {})).toEqual(datasetsBefore);
+
+    const after = await service.invoke('screen.run', { modelId: robust.id, inputs: { kind: 'dataset', datasetId: dataset.id }, threshold: { kind: 'typed', value: 1.5 }, device: 'cpu' });
+    expect(after.inputs.map((input) => input.logits)).toEqual(after.inputs.map((_, k) => forwardLogits(k)));
+  }, 120_000);
+
+  it('screens image files of another size than the model\'s input with each fit, as the fitted pixels, and refuses them without one naming both sizes', async () => {
+    const folder = join(root, 'other-size');
+    // Two grey images of two sizes, neither 28x28: a gradient and its checkerboard.
+    const sizes: [number, number][] = [
+      [40, 36],
+      [31, 52],
+    ];
+    const images = sizes.map(([height, width], k) => ({
+      height,
+      width,
+      channels: 1,
+      data: new Uint8Array(height * width).map((_, i) => (k === 0 ? Math.floor((255 * (i % width)) / (width - 1)) : ((Math.floor(i / width) + (i % width)) % 2) * 255)),
+    }));
+    for (const [k, image] of images.entries()) await putImage(join(folder, `photo-${k}.png`), 'png', [image.width, image.height, 1], image.data);
+    const files = { kind: 'files' as const, source: { kind: 'paths' as const, paths: [folder] } };
+    const typed = { kind: 'typed' as const, value: 1 };
+    // The view asks for a fit from the survey, for a folder and for loose images alike.
+    const survey = { images: 2, classes: 0, commonSize: { width: 36, height: 40, count: 1 }, differing: 1, smallest: { width: 36, height: 31 }, unreadable: 0 };
+    expect(await service.invoke('dataset.survey', { source: files.source })).toEqual(survey);
+    const loose = [0, 1].map((k) => join(folder, `photo-${k}.png`));
+    expect(await service.invoke('dataset.survey', { source: { kind: 'paths', paths: loose } })).toEqual(survey);
+    expect(await service.invoke('dataset.survey', { source: { kind: 'paths', paths: [loose[1]] } })).toMatchObject({ images: 1, commonSize: { width: 52, height: 31, count: 1 }, differing: 0 });
+
+    await expect(service.invoke('screen.run', { modelId: robust.id, inputs: files, threshold: typed })).rejects.toThrow(
+      "cannot screen other-size with fmnist-cnn-robust: the model takes 28×28 images but the dataset's are 40×36; choose a fit (center crop, stretch or pad) to bring them to 28×28",
+    );
+    await expect(service.invoke('screen.run', { modelId: robust.id, inputs: { ...files, fit: { mode: 'stretch', size: [32, 32] } }, threshold: typed })).rejects.toThrow(
+      "the model takes 28×28 images but the dataset's are 32×32; fit them to 28×28, the model's input size",
+    );
+
+    const fits: ImageFit[] = [
+      { mode: 'crop', size: [28, 28], resize: 32 },
+      { mode: 'stretch', size: [28, 28] },
+      { mode: 'pad', size: [28, 28] },
+    ];
+    for (const fit of fits) {
+      const result = await service.invoke('screen.run', { modelId: robust.id, inputs: { ...files, fit }, threshold: typed, device: 'cpu' });
+      expect(result.inputs.map((input) => input.file)).toEqual(['photo-0.png', 'photo-1.png']);
+      expect(result.skipped).toEqual([]);
+      expect(result.fit).toEqual(fit);
+      // The same inputs fitted here and screened as an array: the fit is applied before the forward pass, and only it.
+      const fitted = images.map((image) => fitImage(image, fit));
+      expect(fitted.map((image) => [image.height, image.width])).toEqual([
+        [28, 28],
+        [28, 28],
+      ]);
+      const array = join(root, `fitted-${fit.mode}.npy`);
+      const pixels = new Uint8Array(2 * 784);
+      fitted.forEach((image, k) => pixels.set(image.data, k * 784));
+      writeFileSync(array, npyFile('|u1', [2, 1, 28, 28], pixels));
+      const reference = await service.invoke('screen.run', { modelId: robust.id, inputs: { kind: 'files', source: { kind: 'paths', paths: [array] } }, threshold: typed, device: 'cpu' });
+      expect(result.inputs.map((input) => input.logits), fit.mode).toEqual(reference.inputs.map((input) => input.logits));
+    }
+    // One image dropped alone is screened as the one-image folder it is.
+    const alone = await service.invoke('screen.run', { modelId: robust.id, inputs: { kind: 'files', source: { kind: 'paths', paths: [loose[1]] }, fit: fits[1] }, threshold: typed, device: 'cpu' });
+    expect(alone.inputs.map((input) => input.file)).toEqual(['photo-1.png']);
+    expect(alone.source).toBe('photo-1.png');
+  }, 120_000);
 
   it('imports a flat image folder and a lone .npy as unlabeled datasets, runs margin attacks on them from the prediction, and gives no accuracy', async () => {
     const folder = join(root, 'unlabeled-folder');

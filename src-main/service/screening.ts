@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { basename, isAbsolute, relative } from 'node:path';
-import type { DatasetDetail, Device, ImageFitInput, ScreenedInput, ScreeningCalibration, ScreeningProgress, ScreeningResult, ScreeningScore, ScreeningThreshold } from '../../src-preload/contract.js';
+import { SCREENING_CANCELLED, type DatasetDetail, type Device, type ImageFitInput, type ModelDetail, type ScreenedInput, type ScreeningCalibration, type ScreeningProgress, type ScreeningResult, type ScreeningScore, type ScreeningThreshold } from '../../src-preload/contract.js';
+import { fixedImageSize } from '../../src-preload/image-fit.js';
 import { UNLABELED, type DatasetSamples } from '../engine/data/types.js';
 import { argmax } from '../engine/margins/margins.js';
 import { UserError } from '../errors.js';
@@ -21,6 +22,19 @@ import { scoreFunction } from './screening-score.js';
 /** Inputs per forward call: enough rows for onnxruntime to be quick, little memory for large images. */
 export const SCREEN_BATCH = 128;
 
+/**
+ * How long a cancelled screening's worker has to stop on its own (it checks between batches, and
+ * then removes the model's temporary external-data folder) before it is killed.
+ */
+const STOP_GRACE_MS = 5000;
+
+/** screen.run's outcome when it was cancelled: a user's choice, not a failure. */
+export class ScreeningCancelled extends UserError {
+  constructor() {
+    super(SCREENING_CANCELLED);
+  }
+}
+
 /** What was screened, as the host reads it: a stored dataset, or files decoded here. */
 export type ScreenSource = { kind: 'dataset'; datasetId: string } | { kind: 'files'; path: string; sourceName: string; fit?: ImageFitInput };
 
@@ -33,6 +47,8 @@ export interface ScreenOptions {
   device?: Device;
   intraOpThreads?: number;
   progress?: (progress: ScreeningProgress) => void;
+  /** Aborting it stops the screening: its worker ends and screen() rejects with ScreeningCancelled. */
+  signal?: AbortSignal;
 }
 
 /** The screened pixels, kept for thumbnails and for saving some of them as a dataset. */
@@ -48,10 +64,12 @@ export async function screen(store: ProjectStore, spawn: Spawner, options: Scree
   const scoring = scoreFunction(store, options.modelId, options.score);
   const { threshold, calibration } = await resolveThreshold(store, options.modelId, options.threshold, options.score);
   const read = await readInputs(store, options.source);
+  // Decoding happens here, in the host, before the worker starts: a cancel during it ends the screening once it is read.
+  if (options.signal?.aborted) throw new ScreeningCancelled();
   const shapeCheck: DatasetDetail = { ...read.asDataset, id: read.kept.datasetId ?? '', createdAt: '' };
   const batchSize = options.batchSize ?? SCREEN_BATCH;
   const [problem] = runProblems(model, shapeCheck, { modelId: model.id, datasetId: shapeCheck.id, subset: { mode: 'all' }, batchSize, device: 'cpu', attack: null });
-  if (problem) throw new UserError(`cannot screen ${read.kept.source} with ${model.name}: ${problem}`);
+  if (problem) throw new UserError(`cannot screen ${read.kept.source} with ${model.name}: ${problem}${fitHint(model, options.source, read.kept.samples)}`);
   const samples = read.kept.samples;
   const inputs: ScreenInputs =
     options.source.kind === 'dataset'
@@ -62,6 +80,7 @@ export async function screen(store: ProjectStore, spawn: Spawner, options: Scree
     spawn,
     { modelId: model.id, inputs, batchSize, device: options.device ?? 'auto', intraOpThreads: options.intraOpThreads, ...(scoring.pseudoMarginId ? { pseudoMarginId: scoring.pseudoMarginId } : {}) },
     options.progress,
+    options.signal,
   );
   const score = scoring.scores(forward);
   const screened: ScreenedInput[] = read.files.map((file, k) => {
@@ -86,6 +105,7 @@ export async function screen(store: ProjectStore, spawn: Spawner, options: Scree
     calibration,
     source: read.kept.source,
     datasetId: read.kept.datasetId,
+    fit: read.asDataset.fit,
     classes: forward.classes,
     inputs: screened,
     brittle: screened.filter((input) => input.brittle).length,
@@ -107,6 +127,16 @@ export async function resolveThreshold(
   if (given.kind === 'typed') return { threshold: given.value, calibration: null };
   const calibration = await calibrateScore(store, modelId, given.runId, score, { epsilon: given.epsilon, tprTarget: given.tprTarget });
   return { threshold: calibration.threshold, calibration };
+}
+
+/** What to do about image files of another size than the model's fixed input: a fit brings them to it (dataset import offers the same). */
+function fitHint(model: ModelDetail, source: ScreenSource, samples: ScreenedSamples['samples']): string {
+  const required = fixedImageSize(model.reading.feedShape);
+  if (source.kind !== 'files' || samples.format !== 'image-folder' || !required) return '';
+  const [height, width] = required;
+  if (samples.shape[1] === height && samples.shape[2] === width) return '';
+  if (source.fit && source.fit.mode !== 'strict') return `; fit them to ${height}×${width}, the model's input size`;
+  return `; choose a fit (center crop, stretch or pad) to bring them to ${height}×${width}`;
 }
 
 interface ReadInputs {
@@ -169,16 +199,32 @@ function relativeName(root: string, file: string): string {
 }
 
 /** The forward passes in a job process (onnxruntime's run() blocks its thread; a native crash must not take the host down). */
-function screenInWorker(store: ProjectStore, spawn: Spawner, request: ScreenRequest, progress?: (p: ScreeningProgress) => void): Promise<ScreenedLogits> {
+function screenInWorker(
+  store: ProjectStore,
+  spawn: Spawner,
+  request: ScreenRequest,
+  progress?: (p: ScreeningProgress) => void,
+  cancel?: AbortSignal,
+): Promise<ScreenedLogits> {
   const worker = spawn();
   return new Promise<ScreenedLogits>((resolve, reject) => {
     let answer: FromWorker | null = null;
+    let killTimer: NodeJS.Timeout | null = null;
+    const stop = () => {
+      worker.send({ type: 'stop' });
+      killTimer ??= setTimeout(() => worker.kill(), STOP_GRACE_MS);
+    };
+    cancel?.addEventListener('abort', stop, { once: true });
     worker.onMessage((message) => {
       if (message.type === 'progress') progress?.({ done: message.done, total: message.total, stage: message.provider ? `screening on ${message.provider}` : 'loading the model' });
       else if (message.type === 'screened' || message.type === 'failed') answer = message;
     });
     worker.onExit((code, signal) => {
+      if (killTimer) clearTimeout(killTimer);
+      cancel?.removeEventListener('abort', stop);
+      // A result that came before the cancel reached the worker stands.
       if (answer?.type === 'screened' && answer.result) resolve(answer.result);
+      else if (cancel?.aborted) reject(new ScreeningCancelled());
       else if (answer?.type === 'failed') reject(new UserError(`screening failed: ${answer.message}`));
       else reject(new UserError(`the process screening the inputs stopped unexpectedly (${signal ?? `code ${code}`})`));
     });
@@ -195,6 +241,39 @@ export function selectedSamples(kept: ScreenedSamples, indices: number[]): Omit<
   const data = samples.dtype === 'uint8' ? new Uint8Array(indices.length * perSample) : new Float32Array(indices.length * perSample);
   indices.forEach((i, r) => data.set(samples.data.subarray(i * perSample, (i + 1) * perSample), r * perSample));
   return { ...samples, count: indices.length, data, labels: new Int32Array(indices.length).fill(UNLABELED), classNames: null, labeled: false };
+}
+
+/** The one screening in flight, so that screen.cancel and a project switch can stop it. */
+export class ScreeningInFlight {
+  private current: { abort: AbortController; ended: Promise<unknown> } | null = null;
+
+  async run<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.current) throw new UserError('a screening is already in progress; wait for it or cancel it');
+    const abort = new AbortController();
+    const done = work(abort.signal);
+    const entry = { abort, ended: done.catch(() => undefined) };
+    this.current = entry;
+    try {
+      return await done;
+    } finally {
+      if (this.current === entry) this.current = null;
+    }
+  }
+
+  /** Whether there was a screening to cancel. */
+  cancel(): boolean {
+    const current = this.current;
+    current?.abort.abort();
+    return current !== null;
+  }
+
+  /** Cancels the screening in flight and waits until its worker has ended. */
+  async stop(): Promise<void> {
+    const current = this.current;
+    if (!current) return;
+    current.abort.abort();
+    await current.ended;
+  }
 }
 
 /** Screenings kept at once: the Screen view's latest and a few before it; each holds its inputs' pixels. */

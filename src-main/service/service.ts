@@ -27,6 +27,7 @@ import type { PdfPrinter } from '../report/print-pdf.js';
 import { sampleExplorerItem } from './sample-explorer.js';
 import { addSeries, checkpointFiles, runSeries, seriesAnalysis, seriesSummary } from './series.js';
 import { exportScreener, screenerCalibration, type ScreenerContext } from './screener-export.js';
+import { isImageName } from '../engine/data/image-folder.js';
 import { surveyImageFolder } from '../engine/data/index.js';
 import { commonSourceName, importDataset, sha256Of, storeSamples } from './dataset-import.js';
 import { withOnePath } from './files.js';
@@ -40,7 +41,7 @@ import { checkPreprocessing } from './preprocessing-check.js';
 import { RecentProjects } from './recent.js';
 import { buildSampleProject, sampleAvailable } from './sample-project.js';
 import { thumbnails } from './thumbnails.js';
-import { KeptScreenings, screen, selectedSamples, type ScreenSource } from './screening.js';
+import { KeptScreenings, screen, ScreeningInFlight, selectedSamples, type ScreenSource } from './screening.js';
 
 type Handlers = { [K in CallName]: (args: ValidArgs<K>) => Promise<CallResult<K>> };
 
@@ -65,6 +66,7 @@ export class BrinkService {
   private readonly analyses = new AnalysisCache();
   private readonly summaries = new RunSummaries();
   private readonly screenings = new KeptScreenings();
+  private readonly screening = new ScreeningInFlight();
   private readonly leaderboardFigures = new LeaderboardFigures({
     analysis: (id) => this.analyses.get(this.requireProject(), id, {}),
     families: (id) => runFamilies(this.requireProject(), id),
@@ -135,6 +137,7 @@ export class BrinkService {
       throw error;
     }
     await this.trainings.shutdown();
+    await this.screening.stop();
     await this.supervisor?.shutdown();
     this.project?.close();
     this.screenings.clear();
@@ -267,9 +270,10 @@ export class BrinkService {
           this.changed('datasets.changed');
           return dataset;
         }),
-      // Loose files (an IDX pair, .npy files) are never an image folder: no need to stage a copy to find out.
+      // Loose images, even one, are read as one flat folder (withOnePath), so they are surveyed as one; other loose files (an IDX pair, .npy files) never are an image folder.
       'dataset.survey': async ({ source }) => {
         const paths = await host.resolveSource(source);
+        if (paths.every((path) => isImageName(path))) return withOnePath(paths, surveyImageFolder);
         return paths.length === 1 ? surveyImageFolder(paths[0]) : null;
       },
       'dataset.thumbnails': async ({ id, offset, count }) => thumbnails(this.requireProject().datasets.read(id, offset, count)),
@@ -320,17 +324,16 @@ export class BrinkService {
       'screen.run': async ({ modelId, inputs, score, threshold, batchSize, device }) => {
         const store = this.requireProject();
         const progress = (p: ScreeningProgress) => this.events.emit('screen.progress', p);
-        const run = (source: ScreenSource) => screen(store, this.options.spawner, { modelId, source, score, threshold, batchSize, device, intraOpThreads: this.options.intraOpThreads, progress });
-        const { result, kept } =
-          inputs.kind === 'dataset'
-            ? await run(inputs)
-            : await (async () => {
-                const paths = await host.resolveSource(inputs.source);
-                return withOnePath(paths, (path) => run({ kind: 'files', path, sourceName: commonSourceName(paths), fit: inputs.fit }));
-              })();
+        const { result, kept } = await this.screening.run(async (signal) => {
+          const run = (source: ScreenSource) => screen(store, this.options.spawner, { modelId, source, score, threshold, batchSize, device, intraOpThreads: this.options.intraOpThreads, progress, signal });
+          if (inputs.kind === 'dataset') return run(inputs);
+          const paths = await host.resolveSource(inputs.source);
+          return withOnePath(paths, (path) => run({ kind: 'files', path, sourceName: commonSourceName(paths), fit: inputs.fit }));
+        });
         this.screenings.add(result.id, kept);
         return result;
       },
+      'screen.cancel': async () => this.screening.cancel(),
       'screen.thumbnails': async ({ id, offset, count }) => {
         const { samples } = this.screenings.get(id);
         const end = Math.min(samples.count, offset + count);

@@ -1,12 +1,39 @@
 import { SvelteMap } from 'svelte/reactivity';
-import type { RunConfig, ScreeningProgress, ScreeningResult, ScreeningScore, ScreeningThreshold, Thumbnail } from '../../src-preload/contract';
+import {
+  SCREENING_CANCELLED,
+  type ImageFitInput,
+  type ImageFolderSurvey,
+  type ImportSource,
+  type RunConfig,
+  type ScreeningProgress,
+  type ScreeningResult,
+  type ScreeningScore,
+  type ScreeningThreshold,
+  type Thumbnail,
+} from '../../src-preload/contract';
+import { fixedImageSize } from '../../src-preload/image-fit';
 import { api } from '../lib/api';
 import { DEFAULT_BATCH_SIZE } from '../lib/runs';
-import { handleError } from './handle-error';
+import { errorMessage, handleError } from './handle-error';
 import { navigation } from './navigation.svelte';
 
 /** Thumbnails asked for at once (the contract's most). */
 const THUMBNAIL_PAGE = 256;
+
+/** Dropped images that do not all have the model's input size, waiting for the user to choose how they become it. */
+export interface ScreenFitQuestion {
+  survey: ImageFolderSurvey;
+  /** The model's fixed input size (height, width); null when it takes any size. */
+  required: [number, number] | null;
+  /** A fit screens with it; null leaves the images unscreened. */
+  answer: (fit: ImageFitInput | null) => void;
+}
+
+/** How far a cancelled screening had gone. */
+export interface CancelledScreening {
+  done: number;
+  total: number;
+}
 
 /**
  * The Screen view's state: the latest screening of dropped files or a dataset, its progress and
@@ -17,6 +44,11 @@ class Screening {
   progress = $state<ScreeningProgress | null>(null);
   busy = $state(false);
   failure = $state<string | null>(null);
+  /** Set when the latest screening was cancelled (a neutral outcome, not a failure). */
+  cancelled = $state<CancelledScreening | null>(null);
+  /** The user asked to cancel the screening in flight. */
+  cancelling = $state(false);
+  fitQuestion = $state.raw<ScreenFitQuestion | null>(null);
   readonly thumbnails = new SvelteMap<number, string>();
   /** Set by the Screen view while it is shown: files dropped on the window go there instead of to the importer. */
   dropHandler: ((files: File[]) => void) | null = null;
@@ -28,8 +60,54 @@ class Screening {
     api.on('screen.progress', (progress) => (this.progress = progress));
   }
 
+  /** Images that do not all have the model's input size are screened only once the user has chosen a fit (as dataset import asks). */
   async screenFiles(files: File[], modelId: string, threshold: ScreeningThreshold, score: ScreeningScore): Promise<void> {
-    await this.#screen(async () => api.invoke('screen.run', { modelId, inputs: { kind: 'files', source: await api.stageFiles(files) }, threshold, score }));
+    await this.#screen(async () => {
+      const source = await api.stageFiles(files);
+      const fit = await this.#fitFor(source, modelId);
+      if (fit === null) return null;
+      this.#refuseIfCancelled();
+      return api.invoke('screen.run', { modelId, inputs: { kind: 'files', source, ...(fit ? { fit } : {}) }, threshold, score });
+    });
+  }
+
+  /** The user's answer to the fit question: a fit screens the images, null leaves them. */
+  answerFit(fit: ImageFitInput | null): void {
+    const question = this.fitQuestion;
+    this.fitQuestion = null;
+    question?.answer(fit);
+  }
+
+  /** Stops the screening in flight; it ends as cancelled, keeping nothing. */
+  async cancel(): Promise<void> {
+    if (!this.busy || this.cancelling) return;
+    this.cancelling = true;
+    try {
+      await api.invoke('screen.cancel', {});
+    } catch (error) {
+      this.cancelling = false;
+      handleError(error, 'Could not cancel the screening');
+    }
+  }
+
+  /** Undefined when the images need no fit (or are no images); null when the user closed the question. */
+  async #fitFor(source: ImportSource, modelId: string): Promise<ImageFitInput | null | undefined> {
+    const [survey, model] = await Promise.all([api.invoke('dataset.survey', { source }), api.invoke('model.get', { id: modelId })]);
+    if (!survey) return undefined;
+    const required = fixedImageSize(model.reading.feedShape);
+    const { height, width } = survey.commonSize;
+    if (survey.differing === 0 && (!required || (required[0] === height && required[1] === width))) return undefined;
+    return new Promise((resolve) => (this.fitQuestion = { survey, required, answer: resolve }));
+  }
+
+  /** How far the screening in flight has gone, from its latest screen.progress event. */
+  #reached(): CancelledScreening {
+    return { done: this.progress?.done ?? 0, total: this.progress?.total ?? 0 };
+  }
+
+  /** A cancel that came before the screening reached the service (while uploading or surveying) ends it here. */
+  #refuseIfCancelled(): void {
+    if (this.cancelling) throw new Error(SCREENING_CANCELLED);
   }
 
   async screenDataset(datasetId: string, modelId: string, threshold: ScreeningThreshold, score: ScreeningScore): Promise<void> {
@@ -78,19 +156,27 @@ class Screening {
     }
   }
 
-  async #screen(start: () => Promise<ScreeningResult>): Promise<void> {
+  /** start() answers null when the user left the inputs unscreened. */
+  async #screen(start: () => Promise<ScreeningResult | null>): Promise<void> {
     if (this.busy) return;
     this.connect();
     this.busy = true;
     this.failure = null;
+    this.cancelled = null;
     this.progress = null;
     try {
-      this.result = await start();
-      this.thumbnails.clear();
+      const result = await start();
+      if (result) {
+        this.result = result;
+        this.thumbnails.clear();
+      }
     } catch (error) {
-      this.failure = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
+      if (message === SCREENING_CANCELLED) this.cancelled = this.#reached();
+      else this.failure = message;
     } finally {
       this.busy = false;
+      this.cancelling = false;
     }
   }
 }

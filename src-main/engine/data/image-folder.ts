@@ -166,7 +166,12 @@ function isVisible(entry: FolderEntry): boolean {
 }
 
 function isImage(entry: FolderEntry): boolean {
-  return !entry.isDirectory && IMAGE_EXTENSIONS.has(extensionOf(entry.name));
+  return !entry.isDirectory && isImageName(entry.name);
+}
+
+/** A PNG or JPEG by its name, as this reader takes them. */
+export function isImageName(name: string): boolean {
+  return IMAGE_EXTENSIONS.has(extensionOf(name));
 }
 
 async function listImages(root: string, classNames: string[]): Promise<Candidate[]> {
