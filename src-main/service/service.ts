@@ -411,7 +411,13 @@ export class BrinkService {
   }
 
   private screenerContext(): ScreenerContext {
-    return { store: this.requireProject(), analyses: this.analyses, summaries: this.summaries, version: this.options.version };
+    return {
+      store: this.requireProject(),
+      analyses: this.analyses,
+      summaries: this.summaries,
+      version: this.options.version,
+      processes: { spawn: this.options.spawner, intraOpThreads: this.options.intraOpThreads },
+    };
   }
 
   /** Problems that would stop the run; empty when it can start. */
