@@ -13,6 +13,7 @@ import { samplesDir } from '../paths.js';
 import { ProjectStore } from '../store/project-store.js';
 import { penultimateFeatures } from '../worker/penultimate-features.js';
 import { pseudoMarginScores } from './pseudo-margin-scores.js';
+import { PseudoMarginScoresCache } from './pseudo-margin-scores-cache.js';
 import { BrinkService } from './service.js';
 import { testHost } from './test-host.js';
 
@@ -53,6 +54,9 @@ describe('a features pseudo-margin applied to a run, in a job process', () => {
   let projectPath: string;
   let pseudoMarginId: string;
   let largeRun: string;
+  let attackRun: string;
+  /** Every process the service started. */
+  const serviceProcesses = recordingSpawner();
 
   async function finish(config: RunConfig): Promise<string> {
     const run = await service.invoke('run.start', config);
@@ -72,11 +76,11 @@ describe('a features pseudo-margin applied to a run, in a job process', () => {
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'brink-pm-scores-'));
-    service = new BrinkService({ host: testHost(root), samplesDir, version: 'test', spawner: nodeSpawner(), intraOpThreads: 1 });
+    service = new BrinkService({ host: testHost(root), samplesDir, version: 'test', spawner: serviceProcesses.spawn, intraOpThreads: 1 });
     projectPath = (await service.invoke('project.openSample', {})).path;
     const modelId = (await service.invoke('model.list', {})).find((m) => m.name === 'fmnist-cnn-robust')!.id;
     const [sample] = await service.invoke('dataset.list', {});
-    const attackRun = await finish({
+    attackRun = await finish({
       modelId,
       datasetId: sample.id,
       subset: { mode: 'first', count: 100 },
@@ -159,5 +163,40 @@ describe('a features pseudo-margin applied to a run, in a job process', () => {
     });
     expect(handles).toHaveLength(2);
     for (const handle of handles) expect(alive(handle.pid!)).toBe(false);
+  }, 60_000);
+
+  it('computes a run\'s scores once for the calibrations on them, shares one in flight, and forgets a failed one', async () => {
+    const before = serviceProcesses.handles.length;
+    const modelId = (await service.invoke('run.get', { id: attackRun })).modelId;
+    const at = (epsilon: number, tprTarget: number) =>
+      service.invoke('screener.calibration', { modelId, runId: attackRun, score: { kind: 'pseudo-margin', id: pseudoMarginId }, epsilon, tprTarget });
+    const [first, second] = await Promise.all([at(0.1, 0.9), at(0.1, 0.8)]);
+    const third = await at(0.05, 0.9);
+    expect(serviceProcesses.handles.length - before).toBe(1);
+    expect([first.tprTarget, second.tprTarget, third.epsilon]).toEqual([0.9, 0.8, 0.05]);
+    // Calibrated on the held-out fifth of the 100 samples it learned from, each time.
+    expect([first.samples, second.samples, third.samples]).toEqual([20, 20, 20]);
+
+    const { spawn, handles } = recordingSpawner();
+    const failingOnce: Spawner = () => {
+      const handle = spawn();
+      return handles.length > 1 ? handle : { ...handle, send: (message) => (handle.send(message), handle.kill()) };
+    };
+    const cache = new PseudoMarginScoresCache({ spawn: failingOnce, intraOpThreads: 1 });
+    await withStore(projectPath, async (store) => {
+      await expect(cache.get(store, attackRun, pseudoMarginId)).rejects.toThrow(/stopped unexpectedly/);
+      const [a, b] = await Promise.all([cache.get(store, attackRun, pseudoMarginId), cache.get(store, attackRun, pseudoMarginId)]);
+      expect(a).toBe(b);
+      expect(a.positions).toHaveLength(100);
+    });
+    expect(handles).toHaveLength(2);
+  }, 120_000);
+
+  it('refuses a removed pseudo-margin rather than calibrate on scores kept from before', async () => {
+    const modelId = (await service.invoke('run.get', { id: attackRun })).modelId;
+    const args = { modelId, runId: attackRun, score: { kind: 'pseudo-margin' as const, id: pseudoMarginId }, epsilon: 0.1, tprTarget: 0.9 };
+    await service.invoke('screener.calibration', args);
+    await service.invoke('pseudoMargin.remove', { id: pseudoMarginId });
+    await expect(service.invoke('screener.calibration', args)).rejects.toThrow(pseudoMarginId);
   }, 60_000);
 });

@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { ModelDetail, ScreenerCalibration, ScreenerExport, ScreenerScore, ScreenerThreshold, ScreeningScore } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
-import type { JobProcesses } from '../jobs/protocol.js';
 import { readModel, writeModel } from '../engine/onnx/codec.js';
 import type { OnnxModel } from '../engine/onnx/graph.js';
 import { withMetadataProps, type MetadataProp } from '../engine/onnx/metadata.js';
@@ -18,6 +17,7 @@ import type { ProjectStore } from '../store/project-store.js';
 import { storedExternalData } from '../worker/stored-external-data.js';
 import type { AnalysisCache } from './analysis-cache.js';
 import type { Host } from './host.js';
+import type { PseudoMarginScoresCache } from './pseudo-margin-scores-cache.js';
 import type { RunSummaries } from './run-list.js';
 import { calibrateScore } from './score-calibration.js';
 
@@ -27,8 +27,8 @@ export interface ScreenerContext {
   summaries: RunSummaries;
   /** Brink's version, written into the file. */
   version: string;
-  /** Where a pseudo-margin is applied to the calibration run. */
-  processes: JobProcesses;
+  /** Where a calibration on a pseudo-margin finds its scores on the run. */
+  pseudoMarginScores: PseudoMarginScoresCache;
 }
 
 export interface ScreenerRequest {
@@ -53,7 +53,7 @@ export function screenerScoreOf(score: ScreeningScore): ScreenerScore {
  * the same numbers the run's analysis and the Screen view show).
  */
 export function screenerCalibration(ctx: ScreenerContext, modelId: string, runId: string, score: ScreenerScore, epsilon?: number, tprTarget?: number): Promise<ScreenerCalibration> {
-  return calibrateScore(ctx.store, ctx.processes, modelId, runId, screeningScoreOf(score), { epsilon, tprTarget });
+  return calibrateScore(ctx.store, ctx.pseudoMarginScores, modelId, runId, screeningScoreOf(score), { epsilon, tprTarget });
 }
 
 /** Builds the screener and hands it to the host to save (a save dialog, a download, or the CLI's --out). */

@@ -15,6 +15,7 @@ import { previewPlan } from './run-plan.js';
 import { orDuplicate, requireFreeName } from './duplicates.js';
 import { probePreprocessing } from './preprocessing-probe.js';
 import { PseudoMarginTrainings } from './pseudo-margin-jobs.js';
+import { PseudoMarginScoresCache } from './pseudo-margin-scores-cache.js';
 import { saveRunExport } from './run-export.js';
 import { RunSummaries } from './run-list.js';
 import { withRunBatch } from './run-batch.js';
@@ -71,6 +72,7 @@ export class BrinkService {
   });
   private readonly handlers: Handlers;
   private readonly trainings: PseudoMarginTrainings;
+  private readonly pseudoMarginScores: PseudoMarginScoresCache;
   private readonly reports: Reports;
 
   constructor(private readonly options: ServiceOptions) {
@@ -84,6 +86,7 @@ export class BrinkService {
       },
       { graceMs: 5000, intraOpThreads: options.intraOpThreads },
     );
+    this.pseudoMarginScores = new PseudoMarginScoresCache({ spawn: options.spawner, intraOpThreads: options.intraOpThreads });
     this.handlers = this.createHandlers();
   }
 
@@ -320,7 +323,17 @@ export class BrinkService {
       'screen.run': async ({ modelId, inputs, score, threshold, batchSize, device }) => {
         const store = this.requireProject();
         const progress = (p: ScreeningProgress) => this.events.emit('screen.progress', p);
-        const run = (source: ScreenSource) => screen(store, this.options.spawner, { modelId, source, score, threshold, batchSize, device, intraOpThreads: this.options.intraOpThreads, progress });
+        const run = (source: ScreenSource) => screen(store, this.options.spawner, {
+            modelId,
+            source,
+            score,
+            threshold,
+            batchSize,
+            device,
+            intraOpThreads: this.options.intraOpThreads,
+            pseudoMarginScores: this.pseudoMarginScores,
+            progress,
+          });
         const { result, kept } =
           inputs.kind === 'dataset'
             ? await run(inputs)
@@ -416,7 +429,7 @@ export class BrinkService {
       analyses: this.analyses,
       summaries: this.summaries,
       version: this.options.version,
-      processes: { spawn: this.options.spawner, intraOpThreads: this.options.intraOpThreads },
+      pseudoMarginScores: this.pseudoMarginScores,
     };
   }
 
