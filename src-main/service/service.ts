@@ -323,17 +323,7 @@ export class BrinkService {
       'screen.run': async ({ modelId, inputs, score, threshold, batchSize, device }) => {
         const store = this.requireProject();
         const progress = (p: ScreeningProgress) => this.events.emit('screen.progress', p);
-        const run = (source: ScreenSource) => screen(store, this.options.spawner, {
-            modelId,
-            source,
-            score,
-            threshold,
-            batchSize,
-            device,
-            intraOpThreads: this.options.intraOpThreads,
-            pseudoMarginScores: this.pseudoMarginScores,
-            progress,
-          });
+        const run = (source: ScreenSource) => screen(store, this.options.spawner, { modelId, source, score, threshold, batchSize, device, intraOpThreads: this.options.intraOpThreads, pseudoMarginScores: this.pseudoMarginScores, progress });
         const { result, kept } =
           inputs.kind === 'dataset'
             ? await run(inputs)
@@ -424,13 +414,7 @@ export class BrinkService {
   }
 
   private screenerContext(): ScreenerContext {
-    return {
-      store: this.requireProject(),
-      analyses: this.analyses,
-      summaries: this.summaries,
-      version: this.options.version,
-      pseudoMarginScores: this.pseudoMarginScores,
-    };
+    return { store: this.requireProject(), analyses: this.analyses, summaries: this.summaries, version: this.options.version, pseudoMarginScores: this.pseudoMarginScores };
   }
 
   /** Problems that would stop the run; empty when it can start. */
