@@ -6,6 +6,7 @@ export interface BatchProgress {
   fraction: number;
 }
 import type { PreprocessingProbe, PseudoMarginInputChoice, PseudoMarginVariant } from '../../src-preload/contract.js';
+import type { PseudoMarginOutput } from '../worker/pseudo-margin-output.js';
 import type { ScreenedLogits, ScreenRequest } from '../worker/screen.js';
 
 export interface StartJob {
@@ -44,7 +45,16 @@ export interface PseudoMarginJob {
   intraOpThreads?: number;
 }
 
-export type ToWorker = StartJob | ProbeJob | ScreenJob | PseudoMarginJob | { type: 'stop' };
+/** A one-shot job outside the runs queue: a stored pseudo-margin applied to every sample of a run (service/pseudo-margin-scores). */
+export interface PseudoMarginScoresJob {
+  type: 'pseudo-margin-scores';
+  projectPath: string;
+  runId: string;
+  pseudoMarginId: string;
+  intraOpThreads?: number;
+}
+
+export type ToWorker = StartJob | ProbeJob | ScreenJob | PseudoMarginJob | PseudoMarginScoresJob | { type: 'stop' };
 
 export type FromWorker =
   | { type: 'progress'; done: number; total: number; stage: string; provider: string | null; batch?: BatchProgress }
@@ -55,7 +65,8 @@ export type FromWorker =
   | { type: 'probed'; result: PreprocessingProbe }
   | { type: 'screened'; result: ScreenedLogits | null }
   | { type: 'training'; stage: string; epoch: number; epochs: number; loss: number | null }
-  | { type: 'trained'; pseudoMarginId: string };
+  | { type: 'trained'; pseudoMarginId: string }
+  | { type: 'pseudo-margin-scored'; result: PseudoMarginOutput };
 
 /** A running job process, whatever spawned it. */
 export interface WorkerHandle {
@@ -67,3 +78,9 @@ export interface WorkerHandle {
 }
 
 export type Spawner = () => WorkerHandle;
+
+/** What a service function needs to run onnxruntime work in a job process: the service's spawner and the threads it gives a job. */
+export interface JobProcesses {
+  spawn: Spawner;
+  intraOpThreads?: number;
+}

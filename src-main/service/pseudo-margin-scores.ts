@@ -1,8 +1,8 @@
 import { UserError } from '../errors.js';
-import { applyPseudoMargin } from '../engine/learn/pseudo-margin.js';
 import { marginOfOutput } from '../engine/learn/target.js';
+import type { FromWorker, JobProcesses } from '../jobs/protocol.js';
 import type { ProjectStore } from '../store/project-store.js';
-import { penultimateFeatures } from '../worker/penultimate-features.js';
+import type { PseudoMarginOutput } from '../worker/pseudo-margin-output.js';
 
 /** A stored pseudo-margin applied to every sample of a run. */
 export interface PseudoMarginScores {
@@ -18,25 +18,34 @@ export interface PseudoMarginScores {
 
 /**
  * Applies pseudo-margin `pseudoMarginId` to every sample of run `runId`: the run it learned
- * from, or any other run of the same model (a forward-margins run, a screening). A network
- * that reads logits uses the run's stored logits; one that reads penultimate features
- * recomputes them with a forward pass of the model in this process.
+ * from, or any other run of the same model (a forward-margins run, a screening). The network
+ * runs in a job process (worker/pseudo-margin-output), as does the forward pass that recomputes
+ * penultimate features for one that reads them: onnxruntime's run() would block this process,
+ * the service's, for as long as the pass takes.
  */
-export async function pseudoMarginScores(store: ProjectStore, runId: string, pseudoMarginId: string): Promise<PseudoMarginScores> {
+export async function pseudoMarginScores(store: ProjectStore, processes: JobProcesses, runId: string, pseudoMarginId: string): Promise<PseudoMarginScores> {
   const pm = store.pseudoMargins.get(pseudoMarginId);
   const run = store.runs.get(runId);
   if (run.modelId !== pm.modelId) throw new UserError(`run ${runId} audits ${run.modelName}, and pseudo-margin ${pseudoMarginId} was learned for another model`);
-  const columns = store.runs.marginColumns(runId);
-  if (columns.positions.length === 0) throw new UserError(`run ${runId} has no results yet`);
-  const onnx = store.pseudoMargins.onnx(pseudoMarginId);
-  let output: Float32Array;
-  if (pm.input === 'logits') {
-    output = await applyPseudoMargin(onnx, columns.logits, columns.classes);
-  } else {
-    const found = await penultimateFeatures(store, runId, columns.positions);
-    if (!found) throw new Error('the feature pass stopped');
-    output = await applyPseudoMargin(onnx, found.features, found.k);
-  }
+  if (run.doneCount === 0) throw new UserError(`run ${runId} has no results yet`);
+  const { positions, output } = await outputInWorker(store, processes, runId, pseudoMarginId);
   const margin = Float64Array.from(output, (o) => marginOfOutput(o, pm.settings.marginBound));
-  return { runId, pseudoMarginId, positions: columns.positions, output, margin };
+  return { runId, pseudoMarginId, positions, output, margin };
+}
+
+/** Settles once the process has exited, so that none is left behind, whatever it answered. */
+function outputInWorker(store: ProjectStore, processes: JobProcesses, runId: string, pseudoMarginId: string): Promise<PseudoMarginOutput> {
+  const worker = processes.spawn();
+  return new Promise<PseudoMarginOutput>((resolve, reject) => {
+    let answer: FromWorker | null = null;
+    worker.onMessage((message) => {
+      if (message.type === 'pseudo-margin-scored' || message.type === 'failed') answer = message;
+    });
+    worker.onExit((code, signal) => {
+      if (answer?.type === 'pseudo-margin-scored') resolve(answer.result);
+      else if (answer?.type === 'failed') reject(new UserError(`applying pseudo-margin ${pseudoMarginId} to run ${runId} failed: ${answer.message}`));
+      else reject(new UserError(`the process applying pseudo-margin ${pseudoMarginId} to run ${runId} stopped unexpectedly (${signal ?? `code ${code}`})`));
+    });
+    worker.send({ type: 'pseudo-margin-scores', projectPath: store.path, runId, pseudoMarginId, intraOpThreads: processes.intraOpThreads });
+  });
 }

@@ -80,7 +80,7 @@ describe('pseudo-margins learned from an audit of the robust sample CNN', () => 
     // Applied to every sample of the run, the stored network gives the held-out tau back.
     const store = ProjectStore.open(projectPath);
     try {
-      const scores = await pseudoMarginScores(store, runId, listed.id);
+      const scores = await pseudoMarginScores(store, { spawn: nodeSpawner(), intraOpThreads: 1 }, runId, listed.id);
       expect(scores.positions).toHaveLength(150);
       const columns = store.runs.marginColumns(runId);
       const held = detail.validationPositions.map((p) => columns.positions.indexOf(p));
@@ -109,7 +109,7 @@ describe('pseudo-margins learned from an audit of the robust sample CNN', () => 
     const store = ProjectStore.open(projectPath);
     let scores: Awaited<ReturnType<typeof pseudoMarginScores>>;
     try {
-      scores = await pseudoMarginScores(store, runId, id);
+      scores = await pseudoMarginScores(store, { spawn: nodeSpawner(), intraOpThreads: 1 }, runId, id);
     } finally {
       store.close();
     }

@@ -5,11 +5,12 @@
 import type { ScreeningCalibration, ScreeningScore } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
 import type { ProjectStore } from '../store/project-store.js';
-import { pseudoMarginScores } from './pseudo-margin-scores.js';
+import type { PseudoMarginScoresCache } from './pseudo-margin-scores-cache.js';
 import { runScreening, type ScoreColumn } from './run-analysis.js';
 
 export async function calibrateScore(
   store: ProjectStore,
+  pseudoMarginScores: PseudoMarginScoresCache,
   modelId: string,
   runId: string,
   score: ScreeningScore,
@@ -23,14 +24,14 @@ export async function calibrateScore(
     throw new UserError(`run ${runId} was made with another ${what} than the model has now: its margins do not calibrate the model as it is read today; run it again`);
   }
   if (!run.attack) throw new UserError(`run ${runId} ran no attack: it has no input margins to calibrate a threshold on`);
-  const column = score === 'logit-margin' ? undefined : await pseudoMarginColumn(store, runId, score.pseudoMargin);
+  const column = score === 'logit-margin' ? undefined : await pseudoMarginColumn(store, pseudoMarginScores, runId, score.pseudoMargin);
   const { screening, samples, censored, norm } = runScreening(store, runId, { ...options, score: column });
   return { ...screening, runId, runName: run.name ?? `${run.modelName} on ${run.datasetName}`, norm, samples, censored };
 }
 
 /** The pseudo-margin's estimated input margins on the run; on its own training run, the held-out samples only. */
-async function pseudoMarginColumn(store: ProjectStore, runId: string, pseudoMarginId: string): Promise<ScoreColumn> {
-  const scores = await pseudoMarginScores(store, runId, pseudoMarginId);
+async function pseudoMarginColumn(store: ProjectStore, pseudoMarginScores: PseudoMarginScoresCache, runId: string, pseudoMarginId: string): Promise<ScoreColumn> {
+  const scores = await pseudoMarginScores.get(store, runId, pseudoMarginId);
   const detail = store.pseudoMargins.get(pseudoMarginId);
   if (detail.runId !== runId) return { positions: scores.positions, values: scores.margin };
   const heldOut = new Set(detail.validationPositions);

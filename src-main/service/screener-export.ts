@@ -17,6 +17,7 @@ import type { ProjectStore } from '../store/project-store.js';
 import { storedExternalData } from '../worker/stored-external-data.js';
 import type { AnalysisCache } from './analysis-cache.js';
 import type { Host } from './host.js';
+import type { PseudoMarginScoresCache } from './pseudo-margin-scores-cache.js';
 import type { RunSummaries } from './run-list.js';
 import { calibrateScore } from './score-calibration.js';
 
@@ -26,6 +27,8 @@ export interface ScreenerContext {
   summaries: RunSummaries;
   /** Brink's version, written into the file. */
   version: string;
+  /** Where a calibration on a pseudo-margin finds its scores on the run. */
+  pseudoMarginScores: PseudoMarginScoresCache;
 }
 
 export interface ScreenerRequest {
@@ -50,7 +53,7 @@ export function screenerScoreOf(score: ScreeningScore): ScreenerScore {
  * the same numbers the run's analysis and the Screen view show).
  */
 export function screenerCalibration(ctx: ScreenerContext, modelId: string, runId: string, score: ScreenerScore, epsilon?: number, tprTarget?: number): Promise<ScreenerCalibration> {
-  return calibrateScore(ctx.store, modelId, runId, screeningScoreOf(score), { epsilon, tprTarget });
+  return calibrateScore(ctx.store, ctx.pseudoMarginScores, modelId, runId, screeningScoreOf(score), { epsilon, tprTarget });
 }
 
 /** Builds the screener and hands it to the host to save (a save dialog, a download, or the CLI's --out). */

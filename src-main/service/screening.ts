@@ -15,6 +15,7 @@ import type { FromWorker, Spawner } from '../jobs/protocol.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { ScreenedLogits, ScreenInputs, ScreenRequest } from '../worker/screen.js';
 import { fitOf, readSamples } from './dataset-import.js';
+import type { PseudoMarginScoresCache } from './pseudo-margin-scores-cache.js';
 import { calibrateScore } from './score-calibration.js';
 import { runProblems } from './run-check.js';
 import { scoreFunction } from './screening-score.js';
@@ -46,6 +47,8 @@ export interface ScreenOptions {
   batchSize?: number;
   device?: Device;
   intraOpThreads?: number;
+  /** Where a calibration on a pseudo-margin finds its scores on the run. */
+  pseudoMarginScores: PseudoMarginScoresCache;
   progress?: (progress: ScreeningProgress) => void;
   /** Aborting it stops the screening: its worker ends and screen() rejects with ScreeningCancelled. */
   signal?: AbortSignal;
@@ -62,7 +65,7 @@ export async function screen(store: ProjectStore, spawn: Spawner, options: Scree
   const started = performance.now();
   const model = store.models.get(options.modelId);
   const scoring = scoreFunction(store, options.modelId, options.score);
-  const { threshold, calibration } = await resolveThreshold(store, options.modelId, options.threshold, options.score);
+  const { threshold, calibration } = await resolveThreshold(store, options.pseudoMarginScores, options.modelId, options.threshold, options.score);
   const read = await readInputs(store, options.source);
   // Decoding happens here, in the host, before the worker starts: a cancel during it ends the screening once it is read.
   if (options.signal?.aborted) throw new ScreeningCancelled();
@@ -120,12 +123,13 @@ export async function screen(store: ProjectStore, spawn: Spawner, options: Scree
 /** The typed threshold, or the threshold calibrated on a run of the same model for the screening's score. */
 export async function resolveThreshold(
   store: ProjectStore,
+  pseudoMarginScores: PseudoMarginScoresCache,
   modelId: string,
   given: ScreeningThreshold,
   score: ScreeningScore,
 ): Promise<{ threshold: number; calibration: ScreeningCalibration | null }> {
   if (given.kind === 'typed') return { threshold: given.value, calibration: null };
-  const calibration = await calibrateScore(store, modelId, given.runId, score, { epsilon: given.epsilon, tprTarget: given.tprTarget });
+  const calibration = await calibrateScore(store, pseudoMarginScores, modelId, given.runId, score, { epsilon: given.epsilon, tprTarget: given.tprTarget });
   return { threshold: calibration.threshold, calibration };
 }
 

@@ -15,6 +15,7 @@ import { previewPlan } from './run-plan.js';
 import { orDuplicate, requireFreeName } from './duplicates.js';
 import { probePreprocessing } from './preprocessing-probe.js';
 import { PseudoMarginTrainings } from './pseudo-margin-jobs.js';
+import { PseudoMarginScoresCache } from './pseudo-margin-scores-cache.js';
 import { saveRunExport } from './run-export.js';
 import { RunSummaries } from './run-list.js';
 import { withRunBatch } from './run-batch.js';
@@ -73,6 +74,7 @@ export class BrinkService {
   });
   private readonly handlers: Handlers;
   private readonly trainings: PseudoMarginTrainings;
+  private readonly pseudoMarginScores: PseudoMarginScoresCache;
   private readonly reports: Reports;
 
   constructor(private readonly options: ServiceOptions) {
@@ -86,6 +88,7 @@ export class BrinkService {
       },
       { graceMs: 5000, intraOpThreads: options.intraOpThreads },
     );
+    this.pseudoMarginScores = new PseudoMarginScoresCache({ spawn: options.spawner, intraOpThreads: options.intraOpThreads });
     this.handlers = this.createHandlers();
   }
 
@@ -325,7 +328,8 @@ export class BrinkService {
         const store = this.requireProject();
         const progress = (p: ScreeningProgress) => this.events.emit('screen.progress', p);
         const { result, kept } = await this.screening.run(async (signal) => {
-          const run = (source: ScreenSource) => screen(store, this.options.spawner, { modelId, source, score, threshold, batchSize, device, intraOpThreads: this.options.intraOpThreads, progress, signal });
+          const run = (source: ScreenSource) =>
+            screen(store, this.options.spawner, { modelId, source, score, threshold, batchSize, device, intraOpThreads: this.options.intraOpThreads, pseudoMarginScores: this.pseudoMarginScores, progress, signal });
           if (inputs.kind === 'dataset') return run(inputs);
           const paths = await host.resolveSource(inputs.source);
           return withOnePath(paths, (path) => run({ kind: 'files', path, sourceName: commonSourceName(paths), fit: inputs.fit }));
@@ -414,7 +418,7 @@ export class BrinkService {
   }
 
   private screenerContext(): ScreenerContext {
-    return { store: this.requireProject(), analyses: this.analyses, summaries: this.summaries, version: this.options.version };
+    return { store: this.requireProject(), analyses: this.analyses, summaries: this.summaries, version: this.options.version, pseudoMarginScores: this.pseudoMarginScores };
   }
 
   /** Problems that would stop the run; empty when it can start. */

@@ -5,10 +5,11 @@
 // First, so that a worker whose host dies while it still loads onnxruntime leaves too.
 import './exit-with-host.js';
 import { messageOf } from '../errors.js';
-import type { FromWorker, ProbeJob, PseudoMarginJob, ScreenJob, StartJob, ToWorker } from '../jobs/protocol.js';
+import type { FromWorker, ProbeJob, PseudoMarginJob, PseudoMarginScoresJob, ScreenJob, StartJob, ToWorker } from '../jobs/protocol.js';
 import { ProjectStore } from '../store/project-store.js';
 import { forwardMargins } from './forward-margins.js';
 import { probePreprocessing } from './preprocessing-probe.js';
+import { pseudoMarginOutput } from './pseudo-margin-output.js';
 import { trainFromRun } from './pseudo-margin-training.js';
 import { screenLogits } from './screen.js';
 
@@ -46,6 +47,9 @@ onMessage((message) => {
   } else if (message.type === 'pseudo-margin' && !started) {
     started = true;
     void trainPseudoMargin(message);
+  } else if (message.type === 'pseudo-margin-scores' && !started) {
+    started = true;
+    void scorePseudoMargin(message);
   }
 });
 
@@ -81,7 +85,7 @@ function isAllocationFailure(message: string): boolean {
 
 /**
  * A one-shot job outside the runs queue (a preprocessing probe, a screening, a pseudo-margin
- * training): opens the project, sends what `work` answers, or the failure in one line, and exits.
+ * training or application): opens the project, sends what `work` answers, or the failure in one line, and exits.
  */
 async function oneShot(projectPath: string, work: (store: ProjectStore) => Promise<FromWorker>): Promise<void> {
   let store: ProjectStore | null = null;
@@ -116,4 +120,8 @@ function trainPseudoMargin(job: PseudoMarginJob): Promise<void> {
     });
     return id ? { type: 'trained', pseudoMarginId: id } : { type: 'finished', outcome: 'stopped' };
   });
+}
+
+function scorePseudoMargin(job: PseudoMarginScoresJob): Promise<void> {
+  return oneShot(job.projectPath, async (store) => ({ type: 'pseudo-margin-scored', result: await pseudoMarginOutput(store, job) }));
 }
