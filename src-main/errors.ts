@@ -1,3 +1,5 @@
+import type { WireError } from '../src-preload/contract.js';
+
 /**
  * An error whose message is meant for the user: one line saying what failed and on what.
  * Transports show its message as is; any other error is reported as an internal failure.
@@ -48,4 +50,15 @@ export function messageOf(error: unknown): string {
   if (isUserFacing(error)) return error.message.split('\n')[0];
   const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
   return `Internal error: ${detail}`;
+}
+
+/**
+ * A failed call as the renderer receives it, over Electron's IPC and the web host's socket alike:
+ * a user-facing error as it is, anything else as internal, with its stack given to `log` (the
+ * renderer only ever sees the one-line message).
+ */
+export function toWireError(error: unknown, method: unknown, log: (line: string) => void): WireError {
+  if (isUserFacing(error)) return { kind: 'user', message: messageOf(error) };
+  log(`call ${String(method)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return { kind: 'internal', message: messageOf(error) };
 }

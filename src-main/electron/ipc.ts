@@ -1,6 +1,6 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { eventNames, type WireError } from '../../src-preload/contract.js';
-import { isUserFacing, messageOf } from '../errors.js';
+import { toWireError } from '../errors.js';
 import type { BrinkService } from '../service/service.js';
 import { isTrustedSender } from './trusted-sender.js';
 
@@ -18,8 +18,7 @@ export function wireIpc(service: BrinkService, window: () => BrowserWindow | nul
     try {
       return { ok: true, result: await service.call(method, args) };
     } catch (error) {
-      if (!isUserFacing(error)) console.error(`brink: ${String(method)} failed`, error);
-      return { ok: false, error: { kind: isUserFacing(error) ? 'user' : 'internal', message: messageOf(error) } };
+      return { ok: false, error: toWireError(error, method, (line) => console.error(`brink: ${line}`)) };
     }
   });
   for (const name of eventNames) {

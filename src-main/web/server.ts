@@ -7,8 +7,8 @@ import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { eventNames, type WireError } from '../../src-preload/contract.js';
-import { isUserFacing, messageOf } from '../errors.js';
+import { eventNames } from '../../src-preload/contract.js';
+import { messageOf, toWireError } from '../errors.js';
 import type { BrinkService } from '../service/service.js';
 import { readKeptFile } from '../service/kept-file.js';
 import { attachmentHeader, inlineHeader, type Downloads } from './downloads.js';
@@ -177,11 +177,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
       options.service
         .call(message.method, message.args)
         .then((result) => ws.send(JSON.stringify({ type: 'result', id, result })))
-        .catch((error: unknown) => {
-          if (!isUserFacing(error)) log(`call ${String(message.method)} failed: ${(error as Error)?.stack ?? String(error)}`);
-          const wire: WireError = { kind: isUserFacing(error) ? 'user' : 'internal', message: messageOf(error) };
-          ws.send(JSON.stringify({ type: 'error', id, error: wire }));
-        });
+        .catch((error: unknown) => ws.send(JSON.stringify({ type: 'error', id, error: toWireError(error, message.method, log) })));
     });
   }
 
