@@ -641,9 +641,6 @@ export type SavedFile = { kind: 'saved'; path: string } | { kind: 'download'; ur
  */
 export type OpenedFile = { kind: 'opened'; path: string } | { kind: 'view'; url: string; name: string };
 
-/** What a screener scores with: the logit margin, or a learned pseudo-margin stored in the project. */
-export type ScreenerScore = { kind: 'logit-margin' } | { kind: 'pseudo-margin'; id: string };
-
 /** A screener's threshold: typed in, or calibrated on an analysed run of the model at a target TPR at an epsilon. */
 export type ScreenerThreshold =
   | { kind: 'value'; value: number }
@@ -663,7 +660,7 @@ export interface ScreenerExport {
   bytes: number;
   modelId: string;
   modelSha256: string;
-  score: ScreenerScore['kind'];
+  score: ScreeningScore['kind'];
   threshold: number;
   calibration: ScreenerCalibration | null;
   /** The ONNX metadata_props written into the file. */
@@ -1186,10 +1183,11 @@ export type SampleSortKey = (typeof sampleSortKeys)[number];
 // ---------- screening new inputs (issue 12; computed by service/screening) ----------
 
 /**
- * How a screened input is scored; small scores flag brittle decisions. The logit margin is the
- * analysis layer's (engine/margins); a pseudo-margin names a trained pseudo-margin network.
+ * How a screened input is scored (by the Screen view, `brink screen` and an exported screener
+ * alike); small scores flag brittle decisions. The logit margin is the analysis layer's
+ * (engine/margins); a pseudo-margin names a trained pseudo-margin network stored in the project.
  */
-export type ScreeningScore = 'logit-margin' | { pseudoMargin: string };
+export type ScreeningScore = { kind: 'logit-margin' } | { kind: 'pseudo-margin'; id: string };
 
 /** The threshold as given: typed in, or calibrated on an analysed run (target TPR at an epsilon, as the analysis's screening). */
 export type ScreeningThreshold =
@@ -1368,10 +1366,7 @@ const runConfig = z
   .strict();
 
 
-const screeningScore = z.union([
-  z.literal('logit-margin'),
-  z.object({ pseudoMargin: z.string().regex(/^[a-z]-[0-9a-f]{8,32}$/, 'not a Brink id') }).strict(),
-]);
+const screeningScore = z.discriminatedUnion('kind', [z.object({ kind: z.literal('logit-margin') }).strict(), z.object({ kind: z.literal('pseudo-margin'), id }).strict()]);
 const screeningThreshold = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('typed'), value: z.number().finite() }).strict(),
   z
@@ -1409,9 +1404,8 @@ function call<R>() {
   return <A extends z.ZodType>(args: A) => ({ args, result: undefined as unknown as R });
 }
 
-const screenerScore = z.discriminatedUnion('kind', [z.object({ kind: z.literal('logit-margin') }).strict(), z.object({ kind: z.literal('pseudo-margin'), id }).strict()]);
 const screenerCalibrationArgs = z
-  .object({ modelId: id, runId: id, score: screenerScore.default({ kind: 'logit-margin' }), epsilon: epsilonValue.optional(), tprTarget: z.number().gt(0).lt(1).optional() })
+  .object({ modelId: id, runId: id, score: screeningScore.default({ kind: 'logit-margin' }), epsilon: epsilonValue.optional(), tprTarget: z.number().gt(0).lt(1).optional() })
   .strict();
 
 export const calls = {
@@ -1572,7 +1566,7 @@ export const calls = {
     z
       .object({
         modelId: id,
-        score: screenerScore,
+        score: screeningScore,
         threshold: z.discriminatedUnion('kind', [
           z.object({ kind: z.literal('value'), value: z.number().finite() }).strict(),
           screenerCalibrationArgs.omit({ modelId: true, score: true }).extend({ kind: z.literal('calibrated') }).strict(),
@@ -1587,7 +1581,7 @@ export const calls = {
       .object({
         modelId: id,
         inputs: screeningInputs,
-        score: screeningScore.default('logit-margin'),
+        score: screeningScore.default({ kind: 'logit-margin' }),
         threshold: screeningThreshold,
         batchSize: z.number().int().min(1).max(4096).optional(),
         device: z.enum(['auto', 'cuda', 'webgpu', 'cpu']).optional(),

@@ -24,11 +24,11 @@ export interface ScreenOptions extends FitOptions {
 
 /** `--score logit-margin | pseudo-margin:ID` as the contract's score. */
 export function parseScore(value: string | undefined): ScreeningScore {
-  if (value === undefined || value === 'logit-margin') return 'logit-margin';
+  if (value === undefined || value === 'logit-margin') return { kind: 'logit-margin' };
   const pseudo = /^pseudo-margin(?::(.+))?$/.exec(value);
   if (!pseudo) throw new UserError(`--score ${value}: use logit-margin or pseudo-margin:ID`);
   if (!pseudo[1]) throw new UserError('--score pseudo-margin needs the pseudo-margin\'s id: pseudo-margin:ID');
-  return { pseudoMargin: pseudo[1] };
+  return { kind: 'pseudo-margin', id: pseudo[1] };
 }
 
 export function thresholdOf(opts: Pick<ScreenOptions, 'threshold' | 'calibrate' | 'eps' | 'tpr'>): ScreeningThreshold {
@@ -75,7 +75,7 @@ function screeningJson(r: ScreeningResult, out: string): Record<string, unknown>
   return {
     out,
     model: r.modelId,
-    score: r.score === 'logit-margin' ? 'logit-margin' : `pseudo-margin:${r.score.pseudoMargin}`,
+    score: r.score.kind === 'logit-margin' ? 'logit-margin' : `pseudo-margin:${r.score.id}`,
     threshold: r.threshold,
     calibration: c && { run: c.runId, norm: c.norm, epsilon: c.epsilon, tpr_target: c.tprTarget, tpr: c.tpr, fpr: c.fpr, samples: c.samples, censored: c.censored },
     inputs: r.inputs.length,
@@ -94,5 +94,5 @@ function screeningText(r: ScreeningResult, out: string): string {
     : `threshold ${r.threshold} (typed)`;
   const skipped = r.skipped.length ? `\n${r.skipped.length} files skipped, first: ${r.skipped[0].file}: ${r.skipped[0].reason}` : '';
   const fitted = r.fit && r.fit.mode !== 'strict' ? `\nImages fitted to the model's input by ${describeFit(r.fit)}` : '';
-  return `${r.brittle} of ${r.inputs.length} inputs flagged brittle (${r.score === 'logit-margin' ? 'logit margin' : 'pseudo-margin'} <= threshold); ${how}${fitted}\nWrote ${out}${skipped}`;
+  return `${r.brittle} of ${r.inputs.length} inputs flagged brittle (${r.score.kind === 'logit-margin' ? 'logit margin' : 'pseudo-margin'} <= threshold); ${how}${fitted}\nWrote ${out}${skipped}`;
 }

@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import type { ScreenerExport, ScreenerThreshold } from '../../src-preload/contract.js';
 import { formatEpsilon } from '../../src-preload/epsilon.js';
 import { UserError } from '../errors.js';
-import { screenerScoreOf } from '../service/screener-export.js';
 import { withService } from './audit.js';
 import { parseScore } from './screen.js';
 
@@ -30,7 +29,7 @@ function screenerThreshold(opts: ScreenerExportOptions): ScreenerThreshold {
 /** `brink screener export`: the model's screener through the service, written to --out. */
 export async function screenerExport(file: string, opts: ScreenerExportOptions): Promise<void> {
   const out = resolve(opts.out);
-  const request = { modelId: opts.model, score: screenerScoreOf(parseScore(opts.score)), threshold: screenerThreshold(opts) };
+  const request = { modelId: opts.model, score: parseScore(opts.score), threshold: screenerThreshold(opts) };
   const exported = await withService(file, (service) => service.invoke('screener.export', request), { saveTo: out });
   process.stdout.write(opts.json ? `${JSON.stringify({ screener: screenerJson(exported, out) })}\n` : `${screenerText(exported, out)}\n`);
 }

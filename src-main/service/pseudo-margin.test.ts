@@ -97,7 +97,7 @@ describe('pseudo-margins learned from an audit of the robust sample CNN', () => 
     expect(final.status, final.error ?? '').toBe('done');
     const id = final.pseudoMarginId!;
     const [dataset] = await service.invoke('dataset.list', {});
-    const score = { pseudoMargin: id };
+    const score = { kind: 'pseudo-margin' as const, id };
     const screened = await service.invoke('screen.run', {
       modelId,
       inputs: { kind: 'dataset', datasetId: dataset.id },

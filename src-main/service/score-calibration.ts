@@ -24,7 +24,7 @@ export async function calibrateScore(
     throw new UserError(`run ${runId} was made with another ${what} than the model has now: its margins do not calibrate the model as it is read today; run it again`);
   }
   if (!run.attack) throw new UserError(`run ${runId} ran no attack: it has no input margins to calibrate a threshold on`);
-  const column = score === 'logit-margin' ? undefined : await pseudoMarginColumn(store, pseudoMarginScores, runId, score.pseudoMargin);
+  const column = score.kind === 'logit-margin' ? undefined : await pseudoMarginColumn(store, pseudoMarginScores, runId, score.id);
   const { screening, samples, censored, norm } = runScreening(store, runId, { ...options, score: column });
   return { ...screening, runId, runName: run.name ?? `${run.modelName} on ${run.datasetName}`, norm, samples, censored };
 }

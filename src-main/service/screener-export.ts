@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import type { ModelDetail, ScreenerCalibration, ScreenerExport, ScreenerScore, ScreenerThreshold, ScreeningScore } from '../../src-preload/contract.js';
+import type { ModelDetail, ScreenerCalibration, ScreenerExport, ScreenerThreshold, ScreeningScore } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
 import { readModel, writeModel } from '../engine/onnx/codec.js';
 import type { OnnxModel } from '../engine/onnx/graph.js';
@@ -33,18 +33,8 @@ export interface ScreenerContext {
 
 export interface ScreenerRequest {
   modelId: string;
-  score: ScreenerScore;
+  score: ScreeningScore;
   threshold: ScreenerThreshold;
-}
-
-/** The screening score the screener computes, in the Screen view's terms. */
-export function screeningScoreOf(score: ScreenerScore): ScreeningScore {
-  return score.kind === 'logit-margin' ? 'logit-margin' : { pseudoMargin: score.id };
-}
-
-/** The Screen view's score in the screener's terms. */
-export function screenerScoreOf(score: ScreeningScore): ScreenerScore {
-  return score === 'logit-margin' ? { kind: 'logit-margin' } : { kind: 'pseudo-margin', id: score.pseudoMargin };
 }
 
 /**
@@ -52,8 +42,8 @@ export function screenerScoreOf(score: ScreeningScore): ScreenerScore {
  * (service/score-calibration: the analysis layer's threshold at the target TPR at the epsilon,
  * the same numbers the run's analysis and the Screen view show).
  */
-export function screenerCalibration(ctx: ScreenerContext, modelId: string, runId: string, score: ScreenerScore, epsilon?: number, tprTarget?: number): Promise<ScreenerCalibration> {
-  return calibrateScore(ctx.store, ctx.pseudoMarginScores, modelId, runId, screeningScoreOf(score), { epsilon, tprTarget });
+export function screenerCalibration(ctx: ScreenerContext, modelId: string, runId: string, score: ScreeningScore, epsilon?: number, tprTarget?: number): Promise<ScreenerCalibration> {
+  return calibrateScore(ctx.store, ctx.pseudoMarginScores, modelId, runId, score, { epsilon, tprTarget });
 }
 
 /** Builds the screener and hands it to the host to save (a save dialog, a download, or the CLI's --out). */
@@ -93,7 +83,7 @@ export async function buildScreener(ctx: ScreenerContext, request: ScreenerReque
  * The score the screener computes: the logit margin, or a stored pseudo-margin of the model
  * spliced in, its output read as the input margin it estimates (the Screen view's scale).
  */
-function scoreSpec(store: ProjectStore, model: ModelDetail, score: ScreenerScore): ScoreSpec {
+function scoreSpec(store: ProjectStore, model: ModelDetail, score: ScreeningScore): ScoreSpec {
   if (score.kind === 'logit-margin') return { kind: 'logit-margin' };
   const pm = store.pseudoMargins.get(score.id);
   if (pm.modelId !== model.id) throw new UserError(`pseudo-margin ${pm.id} was learned for another model; export the screener with one of ${model.name}'s pseudo-margins`);
@@ -128,7 +118,7 @@ function inlineExternalData(model: OnnxModel): void {
 }
 
 /** metadata_props: what the file is, how to read its outputs, and where its threshold came from. */
-function screenerMetadata(model: ModelDetail, score: ScreenerScore, threshold: number, calibration: ScreenerCalibration | null, version: string): MetadataProp[] {
+function screenerMetadata(model: ModelDetail, score: ScreeningScore, threshold: number, calibration: ScreenerCalibration | null, version: string): MetadataProp[] {
   const entries: [string, string | number | null][] = [
     ['brink.kind', 'screener'],
     ['brink.outputs', 'logits [batch, classes]; score [batch] float64; brittle [batch] bool = score <= threshold'],

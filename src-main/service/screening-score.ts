@@ -19,13 +19,13 @@ export interface ScoreFunction {
  * scale its calibration uses). Resolved before any input is read, so that a wrong choice fails first.
  */
 export function scoreFunction(store: ProjectStore, modelId: string, score: ScreeningScore): ScoreFunction {
-  if (score === 'logit-margin') {
+  if (score.kind === 'logit-margin') {
     return {
       pseudoMarginId: null,
       scores: ({ logits, classes }) => Float64Array.from({ length: logits.length / classes }, (_, k) => logitMargin(logits, k * classes, classes)),
     };
   }
-  const pm = store.pseudoMargins.get(score.pseudoMargin);
+  const pm = store.pseudoMargins.get(score.id);
   if (pm.modelId !== modelId) throw new UserError(`pseudo-margin ${pm.id} was learned for another model; screen with one of this model's pseudo-margins`);
   const bound = pm.settings.marginBound;
   return {

@@ -60,7 +60,7 @@ describe('screening new inputs with the sample robust CNN', () => {
     const off = service.events.on('screen.progress', (p) => progress.push(p));
     const result = await service.invoke('screen.run', { modelId: robust.id, inputs: { kind: 'dataset', datasetId: dataset.id }, threshold: { kind: 'typed', value: 1.5 }, device: 'cpu' });
     off();
-    expect(result).toMatchObject({ modelId: robust.id, score: 'logit-margin', threshold: 1.5, calibration: null, classes: 10, datasetId: dataset.id, fit: null });
+    expect(result).toMatchObject({ modelId: robust.id, score: { kind: 'logit-margin' }, threshold: 1.5, calibration: null, classes: 10, datasetId: dataset.id, fit: null });
     expect(result.inputs).toHaveLength(1000);
     expect(Array.from(forward.positions)).toEqual(result.inputs.map((input) => input.index));
     result.inputs.forEach((input, k) => {
@@ -132,7 +132,7 @@ describe('screening new inputs with the sample robust CNN', () => {
     const big = join(root, 'big');
     await putImage(join(big, 'b.png'), 'png', [32, 32, 1], new Uint8Array(32 * 32));
     await expect(service.invoke('screen.run', { modelId: robust.id, inputs: files(big), threshold: typed })).rejects.toThrow("cannot screen big with fmnist-cnn-robust: the model takes 28×28 images but the dataset's are 32×32");
-    await expect(service.invoke('screen.run', { modelId: robust.id, inputs: { kind: 'dataset', datasetId: dataset.id }, score: { pseudoMargin: 'p-0123456789ab' }, threshold: typed })).rejects.toThrow(
+    await expect(service.invoke('screen.run', { modelId: robust.id, inputs: { kind: 'dataset', datasetId: dataset.id }, score: { kind: 'pseudo-margin', id: 'p-0123456789ab' }, threshold: typed })).rejects.toThrow(
       'no pseudo-margin p-0123456789ab',
     );
     const forward = (await service.invoke('run.list', {})).find((r) => r.attack === null)!;

@@ -67,7 +67,7 @@ class Screening {
       const fit = await this.#fitFor(source, modelId);
       if (fit === null) return null;
       this.#refuseIfCancelled();
-      return api.invoke('screen.run', { modelId, inputs: { kind: 'files', source, ...(fit ? { fit } : {}) }, threshold, score });
+      return api.invoke('screen.run', { modelId, inputs: { kind: 'files', source, ...(fit ? { fit } : {}) }, threshold, score: $state.snapshot(score) });
     });
   }
 
@@ -111,7 +111,7 @@ class Screening {
   }
 
   async screenDataset(datasetId: string, modelId: string, threshold: ScreeningThreshold, score: ScreeningScore): Promise<void> {
-    await this.#screen(() => api.invoke('screen.run', { modelId, inputs: { kind: 'dataset', datasetId }, threshold, score }));
+    await this.#screen(() => api.invoke('screen.run', { modelId, inputs: { kind: 'dataset', datasetId }, threshold, score: $state.snapshot(score) }));
   }
 
   /** Thumbnails of inputs [offset, offset + count), fetched once each. */
