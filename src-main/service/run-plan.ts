@@ -8,7 +8,7 @@ import { detectLinearHead } from '../engine/onnx/surgery.js';
 import { probeMemory } from '../engine/runtime/gradient-session.js';
 import type { ProjectStore } from '../store/project-store.js';
 import { jobPlan } from '../worker/job-plan.js';
-import { gpuMemory, type GpuMemoryReading } from '../worker/gpu-memory.js';
+import { readGpuMemory, type GpuMemoryReading } from '../worker/gpu-memory.js';
 import type { Device, Provider } from '../engine/runtime/index.js';
 import { missingCudaLibrary } from '../engine/runtime/reasons.js';
 import { subsetIndices } from '../jobs/subset.js';
@@ -34,13 +34,17 @@ export async function previewPlan(store: ProjectStore, config: RunConfig): Promi
   const count = model.classCount ?? classes;
   if (!count) return null;
   const samples = subsetIndices(config.subset, dataset.count).length;
+  // Read here without blocking; the plan's arithmetic then takes it as given.
+  const gpu = config.device === 'cpu' ? null : await readGpuMemory();
+  const reading = () => gpu ?? { unreadable: 'not asked: the run is on the CPU' };
   return jobPlan(probe, {
     settings: config.attack,
     classes: count,
     batchSize: withRunBatch(config, samples).batchSize,
     memoryGb: config.memoryGb,
     previous: null,
-    provider: expectedProvider(config.device),
+    provider: expectedProvider(config.device, missingCudaLibrary, reading),
+    gpu: reading,
   });
 }
 
@@ -49,7 +53,7 @@ export async function previewPlan(store: ProjectStore, config: RunConfig): Promi
  * again on the one it gets): 'auto' reaches CUDA when onnxruntime has its CUDA provider and the
  * driver reports a GPU; WebGPU finds no adapter where that fails, so 'auto' then plans for the CPU.
  */
-export function expectedProvider(device: Device, cudaMissing: () => string | null = missingCudaLibrary, gpu: () => GpuMemoryReading = gpuMemory): Provider {
+export function expectedProvider(device: Device, cudaMissing: () => string | null, gpu: () => GpuMemoryReading): Provider {
   if (device !== 'auto') return device;
   return cudaMissing() === null && 'gpu' in gpu() ? 'cuda' : 'cpu';
 }

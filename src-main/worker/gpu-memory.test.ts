@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseNvidiaSmi, readAmdgpu } from './gpu-memory.js';
+import { gpuMemory, parseNvidiaSmi, readAmdgpu, readGpuMemory } from './gpu-memory.js';
 
 const MIB = 1024 * 1024;
 // What `nvidia-smi --query-gpu=index,name,memory.total,memory.free --format=csv,noheader,nounits` prints on a two-GPU machine.
@@ -44,5 +44,29 @@ describe('the GPU memory the amdgpu driver reports', () => {
     mkdirSync(join(drm, 'card0', 'device'), { recursive: true });
     expect(readAmdgpu(drm)).toBeNull();
     expect(readAmdgpu(join(drm, 'absent'))).toBeNull();
+  });
+});
+
+describe("asking the driver from the service's process", () => {
+  it('waits for nvidia-smi without blocking the event loop, and the job process then reads the same reading', async () => {
+    // A stand-in nvidia-smi that takes 300 ms, first on PATH.
+    const bin = mkdtempSync(join(tmpdir(), 'brink-nvidia-smi-'));
+    writeFileSync(join(bin, 'nvidia-smi'), `#!/bin/sh\nsleep 0.3\nprintf '${TWO_GPUS.replace(/\n/g, '\\n')}'\n`);
+    chmodSync(join(bin, 'nvidia-smi'), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      const ticks: number[] = [];
+      const timer = setInterval(() => ticks.push(Date.now()), 20);
+      const reading = await readGpuMemory(0);
+      clearInterval(timer);
+      expect(reading).toEqual({ gpu: { name: 'NVIDIA H100 80GB HBM3', totalBytes: 81559 * MIB, freeBytes: 81004 * MIB, source: 'nvidia-smi' } });
+      // The loop kept turning while nvidia-smi ran (a blocking call would let no timer fire).
+      expect(ticks.length).toBeGreaterThanOrEqual(5);
+      expect(gpuMemory(0)).toBe(reading);
+    } finally {
+      process.env.PATH = path;
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });

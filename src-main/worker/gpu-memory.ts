@@ -1,9 +1,12 @@
 // The GPU's memory, for a job's default budget on CUDA or WebGPU. onnxruntime-node exposes no
 // memory query for either provider, so the driver is asked: nvidia-smi for NVIDIA cards (CUDA,
 // and WebGPU on an NVIDIA card), the amdgpu driver's sysfs counters for AMD cards (WebGPU).
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const runFile = promisify(execFile);
 
 export interface GpuMemory {
   name: string;
@@ -54,13 +57,19 @@ export function readAmdgpu(drm = '/sys/class/drm'): GpuMemory | null {
   return null;
 }
 
+const NVIDIA_SMI_ARGS = ['--query-gpu=index,name,memory.total,memory.free', '--format=csv,noheader,nounits'];
+
 function queryNvidiaSmi(): string | null {
   try {
-    return execFileSync('nvidia-smi', ['--query-gpu=index,name,memory.total,memory.free', '--format=csv,noheader,nounits'], {
-      encoding: 'utf8',
-      timeout: 5000,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    return execFileSync('nvidia-smi', NVIDIA_SMI_ARGS, { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return null;
+  }
+}
+
+async function queryNvidiaSmiAsync(): Promise<string | null> {
+  try {
+    return (await runFile('nvidia-smi', NVIDIA_SMI_ARGS, { encoding: 'utf8', timeout: 5000 })).stdout;
   } catch {
     return null;
   }
@@ -70,9 +79,11 @@ function queryNvidiaSmi(): string | null {
 const FRESH_MS = 10_000;
 let cached: { at: number; deviceId: number; reading: GpuMemoryReading } | null = null;
 
-export function gpuMemory(deviceId = 0): GpuMemoryReading {
-  if (cached && cached.deviceId === deviceId && Date.now() - cached.at < FRESH_MS) return cached.reading;
-  const smi = queryNvidiaSmi();
+function fresh(deviceId: number): GpuMemoryReading | null {
+  return cached && cached.deviceId === deviceId && Date.now() - cached.at < FRESH_MS ? cached.reading : null;
+}
+
+function remember(smi: string | null, deviceId: number): GpuMemoryReading {
   const nvidia = smi === null ? null : parseNvidiaSmi(smi, deviceId);
   const gpu = nvidia ?? readAmdgpu();
   const reading: GpuMemoryReading = gpu
@@ -80,4 +91,14 @@ export function gpuMemory(deviceId = 0): GpuMemoryReading {
     : { unreadable: smi === null ? 'nvidia-smi is not available and no amdgpu memory counters were found' : `nvidia-smi lists no GPU ${deviceId}` };
   cached = { at: Date.now(), deviceId, reading };
   return reading;
+}
+
+/** For the job process, which plans before its first batch and has no event loop to keep free. */
+export function gpuMemory(deviceId = 0): GpuMemoryReading {
+  return fresh(deviceId) ?? remember(queryNvidiaSmi(), deviceId);
+}
+
+/** The same reading without blocking: the service asks while the app answers other calls. */
+export async function readGpuMemory(deviceId = 0): Promise<GpuMemoryReading> {
+  return fresh(deviceId) ?? remember(await queryNvidiaSmiAsync(), deviceId);
 }
