@@ -49,7 +49,9 @@ export async function screenCommand(file: string, opts: ScreenOptions): Promise<
     const required = fixedImageSize((await service.invoke('model.get', { id: opts.model })).reading.feedShape);
     const fit = fitFromOptions(opts, required ?? undefined);
     const off = service.events.on('screen.progress', (p) => {
-      if (!opts.json && p.done === p.total && p.total > 0) process.stderr.write(`brink: screened ${p.total} inputs\n`);
+      if (opts.json) return;
+      if (p.total === 0) process.stderr.write(`brink: ${p.stage}…\n`);
+      else if (p.done === p.total) process.stderr.write(`brink: screened ${p.total} inputs\n`);
     });
     // Ctrl+C stops the worker and writes no CSV; a second one leaves at once.
     const cancel = () => {

@@ -71,12 +71,18 @@ describe('screening new inputs with the sample robust CNN', () => {
     });
     expect(result.inputs[0].predName).toBe(robust.labels![result.inputs[0].pred]);
     expect(result.brittle).toBe(forward.logitMargin.filter((m) => m <= 1.5).length);
+    // Before the worker's batches, the stage that takes the time is named.
+    expect(progress[0]).toEqual({ done: 0, total: 0, stage: 'reading the inputs' });
     expect(progress.at(-1)).toMatchObject({ done: 1000, total: 1000 });
   }, 60_000);
 
   it('calibrates the threshold exactly as the run analysis calibrates its screening threshold, and says on which run', async () => {
     const analysis = await service.invoke('run.analysis', { id: attackRun });
+    const stages: string[] = [];
+    const off = service.events.on('screen.progress', (p) => stages.push(p.stage));
     const defaults = await service.invoke('screen.run', { modelId: robust.id, inputs: { kind: 'dataset', datasetId: dataset.id }, threshold: { kind: 'calibrated', runId: attackRun }, device: 'cpu' });
+    off();
+    expect(stages.slice(0, 2)).toEqual([`calibrating the threshold on run ${attackRun}`, 'reading the inputs']);
     expect(defaults.threshold).toBe(analysis.screening!.threshold);
     expect(defaults.calibration).toMatchObject({ ...analysis.screening!, runId: attackRun, norm: 'linf', samples: 150, censored: analysis.censored });
     expect(defaults.inputs.every((input) => input.brittle === input.score <= analysis.screening!.threshold)).toBe(true);

@@ -65,7 +65,11 @@ export async function screen(store: ProjectStore, spawn: Spawner, options: Scree
   const started = performance.now();
   const model = store.models.get(options.modelId);
   const scoring = scoreFunction(store, options.modelId, options.score);
+  // Before the worker reports batches, the stages say what takes the time (a pseudo-margin's pass over the calibration run can take long).
+  if (options.threshold.kind === 'calibrated') options.progress?.({ done: 0, total: 0, stage: `calibrating the threshold on run ${options.threshold.runId}` });
   const { threshold, calibration } = await resolveThreshold(store, options.pseudoMarginScores, options.modelId, options.threshold, options.score);
+  if (options.signal?.aborted) throw new ScreeningCancelled();
+  options.progress?.({ done: 0, total: 0, stage: 'reading the inputs' });
   const read = await readInputs(store, options.source);
   // Decoding happens here, in the host, before the worker starts: a cancel during it ends the screening once it is read.
   if (options.signal?.aborted) throw new ScreeningCancelled();
