@@ -36,7 +36,7 @@ export class RunSummaries {
     const cached = this.known.get(key);
     if (cached?.doneCount === run.doneCount) return cached.value;
     const config = store.runs.config(run.id);
-    const results = runResults(config, store.runs.marginColumns(run.id), store.runs.attackFindings(run.id, run.attack.norm), null, run.labeled);
+    const results = runResults(config, store.runs.marginColumns(run.id, { withLogits: false }), store.runs.attackFindings(run.id, run.attack.norm), null, run.labeled);
     const value = robustAtFirstEpsilon(results);
     this.known.set(key, { doneCount: run.doneCount, value });
     return value;

@@ -25,7 +25,7 @@ export function runDetail(store: ProjectStore, id: string): RunDetail {
   if (!kept) resultsCache.set(store, (kept = new Map()));
   let results = kept.get(key);
   if (results === undefined) {
-    const columns = store.runs.marginColumns(id);
+    const columns = store.runs.marginColumns(id, { withLogits: false });
     const findings = detail.config.attack ? store.runs.attackFindings(id, detail.config.attack.norm) : [];
     results = runResults(detail.config, columns, findings, summary?.equidistance ?? null, detail.labeled, store.runs.lipschitzMargins(id));
     kept.set(key, results);

@@ -491,17 +491,21 @@ export class RunRepo {
    * computes; the store only reads). Censored samples have input margin +Infinity; samples of a
    * run without margin attacks have NaN, as do absent feature margins.
    */
-  marginColumns(id: string): MarginColumns {
+  /**
+   * `withLogits` false leaves the logits out (`classes` 0, `logits` empty): the run's results need
+   * only the margins, and the logits are most of the bytes read (10 floats a row, 1000 for ImageNet).
+   */
+  marginColumns(id: string, { withLogits = true }: { withLogits?: boolean } = {}): MarginColumns {
     this.own(id);
     const rows = this.db
       .prepare(
-        `SELECT position, label, pred, correct, logit_margin, feature_margin_linf, feature_margin_l2, input_margin, margin_found, best_attack, logits
+        `SELECT position, label, pred, correct, logit_margin, feature_margin_linf, feature_margin_l2, input_margin, margin_found, best_attack, ${withLogits ? 'logits' : 'NULL'}
          FROM run_samples WHERE run_id = ? ORDER BY position`,
       )
       .raw()
-      .all(id) as [number, number, number, number, number, number | null, number | null, number | null, number | null, AttackName | null, Buffer][];
+      .all(id) as [number, number, number, number, number, number | null, number | null, number | null, number | null, AttackName | null, Buffer | null][];
     const n = rows.length;
-    const classes = n ? rows[0][10].byteLength / 4 : 0;
+    const classes = n && rows[0][10] ? rows[0][10].byteLength / 4 : 0;
     const columns: MarginColumns = {
       positions: new Uint32Array(n),
       labels: new Int32Array(n),
@@ -525,7 +529,7 @@ export class RunRepo {
       columns.featureMarginL2[k] = fL2 ?? NaN;
       columns.inputMargin[k] = found === null ? NaN : found === 1 ? inputMargin! : Infinity;
       columns.bestAttack[k] = best;
-      columns.logits.set(new Float32Array(logits.buffer, logits.byteOffset, classes), k * classes);
+      if (logits) columns.logits.set(new Float32Array(logits.buffer, logits.byteOffset, classes), k * classes);
     });
     return columns;
   }
