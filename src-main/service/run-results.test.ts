@@ -37,6 +37,12 @@ describe("a run's results", () => {
     const grown = runDetail(store, id).results!;
     expect(grown).toMatchObject({ evaluated: 4, logitMargin: { median: 4 } });
 
+    // The results read the margins without the logits: the same columns, no logits.
+    const full = store.runs.marginColumns(id);
+    const lean = store.runs.marginColumns(id, { withLogits: false });
+    expect(full.classes).toBe(10);
+    expect(lean).toEqual({ ...full, classes: 0, logits: new Float32Array(0) });
+
     store.runs.setStatus(id, 'done');
     expect(runDetail(store, id).results).not.toBe(grown);
 
