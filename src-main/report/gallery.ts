@@ -9,6 +9,7 @@ import type { ProjectStore } from '../store/project-store.js';
 import { slack } from '../service/run-results.js';
 import { sampleExplorerItem } from '../service/sample-explorer.js';
 import { epsilon } from './format.js';
+import { printImage } from './print-image.js';
 import type { Gallery, GalleryTile } from './report-data.js';
 
 export const GALLERY_SIZE = 6;
@@ -36,9 +37,9 @@ async function tile(store: ProjectStore, runId: string, position: number): Promi
     inputMargin: r.marginFound ? r.inputMargin : null,
     logitMargin: r.logitMargin,
     attack: r.bestAttack,
-    original: item.original,
-    adversarial: item.adversarial,
-    perturbation: item.perturbation,
+    original: await printImage(item.original),
+    adversarial: item.adversarial && (await printImage(item.adversarial)),
+    perturbation: item.perturbation && (await printImage(item.perturbation)),
     amplification: item.amplification,
   };
 }

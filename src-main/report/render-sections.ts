@@ -326,7 +326,9 @@ function galleryHtml(d: ReportData, g: Gallery): string {
 }
 
 function galleriesSection(d: ReportData): string {
-  return d.galleries.map((g) => galleryHtml(d, g)).join('');
+  const thumbnails = d.galleries.some((g) => g.tiles.some((t) => t.original.startsWith('data:image/jpeg')));
+  const note = thumbnails ? '<p class="note">Images of more than 64×64 pixels are printed as JPEG thumbnails (quality 85, at most 256 pixels a side); the exact images and adversarial examples are in the project file.</p>' : '';
+  return note + d.galleries.map((g) => galleryHtml(d, g)).join('');
 }
 
 function limitationsSection(d: ReportData): string {
