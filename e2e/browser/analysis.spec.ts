@@ -153,6 +153,14 @@ test('audit the robust CNN with DeepFool, FMN and APGD-CE over all samples and r
     await expect(page.getByTestId('score-row').first()).toBeVisible();
     await panelShot(page.getByTestId('score-table'), 'analysis-scores');
     await expect(page.getByTestId('per-class-row')).toHaveCount(10);
+    // Sorted by robust accuracy, the most affected class comes first; a second click turns the order round.
+    const robustColumn = async () => (await page.getByTestId('per-class-row').locator('td:nth-of-type(3)').allTextContents()).map((t) => parseFloat(t));
+    await page.getByTestId('per-class-sort-robustAccuracy').click();
+    const ascending = await robustColumn();
+    expect(ascending).toEqual([...ascending].sort((a, b) => a - b));
+    await page.getByTestId('per-class-sort-robustAccuracy').click();
+    const descending = await robustColumn();
+    expect(descending).toEqual([...ascending].reverse());
     await panelShot(page.getByTestId('per-class-table'), 'analysis-per-class');
     await expect(page.getByTestId('input-margin-histogram').locator('canvas')).toBeVisible();
     await expect(page.getByTestId('margin-histogram').locator('canvas')).toBeVisible();
