@@ -29,9 +29,9 @@ export async function importDataset(store: ProjectStore, path: string, options: 
 }
 
 /** A dataset file or folder decoded whole, refused when it holds nothing or was given a fit it cannot take. */
-export async function readSamples(path: string, options: { limit?: number; fit: ImageFit; sourceName?: string }): Promise<DatasetSamples> {
+export async function readSamples(path: string, options: { limit?: number; fit: ImageFit; sourceName?: string; signal?: AbortSignal }): Promise<DatasetSamples> {
   const { fit } = options;
-  const samples = await readDataset(path, { limit: options.limit, fit });
+  const samples = await readDataset(path, { limit: options.limit, fit, signal: options.signal });
   if (samples.count === 0) throw new UserError(`${basename(path)}: no samples to import`);
   const sourceName = options.sourceName ?? basename(path);
   if (samples.format !== 'image-folder' && fit.mode !== 'strict') {

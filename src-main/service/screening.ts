@@ -70,8 +70,10 @@ export async function screen(store: ProjectStore, spawn: Spawner, options: Scree
   const { threshold, calibration } = await resolveThreshold(store, options.pseudoMarginScores, options.modelId, options.threshold, options.score);
   if (options.signal?.aborted) throw new ScreeningCancelled();
   options.progress?.({ done: 0, total: 0, stage: 'reading the inputs' });
-  const read = await readInputs(store, options.source);
-  // Decoding happens here, in the host, before the worker starts: a cancel during it ends the screening once it is read.
+  // Decoding happens here, in the host, before the worker starts: a cancel stops it between batches of files.
+  const read = await readInputs(store, options.source, options.signal).catch((error: unknown) => {
+    throw options.signal?.aborted ? new ScreeningCancelled() : error;
+  });
   if (options.signal?.aborted) throw new ScreeningCancelled();
   const shapeCheck: DatasetDetail = { ...read.asDataset, id: read.kept.datasetId ?? '', createdAt: '' };
   const batchSize = options.batchSize ?? SCREEN_BATCH;
@@ -156,7 +158,7 @@ interface ReadInputs {
   asDataset: Omit<DatasetDetail, 'id' | 'createdAt'>;
 }
 
-async function readInputs(store: ProjectStore, source: ScreenSource): Promise<ReadInputs> {
+async function readInputs(store: ProjectStore, source: ScreenSource, signal?: AbortSignal): Promise<ReadInputs> {
   if (source.kind === 'dataset') {
     const dataset = store.datasets.get(source.datasetId);
     const block = store.datasets.read(dataset.id, 0, dataset.count);
@@ -169,7 +171,7 @@ async function readInputs(store: ProjectStore, source: ScreenSource): Promise<Re
     };
   }
   const fit = fitOf(source.fit);
-  const samples = await readSamples(source.path, { fit, sourceName: source.sourceName });
+  const samples = await readSamples(source.path, { fit, sourceName: source.sourceName, signal });
   const files = inputNames(samples, source.path);
   const skipped = samples.skipped.map((s) => ({ ...s, file: relativeName(source.path, s.file) }));
   const { sourceFiles: _files, skipped: _skipped, ...kept } = samples;

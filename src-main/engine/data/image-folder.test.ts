@@ -21,6 +21,26 @@ describe('image folder reader', () => {
     expect(samples.sourceFiles).toEqual(['cat/z.png', 'dog/a.png', 'dog/b.png'].map((file) => join(dir(), file)));
   });
 
+  it('stops reading between batches of files once its signal is aborted', async () => {
+    for (let k = 0; k < 40; k++) await grey(`a/${String(k).padStart(2, '0')}.png`, [k, k, k, k]);
+    const before = new AbortController();
+    before.abort();
+    await expect(readDataset(dir(), { signal: before.signal })).rejects.toMatchObject({ name: 'AbortError' });
+
+    // Aborted at the third of ten batch checks (five of headers, five of decoding): nothing after it runs.
+    const controller = new AbortController();
+    const { signal } = controller;
+    let checks = 0;
+    const check = signal.throwIfAborted.bind(signal);
+    signal.throwIfAborted = () => {
+      if (++checks === 3) controller.abort();
+      check();
+    };
+    await expect(readDataset(dir(), { signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(checks).toBe(3);
+    expect((await readDataset(dir(), { signal: new AbortController().signal })).count).toBe(40);
+  });
+
   it('counts grey with alpha as grey', async () => {
     await grey('a/1.png', [1, 2, 3, 4]);
     await putImage(join(dir(), 'a/2.png'), 'png', [2, 2, 2], Uint8Array.of(50, 255, 60, 0, 70, 128, 80, 255));

@@ -34,8 +34,8 @@ export function match(probe: Probe): boolean {
 export async function open(probe: Probe, options: ReadOptions): Promise<DatasetSamples> {
   const { classNames, candidates } = await classFolders(probe);
   const fit = options.fit ?? { mode: 'strict' };
-  const survey = surveyHeaders(candidates, await inBatches(candidates, (candidate) => readHeader(candidate.file)), fit);
-  const decoded = await decodeInOrder(survey, options.limit ?? survey.accepted.length, fit);
+  const survey = surveyHeaders(candidates, await inBatches(candidates, (candidate) => readHeader(candidate.file), options.signal), fit);
+  const decoded = await decodeInOrder(survey, options.limit ?? survey.accepted.length, fit, options.signal);
   const skipped = [...survey.skipped, ...decoded.skipped].sort((a, b) => a.index - b.index);
   if (decoded.sourceFiles.length === 0) throw noneReadable(probe.path, skipped);
   return {
@@ -126,7 +126,7 @@ interface Decoded {
 }
 
 /** Decodes accepted images in order straight into the output, stopping once `limit` are in. */
-async function decodeInOrder({ shape, accepted }: Survey, limit: number, fit: ImageFit): Promise<Decoded> {
+async function decodeInOrder({ shape, accepted }: Survey, limit: number, fit: ImageFit, signal?: AbortSignal): Promise<Decoded> {
   const wanted = Math.min(limit, accepted.length);
   const sampleSize = shape[0] * shape[1] * shape[2];
   const data = new Uint8Array(wanted * sampleSize);
@@ -135,6 +135,7 @@ async function decodeInOrder({ shape, accepted }: Survey, limit: number, fit: Im
   const skipped: Skip[] = [];
   let next = 0;
   while (sourceFiles.length < wanted && next < accepted.length) {
+    signal?.throwIfAborted();
     const batch = accepted.slice(next, next + Math.min(IN_FLIGHT, wanted - sourceFiles.length));
     next += batch.length;
     const pixels = await Promise.all(batch.map((candidate) => decode(candidate.file, shape, fit)));
@@ -240,9 +241,10 @@ function noneReadable(folder: string, skipped: Skip[]): Error {
   return formatError(folder, `none of the ${skipped.length} images could be read${example}`);
 }
 
-async function inBatches<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
+async function inBatches<T, R>(items: T[], work: (item: T) => Promise<R>, signal?: AbortSignal): Promise<R[]> {
   const results: R[] = [];
   for (let start = 0; start < items.length; start += IN_FLIGHT) {
+    signal?.throwIfAborted();
     results.push(...(await Promise.all(items.slice(start, start + IN_FLIGHT).map(work))));
   }
   return results;

@@ -20,7 +20,7 @@ const FILE_READERS: DatasetReader[] = [npy, npz, cifar, idx];
 const HEAD_SIZE = 16;
 
 export async function readDataset(path: string, options: ReadOptions = {}): Promise<DatasetSamples> {
-  const { limit, fit } = options;
+  const { limit, fit, signal } = options;
   if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) {
     throw new RangeError(`limit must be a positive integer, got ${limit}`);
   }
@@ -31,7 +31,7 @@ export async function readDataset(path: string, options: ReadOptions = {}): Prom
     if (reader === undefined) {
       throw formatError(probe.path, 'unrecognised dataset: expected IDX, CIFAR binary, .npy/.npz or an image folder');
     }
-    return await reader.open(probe, { limit, fit });
+    return await reader.open(probe, { limit, fit, signal });
   } catch (error) {
     throw asDatasetError(error, path);
   }

@@ -32,6 +32,8 @@ export interface ReadOptions {
   limit?: number;
   /** Image folders: how images become one size; undefined is strict. Other formats ignore it. */
   fit?: ImageFit;
+  /** Image folders: aborting it stops reading between batches of files (decoding thousands of photos takes a while). */
+  signal?: AbortSignal;
 }
 
 export interface FolderEntry {
