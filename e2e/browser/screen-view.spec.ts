@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,19 +18,28 @@ async function imageFolder(count: number): Promise<string> {
   return dir;
 }
 
+/** The sample project's Screen view, at the screenshots' size, scoring with the robust CNN. */
+async function openScreenView(page: Page, url: string): Promise<void> {
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  await page.goto(url);
+  await page.getByTestId('nav-screen').click();
+  await page.getByTestId('screen-model').selectOption({ label: 'fmnist-cnn-robust' });
+}
+
+async function typeThreshold(page: Page, value: string): Promise<void> {
+  await page.getByTestId('screen-mode-typed').check();
+  await page.getByTestId('screen-threshold').fill(value);
+}
+
 test('screens a folder of new images in the Screen view, shows thumbnails and flags, filters the brittle ones and exports them as CSV', async ({ page }) => {
   test.setTimeout(120_000);
   const folder = await imageFolder(24);
   const server = await serve(freshDirs(), ['--sample']);
   try {
-    await page.setViewportSize({ width: 1440, height: 1000 });
-    await page.goto(server.url);
-    await page.getByTestId('nav-screen').click();
-    await page.getByTestId('screen-model').selectOption({ label: 'fmnist-cnn-robust' });
+    await openScreenView(page, server.url);
     // The sample project has no attack run to calibrate on yet: the view says so and takes a typed threshold.
     await expect(page.getByTestId('screen-threshold-problem')).toContainText('No finished attack run of this model');
-    await page.getByTestId('screen-mode-typed').check();
-    await page.getByTestId('screen-threshold').fill('2');
+    await typeThreshold(page, '2');
     await page.getByTestId('screen-folder-input').setInputFiles(folder);
 
     const rows = page.getByTestId('screen-row');
@@ -87,12 +96,8 @@ test('cancels a screening in flight: the view says so without an error, keeps no
   const folder = await imageFolder(6);
   const server = await serve(freshDirs(), ['--sample']);
   try {
-    await page.setViewportSize({ width: 1440, height: 1000 });
-    await page.goto(server.url);
-    await page.getByTestId('nav-screen').click();
-    await page.getByTestId('screen-model').selectOption({ label: 'fmnist-cnn-robust' });
-    await page.getByTestId('screen-mode-typed').check();
-    await page.getByTestId('screen-threshold').fill('2');
+    await openScreenView(page, server.url);
+    await typeThreshold(page, '2');
     await page.getByTestId('screen-files-input').setInputFiles(crowd);
 
     const progress = page.getByTestId('screen-progress');
@@ -138,12 +143,8 @@ test("asks how photos of other sizes become the model's input size, proposes the
   const folder = await greyPhotos();
   const server = await serve(freshDirs(), ['--sample']);
   try {
-    await page.setViewportSize({ width: 1440, height: 1000 });
-    await page.goto(server.url);
-    await page.getByTestId('nav-screen').click();
-    await page.getByTestId('screen-model').selectOption({ label: 'fmnist-cnn-robust' });
-    await page.getByTestId('screen-mode-typed').check();
-    await page.getByTestId('screen-threshold').fill('2');
+    await openScreenView(page, server.url);
+    await typeThreshold(page, '2');
     await page.getByTestId('screen-folder-input').setInputFiles(folder);
 
     const dialog = page.getByTestId('screen-fit-dialog');

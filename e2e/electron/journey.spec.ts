@@ -1,18 +1,8 @@
 import { _electron as electron, expect, test, type ElectronApplication } from '@playwright/test';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { expectModelDetail, expectSampleDataset, idxImages, idxLabels, robustModel, shot, standardModel } from '../journey';
 import { freshDirs } from '../serve';
-
-function electronBinary(): string | null {
-  try {
-    const path = createRequire(import.meta.url)('electron') as unknown as string;
-    return existsSync(path) ? path : null;
-  } catch {
-    return null;
-  }
-}
+import { electronBinary } from './electron-binary';
 
 const binary = electronBinary();
 if (!binary) console.log('electron e2e: skipped: no Electron binary (installed with ELECTRON_SKIP_BINARY_DOWNLOAD)');

@@ -1,19 +1,10 @@
 import { expect, test } from '@playwright/test';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { idxImages, idxLabels, robustModel } from '../journey';
-
-function electronBinary(): string | null {
-  try {
-    const path = createRequire(import.meta.url)('electron') as unknown as string;
-    return existsSync(path) ? path : null;
-  } catch {
-    return null;
-  }
-}
+import { idxImages, robustModel } from '../journey';
+import { electronBinary } from './electron-binary';
 
 const binary = electronBinary();
 const script = join(process.cwd(), 'out', 'main', 'print.js');
@@ -51,7 +42,7 @@ test.describe('reports printed outside the app with the Electron binary', () => 
     const project = join(dir, 'audit.brink');
     brink(dir, 'project', 'create', project);
     const modelId = (JSON.parse(brink(dir, 'model', 'add', project, robustModel, '--json')) as { id: string }).id;
-    const datasetId = (JSON.parse(brink(dir, 'dataset', 'add', project, idxImages, '--labels', idxLabels, '--json')) as { id: string }).id;
+    const datasetId = (JSON.parse(brink(dir, 'dataset', 'add', project, idxImages, '--json')) as { id: string }).id;
     const audit = brink(dir, 'audit', project, '--model', modelId, '--dataset', datasetId, '--attack', 'deepfool', '--eps', '8/255', '--iters', '5', '--limit', '20', '--device', 'cpu', '--json');
     const runId = (JSON.parse(audit.trim().split('\n').at(-1)!) as { run: string }).run;
     const out = JSON.parse(brink(dir, 'report', project, '--run', runId, '--out', join(dir, 'report.pdf'), '--json')) as { report: { printer: string; pages: number } };

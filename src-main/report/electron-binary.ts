@@ -4,9 +4,9 @@
  * at install (absent where ELECTRON_SKIP_BINARY_DOWNLOAD was set), with the app's print script
  * from the build (out/main/print.js).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { appRoot } from '../paths.js';
 
@@ -28,13 +28,9 @@ export interface ElectronLookupDeps {
 
 function electronPackageBinary(): string | null {
   try {
-    const packageDir = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
-    const pathFile = join(packageDir, 'path.txt');
-    if (!existsSync(pathFile)) return null;
-    const relative = readFileSync(pathFile, 'utf8').trim();
-    // The package's own index.js honours this variable the same way.
-    const dist = process.env.ELECTRON_OVERRIDE_DIST_PATH ?? join(packageDir, 'dist');
-    return join(dist, relative);
+    // Under Node the electron package exports its binary's path (honouring ELECTRON_OVERRIDE_DIST_PATH), and throws when installed without it.
+    const path: unknown = createRequire(import.meta.url)('electron');
+    return typeof path === 'string' ? path : null;
   } catch {
     return null;
   }

@@ -19,7 +19,8 @@ import { findChromium } from './chromium.js';
 import type { ReportData } from './report-data.js';
 import { sectionTitles } from './render-sections.js';
 import { chromiumPrinter } from './print-pdf.js';
-import { sha256, writeReport } from './write-report.js';
+import { sha256 } from '../sha256.js';
+import { writeReport } from './write-report.js';
 
 const chromium = (() => {
   try {

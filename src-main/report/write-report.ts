@@ -4,7 +4,6 @@
  * twice: the first print's outline gives the table of contents its page numbers. The PDF's dates
  * are the report's recorded time, so the same project state and settings give the same bytes.
  */
-import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ReportProgress, ReportSettings } from '../../src-preload/contract.js';
@@ -15,6 +14,7 @@ import { pdfOutlinePages, pdfPageCount, withPdfDates } from './pdf-bytes.js';
 import type { PdfPrinter } from './print-pdf.js';
 import { renderReportHtml, sectionHeading, type SectionPages } from './render-html.js';
 import type { ReportData } from './report-data.js';
+import { sha256 } from '../sha256.js';
 
 export interface WriteReportOptions {
   /** The report's recorded time (ISO 8601). */
@@ -43,10 +43,6 @@ function sectionPages(pdf: Uint8Array, data: ReportData): SectionPages {
     pages.set(id, page);
   }
   return pages;
-}
-
-export function sha256(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** report.pdf → report.json and report-samples.csv beside it. */

@@ -1,5 +1,6 @@
 import type { RunAnalysis } from '../../src-preload/contract.js';
 import type { ProjectStore } from '../store/project-store.js';
+import { RecentlyUsed } from './recently-used.js';
 import { runAnalysis, type AnalysisOptions } from './run-analysis.js';
 
 /** Analyses kept at once: a dashboard re-reads the same run while it grows, and a few runs side by side. */
@@ -11,25 +12,20 @@ const KEPT = 8;
  * samples and its status, and the forward run's too.
  */
 export class AnalysisCache {
-  private readonly entries = new Map<string, RunAnalysis>();
+  private readonly entries = new RecentlyUsed<string, RunAnalysis>(KEPT);
 
   get(store: ProjectStore, id: string, options: AnalysisOptions): RunAnalysis {
     const run = store.runs.summary(id);
     const forward = options.withForward ? store.runs.summary(options.withForward) : null;
     const key = JSON.stringify([store.info().path, id, run.doneCount, run.status, forward?.doneCount, forward?.status, options]);
     const cached = this.entries.get(key);
-    if (cached) {
-      this.entries.delete(key);
-      this.entries.set(key, cached);
-      return cached;
-    }
+    if (cached) return cached;
     const analysis = runAnalysis(store, id, options);
     // The screening threshold at the audit epsilon goes with a finished run, for screening new inputs later.
     if (run.status === 'done' && analysis.screening && options.epsilons === undefined && options.tprTarget === undefined && !options.correctOnly) {
       store.runs.setScreening(id, analysis.screening);
     }
     this.entries.set(key, analysis);
-    if (this.entries.size > KEPT) this.entries.delete(this.entries.keys().next().value!);
     return analysis;
   }
 }

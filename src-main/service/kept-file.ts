@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { sha256 as sha256Of } from '../sha256.js';
 
 /** What a kept file's path holds now: the recorded bytes, nothing, or other bytes (with their SHA-256). */
 export type KeptFileReading = { state: 'intact'; bytes: Buffer } | { state: 'missing' } | { state: 'changed'; sha256: string };
@@ -17,6 +17,6 @@ export async function readKeptFile(path: string, sha256: string): Promise<KeptFi
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return { state: 'missing' };
     throw error;
   }
-  const found = createHash('sha256').update(bytes).digest('hex');
+  const found = sha256Of(bytes);
   return found === sha256 ? { state: 'intact', bytes } : { state: 'changed', sha256: found };
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { ModelDetail, ReadingChange } from '../../src-preload/contract.js';
@@ -14,6 +13,7 @@ import { requireFile } from './files.js';
 import { analyzeModel } from './model-analysis.js';
 import { initialReading } from './model-reading.js';
 import { checkPreprocessing } from './preprocessing-check.js';
+import { sha256 as sha256Of } from '../sha256.js';
 
 export interface ModelImportOptions {
   name?: string;
@@ -32,7 +32,7 @@ export async function importModel(store: ProjectStore, path: string, options: Mo
   await requireFile(path);
   const bytes = new Uint8Array(await readFile(path));
   const fileName = basename(path);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const sha256 = sha256Of(bytes);
   refuseDuplicate('model', store.models.findBySha256(sha256), fileName, options.allowDuplicate);
   const info = inspectOnnx(bytes, fileName);
   const labels = options.labelsPath ? await readLabels(options.labelsPath) : null;

@@ -1,6 +1,7 @@
 import type { JobProcesses } from '../jobs/protocol.js';
 import type { ProjectStore } from '../store/project-store.js';
 import { pseudoMarginScores, type PseudoMarginScores } from './pseudo-margin-scores.js';
+import { RecentlyUsed } from './recently-used.js';
 
 /** Scores kept at once: the run the Screen view calibrates on, the screener dialog's, and a few before. */
 const KEPT = 4;
@@ -13,7 +14,7 @@ const KEPT = 4;
  * a failed one forgotten.
  */
 export class PseudoMarginScoresCache {
-  private readonly entries = new Map<string, Promise<PseudoMarginScores>>();
+  private readonly entries = new RecentlyUsed<string, Promise<PseudoMarginScores>>(KEPT);
 
   constructor(private readonly processes: JobProcesses) {}
 
@@ -23,17 +24,10 @@ export class PseudoMarginScoresCache {
     const run = store.runs.summary(runId);
     const key = JSON.stringify([store.info().path, runId, run.doneCount, run.status, pseudoMarginId]);
     const cached = this.entries.get(key);
-    if (cached) {
-      this.entries.delete(key);
-      this.entries.set(key, cached);
-      return cached;
-    }
+    if (cached) return cached;
     const scores = pseudoMarginScores(store, this.processes, runId, pseudoMarginId);
     this.entries.set(key, scores);
-    if (this.entries.size > KEPT) this.entries.delete(this.entries.keys().next().value!);
-    scores.catch(() => {
-      if (this.entries.get(key) === scores) this.entries.delete(key);
-    });
+    scores.catch(() => this.entries.deleteIf(key, scores));
     return scores;
   }
 }

@@ -12,7 +12,7 @@ import { choosePrinter } from '../report/choose-printer.js';
 import type { PdfPrinter } from '../report/print-pdf.js';
 import type { ReportData } from '../report/report-data.js';
 import { reportDifferences } from '../report/report-differences.js';
-import { companionPaths, previewReport, sha256, writeReport } from '../report/write-report.js';
+import { companionPaths, previewReport, writeReport } from '../report/write-report.js';
 import { newId, type ProjectStore } from '../store/project-store.js';
 import type { Host } from './host.js';
 import { readKeptFile } from './kept-file.js';
@@ -138,9 +138,9 @@ export class Reports {
   /** What differs between the kept report's sidecar and a new one, in words. */
   private async differences(kept: ReportRecord, newSidecar: string): Promise<string> {
     const keptSidecar = companionPaths(kept.path).sidecar;
-    const before = await readFile(keptSidecar, 'utf8').catch(() => null);
-    if (before === null || sha256(before) !== kept.sidecarSha256) return `its sidecar ${basename(keptSidecar)} is missing or altered, so the cause cannot be named`;
-    const phrases = reportDifferences(JSON.parse(before) as ReportData, JSON.parse(await readFile(newSidecar, 'utf8')) as ReportData);
+    const before = await readKeptFile(keptSidecar, kept.sidecarSha256);
+    if (before.state !== 'intact') return `its sidecar ${basename(keptSidecar)} is missing or altered, so the cause cannot be named`;
+    const phrases = reportDifferences(JSON.parse(before.bytes.toString('utf8')) as ReportData, JSON.parse(await readFile(newSidecar, 'utf8')) as ReportData);
     return phrases.length ? `differs in ${phrases.join('; ')}` : 'the same document printed to other bytes';
   }
 

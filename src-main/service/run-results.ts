@@ -5,12 +5,13 @@ import { modelReading } from '../engine/onnx/reading.js';
 import { fiveNumbers, histogram, mean } from '../engine/metrics/summary.js';
 import type { ProjectStore } from '../store/project-store.js';
 import type { AttackFinding, MarginColumns } from '../store/run-repo.js';
+import { RecentlyUsed } from './recently-used.js';
 
 const fixedEpsilonAttacks: readonly AttackName[] = ['apgd-ce', 'apgd-t'];
 
 /** Results kept per project: the run page, the leaderboard and a report read the same finished run again and again. */
 const RESULTS_KEPT = 16;
-const resultsCache = new WeakMap<ProjectStore, Map<string, RunResults | null>>();
+const resultsCache = new WeakMap<ProjectStore, RecentlyUsed<string, RunResults | null>>();
 
 /**
  * A run with its derived results, composed from its stored rows (never stored as the only copy).
@@ -22,14 +23,13 @@ export function runDetail(store: ProjectStore, id: string): RunDetail {
   const summary = store.runs.storedSummary(id);
   const key = JSON.stringify([id, detail.doneCount, detail.status, summary]);
   let kept = resultsCache.get(store);
-  if (!kept) resultsCache.set(store, (kept = new Map()));
+  if (!kept) resultsCache.set(store, (kept = new RecentlyUsed(RESULTS_KEPT)));
   let results = kept.get(key);
   if (results === undefined) {
     const columns = store.runs.marginColumns(id, { withLogits: false });
     const findings = detail.config.attack ? store.runs.attackFindings(id, detail.config.attack.norm) : [];
     results = runResults(detail.config, columns, findings, summary?.equidistance ?? null, detail.labeled, store.runs.lipschitzMargins(id));
     kept.set(key, results);
-    if (kept.size > RESULTS_KEPT) kept.delete(kept.keys().next().value!);
   }
   return { ...detail, reading: runReading(store, id, detail.modelId), results, robustAccuracy: robustAtFirstEpsilon(results) };
 }

@@ -4,7 +4,6 @@
  * score, and a threshold typed in or calibrated on an analysed run, as one ONNX file whose
  * metadata says where each part came from.
  */
-import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { ModelDetail, ScreenerCalibration, ScreenerExport, ScreenerThreshold, ScreeningScore } from '../../src-preload/contract.js';
 import { UserError } from '../errors.js';
@@ -20,6 +19,7 @@ import type { Host } from './host.js';
 import type { PseudoMarginScoresCache } from './pseudo-margin-scores-cache.js';
 import type { RunSummaries } from './run-list.js';
 import { calibrateScore } from './score-calibration.js';
+import { sha256 } from '../sha256.js';
 
 export interface ScreenerContext {
   store: ProjectStore;
@@ -68,7 +68,7 @@ export async function buildScreener(ctx: ScreenerContext, request: ScreenerReque
   return {
     data,
     fileName: `${slug(model.name)}-screener.onnx`,
-    sha256: createHash('sha256').update(data).digest('hex'),
+    sha256: sha256(data),
     bytes: data.byteLength,
     modelId: model.id,
     modelSha256: model.sha256,

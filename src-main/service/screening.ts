@@ -19,6 +19,7 @@ import type { PseudoMarginScoresCache } from './pseudo-margin-scores-cache.js';
 import { calibrateScore } from './score-calibration.js';
 import { runProblems } from './run-check.js';
 import { scoreFunction } from './screening-score.js';
+import { RecentlyUsed } from './recently-used.js';
 
 /** Inputs per forward call: enough rows for onnxruntime to be quick, little memory for large images. */
 export const SCREEN_BATCH = 128;
@@ -289,13 +290,12 @@ export class ScreeningInFlight {
 /** Screenings kept at once: the Screen view's latest and a few before it; each holds its inputs' pixels. */
 const KEPT_SCREENINGS = 4;
 
-/** The latest screenings' inputs by screening id, oldest dropped first. */
+/** The latest screenings' inputs by screening id, the least recently used dropped first. */
 export class KeptScreenings {
-  private readonly entries = new Map<string, ScreenedSamples>();
+  private readonly entries = new RecentlyUsed<string, ScreenedSamples>(KEPT_SCREENINGS);
 
   add(id: string, kept: ScreenedSamples): void {
     this.entries.set(id, kept);
-    if (this.entries.size > KEPT_SCREENINGS) this.entries.delete(this.entries.keys().next().value!);
   }
 
   get(id: string): ScreenedSamples {

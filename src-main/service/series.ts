@@ -1,6 +1,5 @@
 // Checkpoint series (issue 14): checkpoints of one model imported in training order, one run
 // configuration queued against each, and Wu & Yu's minimum and average margins per checkpoint.
-import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { marginAttacks, type Preprocessing, type RunConfig, type RunSummary, type SeriesAnalysis, type SeriesCheckpoint, type SeriesSummary } from '../../src-preload/contract.js';
@@ -10,6 +9,7 @@ import { UserError } from '../errors.js';
 import { newId, type ProjectStore } from '../store/project-store.js';
 import { uniqueName } from './duplicates.js';
 import { importModel } from './model-import.js';
+import { sha256 as sha256Of } from '../sha256.js';
 
 /** Bins of the signed-margin histograms, shared by every checkpoint so that their bars line up. */
 const HISTOGRAM_BINS = 24;
@@ -61,7 +61,7 @@ export async function addSeries(
   const name = uniqueName(options.name, store.series.list().map((s) => s.name));
   const modelIds: string[] = [];
   for (const file of files) {
-    const sha256 = createHash('sha256').update(await readFile(file)).digest('hex');
+    const sha256 = sha256Of(await readFile(file));
     const existing = store.models.findBySha256(sha256);
     if (existing && modelIds.includes(existing.id)) throw new UserError(`${basename(file)} is the same file as an earlier checkpoint of the series`);
     const model =
